@@ -1,0 +1,140 @@
+// The graph: a Node per recorded operation, holding its backward, the edges to the nodes
+// that produced its inputs, and the tensors it saved. Built-in ops and custom Functions are
+// both Nodes, so the engine treats them alike.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace xgrad {
+namespace autograd {
+
+class Node;
+
+// Where a gradient goes: input `input_nr` of `function` (an op's backward node, or the
+// AccumulateGrad node of a leaf). An Edge without function is a dead end.
+struct Edge {
+  std::shared_ptr<Node> function;
+  std::uint32_t input_nr = 0;
+  bool is_valid() const noexcept { return function != nullptr; }
+};
+using edge_list = std::vector<Edge>;
+
+// Shape and dtype of each gradient a node receives (one per forward output).
+struct InputMeta {
+  Shape shape;
+  Dtype dtype = Dtype::Float32;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node();
+  virtual ~Node();  // releases edges through the iterative deleter (no deep recursion)
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The backward: gradients w.r.t. this node's forward outputs in, gradients w.r.t. its
+  // forward inputs out (one per next edge; undefined where none flows). Undefined entries in
+  // `grads` mean zero.
+  virtual tensor_list apply(tensor_list&& grads) = 0;
+  // A readable name such as "MulBackward0" (shown by grad_fn and in every engine error).
+  virtual std::string name() const;
+  // Frees saved tensors after a backward without retain_graph.
+  virtual void release_variables() {}
+
+  const edge_list& next_edges() const noexcept { return next_edges_; }
+  edge_list& next_edges() noexcept { return next_edges_; }
+  std::size_t num_outputs() const noexcept { return next_edges_.size(); }
+  std::size_t num_inputs() const noexcept { return input_meta_.size(); }
+  const InputMeta& input_meta(std::size_t i) const { return input_meta_[i]; }
+  // Registers one forward output; returns its index (the tensor's output_nr).
+  std::uint32_t add_input_meta(const Tensor& output);
+  // Whether gradient `i` (of a forward input) is needed by anyone.
+  bool should_compute_output(std::size_t i) const noexcept {
+    return i < next_edges_.size() && next_edges_[i].is_valid();
+  }
+  std::uint64_t sequence_nr() const noexcept { return sequence_nr_; }
+
+  // Hooks on the incoming gradient of output `input_nr` (tensor hooks, retain_grad).
+  using PreHook = std::function<Tensor(const Tensor&)>;
+  HookHandle add_pre_hook(std::uint32_t input_nr, PreHook hook);
+  bool remove_pre_hook(HookHandle handle);
+  // Runs the hooks on the gradients arriving at this node (AccumulateGrad: the leaf's hooks).
+  virtual void run_pre_hooks(tensor_list& grads) const;
+
+ protected:
+  edge_list next_edges_;
+  std::vector<InputMeta> input_meta_;
+
+ private:
+  struct HookEntry {
+    HookHandle handle;
+    std::uint32_t input_nr;
+    PreHook fn;
+  };
+  std::vector<HookEntry> pre_hooks_;
+  std::uint64_t sequence_nr_;
+};
+
+// A tensor saved for backward. Remembers the version of its storage at save time so that an
+// in-place write afterwards is caught, and (for a node's own output) holds the node only
+// weakly, so that a node saving its output makes no reference cycle.
+class SavedVariable {
+ public:
+  SavedVariable() = default;
+  SavedVariable(const Tensor& t, bool is_output);
+  // The saved tensor, reconnected to its graph. Throws if it was freed by an earlier backward
+  // (retain_graph was false) or modified in place since it was saved.
+  Tensor unpack() const;
+  void reset() noexcept;
+  bool defined() const noexcept { return was_defined_; }
+
+ private:
+  Tensor data_;  // for outputs: an alias without grad_fn
+  std::weak_ptr<Node> weak_grad_fn_;
+  std::uint32_t saved_version_ = 0;
+  std::uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+  bool was_defined_ = false;
+  bool released_ = false;
+  bool requires_grad_ = false;
+};
+
+// ---- helpers for writing ops ---------------------------------------------------------------
+// True if recording is on and any input requires grad.
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+// The edge a gradient for `t` must follow (its grad_fn, or its leaf's AccumulateGrad).
+Edge gradient_edge(const Tensor& t);
+// Points `output` at `node` as its grad_fn (output_nr = next free slot of node).
+void set_history(Tensor& output, const std::shared_ptr<Node>& node);
+// Throws the clear error when an in-place op targets a leaf that requires grad.
+void check_inplace(const Tensor& t, const char* op);
+
+// Creates node N (an op's backward), wires it to `inputs` and to `outputs`, and returns it
+// so the op can store what backward needs. Returns nullptr (and records nothing) when no
+// input requires grad or grad mode is off.
+template <class N, class... Outs>
+std::shared_ptr<N> record(std::initializer_list<const Tensor*> inputs, Outs&... outputs) {
+  if (!any_requires_grad(inputs)) return nullptr;
+  auto node = std::make_shared<N>();
+  node->next_edges().reserve(inputs.size());
+  for (const Tensor* in : inputs) node->next_edges().push_back(gradient_edge(*in));
+  (set_history(outputs, node), ...);
+  return node;
+}
+
+HookHandle next_hook_handle() noexcept;
+
+// Frees a node without recursion through its predecessors (used by Node and TensorImpl).
+void release_node(std::shared_ptr<Node>&& node) noexcept;
+
+// Checks the anomaly-mode condition for an op's forward output (no-op unless enabled).
+void check_forward_finite(const Tensor& output, const char* op);
+
+}  // namespace autograd
+}  // namespace xgrad

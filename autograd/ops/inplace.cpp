@@ -1,0 +1,160 @@
+// In-place ops. Without autograd they write straight into the tensor's memory (the optimizer
+// path). When the graph must be recorded, the result is computed out of place from a clone of
+// the old value (so saved tensors stay valid), copied in, and the tensor takes over the new
+// history ("rebasing"), as PyTorch does. Every write bumps the storage's version counter.
+#include "kernels.hpp"
+
+namespace xgrad {
+
+using namespace kernels;
+
+namespace {
+
+bool records(const Tensor& self, const Tensor* other) {
+  return autograd::GradMode::is_enabled() && (self.requires_grad() || (other && other->defined() && other->requires_grad()));
+}
+
+void check_castable(const Tensor& self, Dtype result, const char* op) {
+  if (!self.is_floating_point() && is_floating_point(result)) {
+    throw std::invalid_argument(std::string(op) + ": result type " + dtype_name(result) +
+                                " can't be cast to the desired output type Int64 of " + describe(self));
+  }
+}
+
+// self[i] = f(self[i], other[broadcast i]), in self's dtype.
+template <class F>
+void apply_inplace(Tensor& self, const Tensor& other_in, const char* op, F&& f) {
+  Shape bs = broadcast_shapes(self, other_in, op);
+  if (bs != self.shape()) {
+    throw std::invalid_argument(std::string(op) + ": the result of broadcasting " + describe(other_in) +
+                                " with the output " + describe(self) + " does not have the output's shape");
+  }
+  Tensor other = as_dtype(other_in, self.dtype());
+  TensorImpl& si = *self.impl();
+  const TensorImpl& oi = *other.impl();
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* ps = si.template data_as<T>();
+    const T* po = oi.template data_as<T>();
+    if (si.contiguous && oi.contiguous && oi.numel == si.numel && si.numel > 1) {
+      auto xs = flat(ps, si.numel);
+      xt::noalias(xs) = f(flat(ps, si.numel), flat(po, si.numel));
+    } else {
+      Shape so = broadcast_strides(oi, si.shape);
+      for_each_offset(si.shape, &si.strides, &so, nullptr, 0, 0, 0,
+                      [&](std::int64_t, std::int64_t a, std::int64_t b, std::int64_t) { ps[a] = static_cast<T>(f(ps[a], po[b])); });
+    }
+  });
+  si.storage->bump_version();
+}
+
+// Writes `result` (self's shape) into self and gives self result's history.
+void rebase(Tensor& self, const Tensor& result) {
+  {
+    NoGradGuard guard;
+    apply_inplace(self, result, "copy_", [](const auto&, const auto& r) { return r; });
+  }
+  TensorImpl& si = *self.impl();
+  if (result.grad_fn()) {
+    si.grad_fn = result.grad_fn();
+    si.output_nr = result.output_nr();
+  }
+}
+
+struct FillBackward final : autograd::Node {  // the old value no longer matters
+  std::string name() const override { return "FillBackward0"; }
+  tensor_list apply(tensor_list&&) override { return {Tensor()}; }
+};
+
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  autograd::check_inplace(*this, "add_");
+  check_castable(*this, promote_types(dtype(), other.dtype()), "add_");
+  if (records(*this, &other)) {
+    rebase(*this, xgrad::add(clone(), other, alpha));
+  } else if (alpha == 1) {
+    apply_inplace(*this, other, "add_", [](const auto& a, const auto& b) { return a + b; });
+  } else {
+    apply_inplace(*this, other, "add_", [alpha](const auto& a, const auto& b) { return a + b * alpha; });
+  }
+  return *this;
+}
+
+Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -alpha); }
+
+Tensor& Tensor::mul_(const Tensor& other) {
+  autograd::check_inplace(*this, "mul_");
+  check_castable(*this, promote_types(dtype(), other.dtype()), "mul_");
+  if (records(*this, &other)) rebase(*this, xgrad::mul(clone(), other));
+  else apply_inplace(*this, other, "mul_", [](const auto& a, const auto& b) { return a * b; });
+  return *this;
+}
+
+Tensor& Tensor::div_(const Tensor& other) {
+  autograd::check_inplace(*this, "div_");
+  check_castable(*this, Dtype::Float32, "div_");
+  if (records(*this, &other)) rebase(*this, xgrad::div(clone(), other));
+  else apply_inplace(*this, other, "div_", [](const auto& a, const auto& b) { return a / b; });
+  return *this;
+}
+
+Tensor& Tensor::add_(double s) { return add_(scalar_tensor(s, dtype())); }
+Tensor& Tensor::sub_(double s) { return add_(scalar_tensor(-s, dtype())); }
+Tensor& Tensor::mul_(double s) { return mul_(scalar_tensor(s, dtype())); }
+Tensor& Tensor::div_(double s) { return div_(scalar_tensor(s, dtype())); }
+
+Tensor& Tensor::fill_(double value) {
+  autograd::check_inplace(*this, "fill_");
+  bool was_tracked = records(*this, nullptr);
+  {
+    NoGradGuard guard;
+    apply_inplace(*this, scalar_tensor(value, dtype()), "fill_", [](const auto&, const auto& v) { return v; });
+  }
+  if (was_tracked) {
+    auto node = std::make_shared<FillBackward>();
+    node->next_edges().push_back(autograd::gradient_edge(*this));
+    autograd::set_history(*this, node);
+  }
+  return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0.0); }
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  autograd::check_inplace(*this, "copy_");
+  check_defined(src, "copy_", "source");
+  if (records(*this, &src)) {
+    // The old value gets no gradient; src gets the (summed back) gradient of self.
+    Tensor r = xgrad::expand(src.to(dtype()), shape()).clone();
+    if (!r.requires_grad()) {
+      NoGradGuard guard;
+      apply_inplace(*this, r, "copy_", [](const auto&, const auto& v) { return v; });
+      auto node = std::make_shared<FillBackward>();
+      node->next_edges().push_back(autograd::gradient_edge(*this));
+      autograd::set_history(*this, node);
+    } else {
+      rebase(*this, r);
+    }
+  } else {
+    apply_inplace(*this, src, "copy_", [](const auto&, const auto& v) { return v; });
+  }
+  return *this;
+}
+
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+  autograd::check_inplace(*this, "clamp_");
+  if (records(*this, nullptr)) {
+    rebase(*this, xgrad::clamp(clone(), min, max));
+  } else {
+    Tensor r;
+    {
+      NoGradGuard guard;
+      r = xgrad::clamp(*this, min, max);
+    }
+    apply_inplace(*this, r, "clamp_", [](const auto&, const auto& v) { return v; });
+  }
+  return *this;
+}
+
+}  // namespace xgrad

@@ -1,0 +1,206 @@
+// Internal helpers shared by the op implementations: dtype dispatch, output allocation,
+// broadcasting, and the element loops (xtensor + xsimd on contiguous data, a strided
+// odometer loop otherwise). Not installed: users never include this.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+
+#include "../engine.hpp"
+#include "../grad_mode.hpp"
+#include "../node.hpp"
+#include "../ops.hpp"
+
+namespace xgrad::kernels {
+
+using autograd::Node;
+using autograd::SavedVariable;
+
+// Calls f(T{}) with T the C++ type of `d`.
+template <class F>
+decltype(auto) dispatch(Dtype d, F&& f) {
+  switch (d) {
+    case Dtype::Float32: return f(float{});
+    case Dtype::Float64: return f(double{});
+    default: return f(std::int64_t{});
+  }
+}
+
+// As dispatch, for ops defined on floating point only (Int64 throws naming the op).
+template <class F>
+decltype(auto) dispatch_float(Dtype d, const char* op, F&& f) {
+  if (d == Dtype::Float32) return f(float{});
+  if (d == Dtype::Float64) return f(double{});
+  throw std::invalid_argument(std::string(op) + ": expected a Float32 or Float64 tensor, got Int64");
+}
+
+std::string describe(const Tensor& t);  // "Float32 [2, 3]"
+
+// A fresh contiguous tensor (uninitialised). Throws std::length_error naming `op` when the
+// size cannot be allocated, rather than a bare std::bad_alloc.
+Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op = "empty");
+
+// Normalises a possibly negative dim; throws std::out_of_range naming op and shape.
+std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim, const char* op, const Shape& shape);
+
+// NumPy broadcasting of two shapes; throws std::invalid_argument naming op, shapes and dtypes.
+Shape broadcast_shapes(const Tensor& a, const Tensor& b, const char* op);
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+// `t` converted to dtype (a no-op handle copy when it already has it).
+Tensor as_dtype(const Tensor& t, Dtype dtype);
+// Strides of `t` seen as a tensor of `shape` (0 along broadcast dims).
+Shape broadcast_strides(const TensorImpl& t, const Shape& shape);
+
+// Visits every element of `shape` in row-major order, passing the element offsets of up to
+// three operands with their own (broadcast) strides: f(i_out, off0, off1, off2).
+template <class F>
+void for_each_offset(const Shape& shape, const Shape* s0, const Shape* s1, const Shape* s2, std::int64_t base0,
+                     std::int64_t base1, std::int64_t base2, F&& f) {
+  const std::size_t nd = shape.size();
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  if (n == 0) return;
+  if (nd == 0) {
+    f(std::int64_t{0}, base0, base1, base2);
+    return;
+  }
+  Shape idx(nd, 0);
+  const std::int64_t inner = shape[nd - 1];
+  const std::int64_t is0 = s0 ? (*s0)[nd - 1] : 0, is1 = s1 ? (*s1)[nd - 1] : 0, is2 = s2 ? (*s2)[nd - 1] : 0;
+  std::int64_t o0 = base0, o1 = base1, o2 = base2;
+  for (std::int64_t i = 0; i < n; i += inner) {
+    for (std::int64_t k = 0; k < inner; ++k) f(i + k, o0 + k * is0, o1 + k * is1, o2 + k * is2);
+    // advance the odometer over the outer dims
+    for (std::size_t d = nd - 1; d-- > 0;) {
+      if (++idx[d] < shape[d]) {
+        if (s0) o0 += (*s0)[d];
+        if (s1) o1 += (*s1)[d];
+        if (s2) o2 += (*s2)[d];
+        break;
+      }
+      idx[d] = 0;
+      if (s0) o0 -= (*s0)[d] * (shape[d] - 1);
+      if (s1) o1 -= (*s1)[d] * (shape[d] - 1);
+      if (s2) o2 -= (*s2)[d] * (shape[d] - 1);
+    }
+  }
+}
+
+// A 1-D xtensor view of a contiguous buffer (static rank: cheap to build, xsimd-vectorised).
+template <class T>
+auto flat(T* data, std::int64_t n) {
+  return xt::adapt(data, static_cast<std::size_t>(n), xt::no_ownership(),
+                   std::array<std::size_t, 1>{static_cast<std::size_t>(n)});
+}
+
+// out = f(x) elementwise, x of dtype T. `f` is a generic lambda that works both on scalars
+// and on xtensor expressions (ADL picks std:: or xt:: math), e.g. [](const auto& v){ return exp(v); }.
+template <class T, class F>
+Tensor map_unary(const Tensor& x, F&& f, const char* op, Dtype out_dtype = dtype_of<T>()) {
+  using O = std::conditional_t<std::is_same_v<T, std::int64_t>, std::int64_t, T>;
+  Tensor out = empty_tensor(x.shape(), out_dtype, op);
+  const TensorImpl& xi = *x.impl();
+  O* po = out.impl()->template data_as<O>();
+  const T* px = xi.template data_as<T>();
+  const std::int64_t n = xi.numel;
+  if (n == 1) {
+    po[0] = static_cast<O>(f(px[0]));
+  } else if (xi.contiguous) {
+    auto xo = flat(po, n);
+    xt::noalias(xo) = f(flat(px, n));
+  } else {
+    for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
+                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<O>(f(px[o])); });
+  }
+  return out;
+}
+
+// out = f(a, b) elementwise with broadcasting; a and b already of dtype T. Same contract for f.
+template <class T, class O = T, class F>
+Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, const char* op) {
+  Tensor out = empty_tensor(shape, dtype_of<O>(), op);
+  const TensorImpl& ai = *a.impl();
+  const TensorImpl& bi = *b.impl();
+  O* po = out.impl()->template data_as<O>();
+  const T* pa = ai.template data_as<T>();
+  const T* pb = bi.template data_as<T>();
+  const std::int64_t n = out.numel();
+  if (n == 1) {
+    po[0] = static_cast<O>(f(pa[0], pb[0]));
+  } else if (ai.contiguous && bi.contiguous && ai.numel == n && bi.numel == n) {
+    auto xo = flat(po, n);
+    xt::noalias(xo) = f(flat(pa, n), flat(pb, n));
+  } else if (ai.contiguous && ai.numel == n && bi.numel == 1) {
+    const T s = pb[0];
+    auto xo = flat(po, n);
+    xt::noalias(xo) = f(flat(pa, n), s);
+  } else if (bi.contiguous && bi.numel == n && ai.numel == 1) {
+    const T s = pa[0];
+    auto xo = flat(po, n);
+    xt::noalias(xo) = f(s, flat(pb, n));
+  } else {
+    Shape sa = broadcast_strides(ai, shape), sb = broadcast_strides(bi, shape);
+    for_each_offset(shape, &sa, &sb, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
+      po[i] = static_cast<O>(f(pa[oa], pb[ob]));
+    });
+  }
+  return out;
+}
+
+// Saves t for backward (see SavedVariable); shorthand used by every op.
+inline SavedVariable save(const Tensor& t, bool is_output = false) { return SavedVariable(t, is_output); }
+
+}  // namespace xgrad::kernels
+
+namespace xgrad::kernels {
+
+// A contiguous copy in `dtype` without autograd history.
+Tensor copy_as(const Tensor& t, Dtype dtype);
+
+inline void check_defined(const Tensor& t, const char* op, const char* what = "input") {
+  if (!t.defined()) throw std::invalid_argument(std::string(op) + ": " + what + " is an undefined tensor");
+}
+
+// Elementwise op on two tensors: promotes dtypes (Int64 -> default float when
+// `int_to_float`), broadcasts, and fills a fresh tensor with f(a, b).
+template <class F>
+Tensor binary_kernel(const Tensor& a, const Tensor& b, const char* op, F&& f, bool int_to_float = false) {
+  check_defined(a, op, "first operand");
+  check_defined(b, op, "second operand");
+  Dtype dt = promote_types(a.dtype(), b.dtype());
+  if (int_to_float && dt == Dtype::Int64) dt = default_dtype();
+  Shape shape = broadcast_shapes(a, b, op);
+  Tensor ac = as_dtype(a, dt), bc = as_dtype(b, dt);
+  return dispatch(dt, [&](auto tag) { return map_binary<decltype(tag)>(ac, bc, shape, f, op); });
+}
+
+// Elementwise float op on one tensor (Int64 input is converted to the default float dtype).
+template <class F>
+Tensor unary_kernel(const Tensor& x, const char* op, F&& f) {
+  check_defined(x, op);
+  Tensor xc = x.is_floating_point() ? x : as_dtype(x, default_dtype());
+  return dispatch_float(xc.dtype(), op, [&](auto tag) { return map_unary<decltype(tag)>(xc, f, op); });
+}
+
+// Elementwise op of a tensor with a scalar. Int64 stays Int64 when the scalar is integral and
+// `int_ok`; otherwise Int64 input becomes the default float dtype (PyTorch's rule for a
+// Python float scalar).
+template <class F>
+Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_ok = true) {
+  check_defined(x, op);
+  bool keep_int = int_ok && !x.is_floating_point() && s == static_cast<double>(static_cast<std::int64_t>(s));
+  Tensor xc = (x.is_floating_point() || keep_int) ? x : as_dtype(x, default_dtype());
+  return dispatch(xc.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T sv = static_cast<T>(s);
+    return map_unary<T>(xc, [&](const auto& v) { return f(v, sv); }, op);
+  });
+}
+
+}  // namespace xgrad::kernels

@@ -1,0 +1,384 @@
+// Tensor handle basics: storage, accessors, autograd flags, hooks and printing.
+// The operations themselves live in autograd/ops/.
+#include "tensor.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
+#include <limits>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine.hpp"
+#include "grad_mode.hpp"
+#include "node.hpp"
+#include "ops.hpp"
+
+namespace xgrad {
+
+// ---- Storage ---------------------------------------------------------------------------------
+
+Storage::Storage(std::size_t nbytes) : data_(inline_), nbytes_(nbytes) {
+  if (nbytes > kInlineBytes) {
+    // 64-byte alignment: whole cache lines and full-width SIMD loads for BLAS and xsimd.
+    std::size_t rounded = (nbytes + 63) / 64 * 64;
+    data_ = std::aligned_alloc(64, rounded);
+    if (!data_) throw std::bad_alloc();
+  }
+}
+
+Storage::~Storage() {
+  if (data_ != inline_) std::free(data_);
+}
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) { return std::make_shared<Storage>(nbytes); }
+
+TensorImpl::~TensorImpl() {
+  if (grad_fn) autograd::release_node(std::move(grad_fn));
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  std::int64_t s = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= shape[i] > 0 ? shape[i] : 1;
+  }
+  return strides;
+}
+
+void TensorImpl::set_contiguous_strides() {
+  strides = contiguous_strides(shape);
+  contiguous = true;
+}
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::int64_t checked_numel(const Shape& shape, const char* op) {
+  std::int64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0) {
+      throw std::invalid_argument(std::string(op) + ": negative size " + std::to_string(d) + " in shape " +
+                                  shape_str(shape));
+    }
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / 8 / d) {
+      throw std::length_error(std::string(op) + ": shape " + shape_str(shape) +
+                              " has more elements than can be addressed");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+Dtype TensorOptions::dtype() const { return dtype_ ? *dtype_ : default_dtype(); }
+
+// ---- Tensor accessors ---------------------------------------------------------------------
+
+const TensorImpl& Tensor::checked() const {
+  if (!impl_) throw std::logic_error("xgrad: this Tensor is undefined (default-constructed or an absent gradient)");
+  return *impl_;
+}
+
+std::int64_t Tensor::size(std::int64_t dim) const {
+  const auto& s = checked().shape;
+  std::int64_t n = static_cast<std::int64_t>(s.size());
+  std::int64_t d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n) {
+    throw std::out_of_range("size: dim " + std::to_string(dim) + " out of range for a tensor of shape " +
+                            shape_str(s));
+  }
+  return s[static_cast<std::size_t>(d)];
+}
+
+namespace {
+
+// Offset in elements of a row-major linear index, honouring strides.
+std::int64_t strided_offset(const TensorImpl& t, std::int64_t linear) {
+  if (t.contiguous) return t.offset + linear;
+  std::int64_t off = t.offset;
+  for (std::size_t i = t.shape.size(); i-- > 0;) {
+    std::int64_t d = t.shape[i];
+    off += (linear % d) * t.strides[i];
+    linear /= d;
+  }
+  return off;
+}
+
+template <class T>
+T read_element(const TensorImpl& t, std::int64_t element_offset) {
+  switch (t.dtype) {
+    case Dtype::Float32: return static_cast<T>(static_cast<const float*>(t.storage->data())[element_offset]);
+    case Dtype::Float64: return static_cast<T>(static_cast<const double*>(t.storage->data())[element_offset]);
+    case Dtype::Int64: return static_cast<T>(static_cast<const std::int64_t*>(t.storage->data())[element_offset]);
+  }
+  return T();
+}
+
+}  // namespace
+
+template <class T>
+T Tensor::item() const {
+  const auto& t = checked();
+  if (t.numel != 1) {
+    throw std::invalid_argument("item: only a one-element tensor can be converted to a scalar, got shape " +
+                                shape_str(t.shape));
+  }
+  return read_element<T>(t, t.offset);
+}
+
+template <class T>
+T Tensor::at(std::initializer_list<std::int64_t> index) const {
+  const auto& t = checked();
+  if (index.size() != t.shape.size()) {
+    throw std::invalid_argument("at: got " + std::to_string(index.size()) + " indices for a tensor of shape " +
+                                shape_str(t.shape));
+  }
+  std::int64_t off = t.offset;
+  std::size_t i = 0;
+  for (std::int64_t idx : index) {
+    std::int64_t n = t.shape[i];
+    std::int64_t k = idx < 0 ? idx + n : idx;
+    if (k < 0 || k >= n) {
+      throw std::out_of_range("at: index " + std::to_string(idx) + " is out of range for dim " + std::to_string(i) +
+                              " of size " + std::to_string(n) + " (shape " + shape_str(t.shape) + ")");
+    }
+    off += k * t.strides[i];
+    ++i;
+  }
+  return read_element<T>(t, off);
+}
+
+template <class T>
+T* Tensor::data_ptr() const {
+  const auto& t = checked();
+  if (t.dtype != dtype_of<T>()) {
+    throw std::invalid_argument(std::string("data_ptr: the tensor holds ") + dtype_name(t.dtype) + ", not " +
+                                dtype_name(dtype_of<T>()));
+  }
+  return t.data_as<T>();
+}
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  const auto& t = checked();
+  std::vector<T> out(static_cast<std::size_t>(t.numel));
+  for (std::int64_t i = 0; i < t.numel; ++i) out[static_cast<std::size_t>(i)] = read_element<T>(t, strided_offset(t, i));
+  return out;
+}
+
+#define XGRAD_INSTANTIATE_ACCESSORS(T)                                  \
+  template T Tensor::item<T>() const;                                   \
+  template T Tensor::at<T>(std::initializer_list<std::int64_t>) const;  \
+  template std::vector<T> Tensor::to_vector<T>() const;
+XGRAD_INSTANTIATE_ACCESSORS(float)
+XGRAD_INSTANTIATE_ACCESSORS(double)
+XGRAD_INSTANTIATE_ACCESSORS(std::int64_t)
+XGRAD_INSTANTIATE_ACCESSORS(int)
+#undef XGRAD_INSTANTIATE_ACCESSORS
+template float* Tensor::data_ptr<float>() const;
+template double* Tensor::data_ptr<double>() const;
+template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
+
+Tensor Tensor::operator[](std::int64_t index) const { return xgrad::select(*this, 0, index); }
+
+// ---- autograd flags ----------------------------------------------------------------------
+
+bool Tensor::requires_grad() const {
+  const auto& t = checked();
+  return t.requires_grad || t.grad_fn != nullptr;
+}
+
+Tensor& Tensor::requires_grad_(bool on) {
+  set_requires_grad(on);
+  return *this;
+}
+
+const Tensor& Tensor::set_requires_grad(bool on) const {
+  auto& t = const_cast<TensorImpl&>(checked());
+  if (on && !xgrad::is_floating_point(t.dtype)) {
+    throw std::invalid_argument(std::string("requires_grad_: only floating point tensors can require gradients, got ") +
+                                dtype_name(t.dtype) + " of shape " + shape_str(t.shape));
+  }
+  if (!on && t.grad_fn) {
+    throw std::invalid_argument(
+        "requires_grad_(false) on a non-leaf tensor (grad_fn=" + t.grad_fn->name() +
+        "): only leaves can stop requiring grad. Use detach() to get a tensor without history.");
+  }
+  t.requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  const auto& t = checked();
+  return t.grad ? Tensor(t.grad) : Tensor();
+}
+
+Tensor& Tensor::mutable_grad() {
+  // Tensor and TensorImpl::grad share one representation: a shared_ptr<TensorImpl>.
+  static_assert(sizeof(Tensor) == sizeof(std::shared_ptr<TensorImpl>));
+  return *reinterpret_cast<Tensor*>(&const_cast<TensorImpl&>(checked()).grad);
+}
+
+void Tensor::set_grad(const Tensor& g) const {
+  auto& t = const_cast<TensorImpl&>(checked());
+  if (g.defined() && g.shape() != t.shape) {
+    throw std::invalid_argument("set_grad: gradient of shape " + shape_str(g.shape()) +
+                                " does not match the tensor's shape " + shape_str(t.shape));
+  }
+  t.grad = g.impl_ptr();
+}
+
+void Tensor::retain_grad() const {
+  auto& t = const_cast<TensorImpl&>(checked());
+  if (!t.grad_fn) {
+    if (!t.requires_grad) throw std::logic_error("retain_grad: the tensor does not require grad");
+    return;  // leaves keep their grad anyway
+  }
+  if (t.retains_grad) return;
+  t.retains_grad = true;
+  // Weak: the node must not keep its output alive (that would be a reference cycle).
+  std::weak_ptr<TensorImpl> weak = impl_;
+  t.grad_fn->add_pre_hook(t.output_nr, [weak](const Tensor& g) -> Tensor {
+    auto self = weak.lock();
+    if (!self || !g.defined()) return Tensor();
+    if (!self->grad) {
+      self->grad = g.detach().clone().impl_ptr();
+    } else {
+      self->grad = (Tensor(self->grad) + g.detach()).impl_ptr();
+    }
+    return Tensor();
+  });
+}
+
+HookHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  const auto& t = checked();
+  if (!requires_grad()) throw std::logic_error("register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  if (t.grad_fn) return t.grad_fn->add_pre_hook(t.output_nr, std::move(hook));
+  auto& mt = const_cast<TensorImpl&>(t);
+  if (!mt.leaf_hooks) mt.leaf_hooks = std::make_unique<std::vector<TensorImpl::LeafHook>>();
+  HookHandle handle = autograd::next_hook_handle();
+  mt.leaf_hooks->push_back({handle, std::move(hook)});
+  return handle;
+}
+
+void Tensor::remove_hook(HookHandle handle) const {
+  const auto& t = checked();
+  if (t.grad_fn) {
+    t.grad_fn->remove_pre_hook(handle);
+  } else if (t.leaf_hooks) {
+    auto& hooks = *const_cast<TensorImpl&>(t).leaf_hooks;
+    std::erase_if(hooks, [handle](const TensorImpl::LeafHook& h) { return h.handle == handle; });
+  }
+}
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+// ---- copies ------------------------------------------------------------------------------
+
+Tensor Tensor::detach() const {
+  const auto& t = checked();
+  auto out = std::make_shared<TensorImpl>();
+  out->storage = t.storage;
+  out->offset = t.offset;
+  out->shape = t.shape;
+  out->strides = t.strides;
+  out->numel = t.numel;
+  out->dtype = t.dtype;
+  out->contiguous = t.contiguous;
+  out->is_view = t.is_view;
+  return Tensor(std::move(out));
+}
+
+Tensor& Tensor::detach_() {
+  auto& t = const_cast<TensorImpl&>(checked());
+  if (t.grad_fn) autograd::release_node(std::move(t.grad_fn));
+  t.grad_fn = nullptr;
+  t.requires_grad = false;
+  return *this;
+}
+
+// ---- printing ----------------------------------------------------------------------------
+
+namespace {
+
+void print_values(std::ostream& os, const TensorImpl& t, std::size_t dim, std::int64_t offset, int indent,
+                  bool summarize, bool integral, int width, int precision) {
+  const std::int64_t n = t.shape[dim];
+  const std::int64_t edge = 3;
+  os << '[';
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * edge && i == edge) {
+      os << (dim + 1 == t.shape.size() ? "..., " : "...,\n" + std::string(indent + 1, ' '));
+      i = n - edge;
+    }
+    std::int64_t off = offset + i * t.strides[dim];
+    if (dim + 1 == t.shape.size()) {
+      double v = read_element<double>(t, off);
+      if (integral) {
+        os << std::setw(width) << read_element<std::int64_t>(t, off);
+      } else {
+        os << std::setw(width) << std::fixed << std::setprecision(precision) << v;
+      }
+      if (i + 1 < n) os << ", ";
+    } else {
+      print_values(os, t, dim + 1, off, indent + 1, summarize, integral, width, precision);
+      if (i + 1 < n) os << ",\n" << std::string(static_cast<std::size_t>(indent + 1), ' ');
+    }
+  }
+  os << ']';
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Tensor& tensor) {
+  if (!tensor.defined()) return os << "tensor(undefined)";
+  const TensorImpl& t = *tensor.impl();
+  std::ios_base::fmtflags flags = os.flags();
+  os << "tensor(";
+  bool integral = t.dtype == Dtype::Int64;
+  int width = 0;
+  int precision = 4;
+  bool summarize = t.numel > 1000;
+  if (t.numel > 0) {
+    double maxabs = 0;
+    bool all_int = true;
+    for (std::int64_t i = 0; i < t.numel; ++i) {
+      double v = read_element<double>(t, strided_offset(t, i));
+      if (std::isfinite(v)) maxabs = std::max(maxabs, std::abs(v));
+      all_int = all_int && v == std::floor(v);
+    }
+    (void)all_int;
+    int digits = maxabs >= 1 ? static_cast<int>(std::floor(std::log10(maxabs))) + 1 : 1;
+    width = integral ? digits + 1 : digits + precision + 2;
+  }
+  if (t.shape.empty()) {
+    double v = read_element<double>(t, t.offset);
+    if (integral) os << read_element<std::int64_t>(t, t.offset);
+    else os << std::fixed << std::setprecision(precision) << v;
+  } else if (t.numel == 0) {
+    os << "[]";
+  } else {
+    print_values(os, t, 0, t.offset, 7, summarize, integral, width, precision);
+  }
+  os.flags(flags);
+  os << ", shape=" << shape_str(t.shape) << ", dtype=" << dtype_name(t.dtype);
+  if (t.grad_fn) {
+    os << ", grad_fn=<" << t.grad_fn->name() << ">";
+  } else if (t.requires_grad) {
+    os << ", requires_grad=True";
+  }
+  return os << ')';
+}
+
+}  // namespace xgrad

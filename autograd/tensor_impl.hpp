@@ -1,0 +1,92 @@
+// What a Tensor points to: storage, the view onto it, and the autograd fields.
+// Public so that custom kernels can reach raw data; ordinary users only need tensor.hpp.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "dtype.hpp"
+#include "small_vector.hpp"
+
+namespace xgrad {
+
+using Shape = SmallVector<std::int64_t, 6>;
+using IntArrayRef = const Shape&;
+
+namespace autograd {
+class Node;
+}
+
+// A reference-counted block of memory shared by a tensor and its views. Its version counter
+// is bumped by every in-place write, so that saved tensors can tell they were overwritten.
+// Small blocks live inline in the Storage object itself: one allocation for a tiny tensor.
+class Storage {
+ public:
+  static std::shared_ptr<Storage> allocate(std::size_t nbytes);
+  explicit Storage(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const noexcept { return data_; }
+  std::size_t nbytes() const noexcept { return nbytes_; }
+  std::uint32_t version() const noexcept { return version_; }
+  void bump_version() noexcept { ++version_; }
+
+ private:
+  static constexpr std::size_t kInlineBytes = 32;
+  void* data_;
+  std::size_t nbytes_;
+  std::uint32_t version_ = 0;
+  alignas(32) unsigned char inline_[kInlineBytes];
+};
+
+class Tensor;
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  std::int64_t offset = 0;  // in elements
+  Shape shape;
+  Shape strides;  // in elements
+  std::int64_t numel = 1;
+  Dtype dtype = Dtype::Float32;
+  bool contiguous = true;
+  bool is_view = false;  // shares storage with a base that autograd tracks separately
+
+  // autograd
+  bool requires_grad = false;  // meaningful for leaves; a non-leaf requires grad iff grad_fn
+  bool retains_grad = false;
+  std::uint32_t output_nr = 0;
+  std::shared_ptr<autograd::Node> grad_fn;
+  std::weak_ptr<autograd::Node> grad_accumulator;  // the leaf's AccumulateGrad node, if alive
+  std::shared_ptr<TensorImpl> grad;
+  // Hooks registered on a leaf (a non-leaf's hooks live on its grad_fn).
+  struct LeafHook {
+    std::uint64_t handle;
+    std::function<Tensor(const Tensor&)> fn;
+  };
+  std::unique_ptr<std::vector<LeafHook>> leaf_hooks;
+
+  TensorImpl() = default;
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+  ~TensorImpl();  // hands grad_fn to the iterative deleter: deep graphs never recurse
+
+  void* data() const noexcept {
+    return static_cast<char*>(storage->data()) + offset * static_cast<std::int64_t>(element_size(dtype));
+  }
+  template <class T>
+  T* data_as() const noexcept {
+    return static_cast<T*>(storage->data()) + offset;
+  }
+  void set_contiguous_strides();
+};
+
+// Elements of a shape; throws std::length_error (naming `op`) on negative sizes or overflow.
+std::int64_t checked_numel(const Shape& shape, const char* op);
+Shape contiguous_strides(const Shape& shape);
+std::string shape_str(const Shape& shape);  // "[2, 3]"
+
+}  // namespace xgrad
