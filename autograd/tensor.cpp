@@ -352,15 +352,14 @@ std::ostream& operator<<(std::ostream& os, const Tensor& tensor) {
   bool summarize = t.numel > 1000;
   if (t.numel > 0) {
     double maxabs = 0;
-    bool all_int = true;
+    bool negative = false;
     for (std::int64_t i = 0; i < t.numel; ++i) {
       double v = read_element<double>(t, strided_offset(t, i));
       if (std::isfinite(v)) maxabs = std::max(maxabs, std::abs(v));
-      all_int = all_int && v == std::floor(v);
+      negative = negative || v < 0;
     }
-    (void)all_int;
     int digits = maxabs >= 1 ? static_cast<int>(std::floor(std::log10(maxabs))) + 1 : 1;
-    width = integral ? digits + 1 : digits + precision + 2;
+    width = digits + (negative ? 1 : 0) + (integral ? 0 : precision + 1);
   }
   if (t.shape.empty()) {
     double v = read_element<double>(t, t.offset);

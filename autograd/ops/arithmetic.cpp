@@ -33,7 +33,7 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add(a, b, -alpha); }
 
 Tensor add(const Tensor& a, double b) {
-  Tensor out = scalar_kernel(a, b, "add", [](const auto& x, auto s) { return x + s; });
+  Tensor out = scalar_kernel(a, b, "add", [](const auto& x, const auto& s) { return x + s; });
   record<AddScalarBackward>({&a}, out);
   return out;
 }
@@ -68,7 +68,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, double b) {
-  Tensor out = scalar_kernel(a, b, "mul", [](const auto& x, auto s) { return x * s; });
+  Tensor out = scalar_kernel(a, b, "mul", [](const auto& x, const auto& s) { return x * s; });
   if (auto n = record<MulScalarBackward>({&a}, out)) n->s = b;
   return out;
 }
@@ -111,7 +111,7 @@ Tensor div(const Tensor& a, double b) { return mul(a.is_floating_point() ? a : a
 Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
 
 Tensor rdiv(const Tensor& a, double b) {
-  Tensor out = scalar_kernel(a, b, "rdiv", [](const auto& x, auto s) { return s / x; }, /*int_ok=*/false);
+  Tensor out = scalar_kernel(a, b, "rdiv", [](const auto& x, const auto& s) { return s / x; }, /*int_ok=*/false);
   if (auto n = record<RdivBackward>({&a}, out)) {
     n->a = save(a);
     n->s = b;

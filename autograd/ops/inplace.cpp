@@ -61,6 +61,12 @@ void rebase(Tensor& self, const Tensor& result) {
   }
 }
 
+// `other` as saved for backward: a clone when it shares self's memory (x.mul_(x)), since the
+// write into self would otherwise invalidate it.
+Tensor detached_if_aliased(const Tensor& self, const Tensor& other) {
+  return other.impl()->storage == self.impl()->storage ? other.clone() : other;
+}
+
 struct FillBackward final : autograd::Node {  // the old value no longer matters
   std::string name() const override { return "FillBackward0"; }
   tensor_list apply(tensor_list&&) override { return {Tensor()}; }
@@ -86,7 +92,7 @@ Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -al
 Tensor& Tensor::mul_(const Tensor& other) {
   autograd::check_inplace(*this, "mul_");
   check_castable(*this, promote_types(dtype(), other.dtype()), "mul_");
-  if (records(*this, &other)) rebase(*this, xgrad::mul(clone(), other));
+  if (records(*this, &other)) rebase(*this, xgrad::mul(clone(), detached_if_aliased(*this, other)));
   else apply_inplace(*this, other, "mul_", [](const auto& a, const auto& b) { return a * b; });
   return *this;
 }
@@ -94,7 +100,7 @@ Tensor& Tensor::mul_(const Tensor& other) {
 Tensor& Tensor::div_(const Tensor& other) {
   autograd::check_inplace(*this, "div_");
   check_castable(*this, Dtype::Float32, "div_");
-  if (records(*this, &other)) rebase(*this, xgrad::div(clone(), other));
+  if (records(*this, &other)) rebase(*this, xgrad::div(clone(), detached_if_aliased(*this, other)));
   else apply_inplace(*this, other, "div_", [](const auto& a, const auto& b) { return a / b; });
   return *this;
 }

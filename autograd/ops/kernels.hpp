@@ -101,6 +101,9 @@ auto flat(T* data, std::int64_t n) {
 
 // out = f(x) elementwise, x of dtype T. `f` is a generic lambda that works both on scalars
 // and on xtensor expressions (ADL picks std:: or xt:: math), e.g. [](const auto& v){ return exp(v); }.
+// f MUST take its arguments by const reference and must not build expressions on its own
+// locals or by-value parameters: xtensor expressions hold lvalue operands by reference, so
+// anything that dies when f returns would dangle (a silent wrong result, not a crash).
 template <class T, class F>
 Tensor map_unary(const Tensor& x, F&& f, const char* op, Dtype out_dtype = dtype_of<T>()) {
   using O = std::conditional_t<std::is_same_v<T, std::int64_t>, std::int64_t, T>;
@@ -188,9 +191,10 @@ Tensor unary_kernel(const Tensor& x, const char* op, F&& f) {
   return dispatch_float(xc.dtype(), op, [&](auto tag) { return map_unary<decltype(tag)>(xc, f, op); });
 }
 
-// Elementwise op of a tensor with a scalar. Int64 stays Int64 when the scalar is integral and
-// `int_ok`; otherwise Int64 input becomes the default float dtype (PyTorch's rule for a
-// Python float scalar).
+// Elementwise op of a tensor with a scalar: out = f(x, s), f called on scalars only (a plain
+// loop the compiler vectorises; no xtensor expression can capture `s` by dangling reference).
+// Int64 stays Int64 when the scalar is integral and `int_ok`; otherwise Int64 input becomes the
+// default float dtype (PyTorch's rule for a Python float scalar).
 template <class F>
 Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_ok = true) {
   check_defined(x, op);
@@ -199,7 +203,17 @@ Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_
   return dispatch(xc.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T sv = static_cast<T>(s);
-    return map_unary<T>(xc, [&](const auto& v) { return f(v, sv); }, op);
+    Tensor out = empty_tensor(xc.shape(), xc.dtype(), op);
+    const TensorImpl& xi = *xc.impl();
+    T* po = out.impl()->template data_as<T>();
+    const T* px = xi.template data_as<T>();
+    if (xi.contiguous) {
+      for (std::int64_t i = 0; i < xi.numel; ++i) po[i] = static_cast<T>(f(px[i], sv));
+    } else {
+      for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
+                      [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<T>(f(px[o], sv)); });
+    }
+    return out;
   });
 }
 
