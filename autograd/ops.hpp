@@ -142,21 +142,37 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim);
 // Broadcast view (stride 0) to `shape`; -1 keeps a size. Gradient is summed back.
 Tensor expand(const Tensor& x, const Shape& shape);
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
+// Copies the tensors, joined along an existing dim (cat) or a new one (stack), into one
+// fresh tensor of their promoted dtype. Shapes must agree except along the cat dim (stack:
+// exactly); cat skips 1-D empty tensors as PyTorch does. An empty list, a 0-d tensor in cat
+// or a mismatch throws std::invalid_argument naming the position and the shapes.
 Tensor cat(const tensor_list& tensors, std::int64_t dim = 0);
 Tensor stack(const tensor_list& tensors, std::int64_t dim = 0);
+// Views of consecutive pieces along dim: of split_size each (the last may be shorter), or
+// `chunks` pieces of ceil(size / chunks) each (possibly fewer pieces), as torch.split/chunk.
 tensor_list split(const Tensor& x, std::int64_t split_size, std::int64_t dim = 0);
 tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
+// View of x[start : start + length] along dim (start may be negative); out of range throws
+// std::out_of_range.
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
+// View of x[start:end:step] along dim with Python's rules: omitted bounds mean the whole dim,
+// negative ones count from the end, all clamp to the size. step must be > 0.
 Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> start,
              std::optional<std::int64_t> end, std::int64_t step = 1);
+// View of x[index] along dim, which is removed (negative index counts from the end).
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
-// Rows (along dim) picked by a 1-D Int64 index.
+// Index tensors below must be Int64 with values in [0, size): anything else throws
+// std::out_of_range naming the op, the value, the dim and its size.
+// Rows (along dim) picked by a 0-D or 1-D index; repeats allowed (their gradients add up).
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 // out[i][j] = x[index[i][j]][j] for dim 0 (and likewise for other dims), as torch.gather.
+// index has x's number of dims and is no larger than x outside dim; out has index's shape.
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
-// Copy of x with src added at index along dim, as torch.scatter_add.
+// Copy of x with src added at index along dim, as torch.scatter_add. src has x's dtype and
+// is at least as large as index in every dim.
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
 // Constant padding; `pad` lists (before, after) pairs starting from the LAST dim, as F.pad.
+// Negative widths crop.
 Tensor pad(const Tensor& x, const Shape& pad, double value = 0.0);
 // Sums a broadcast gradient back down to `shape` (the reduction every binary op's backward uses).
 Tensor sum_to(const Tensor& x, const Shape& shape);

@@ -1,6 +1,15 @@
 // Elementwise math on one tensor. Forward kernels are generic lambdas: on contiguous data
 // they run as xtensor expressions (vectorised by xsimd), elsewhere element by element.
 // Backward formulas use differentiable ops, so second derivatives come for free.
+//
+// Inside a kernel lambda every sub-expression is built in place, never kept in a named local:
+// xtensor holds lvalue operands by reference, and the expression is evaluated only after the
+// lambda has returned.
+#include <cmath>
+#include <numbers>
+
+#include <xtensor/xvectorize.hpp>
+
 #include "kernels.hpp"
 
 namespace xgrad {
@@ -8,12 +17,56 @@ namespace xgrad {
 using namespace kernels;
 using autograd::record;
 
+namespace {
+
+// The element type of a scalar or of an xtensor expression.
+template <class V>
+using elem_t = xt::get_value_type_t<std::decay_t<V>>;
+
+// c ? a : b elementwise: the conditional operator on scalars, xt::where on expressions.
+template <class C, class A, class B>
+auto select(C&& c, A&& a, B&& b) {
+  if constexpr (std::is_arithmetic_v<std::decay_t<C>>) return c ? a : b;
+  else return xt::where(std::forward<C>(c), std::forward<A>(a), std::forward<B>(b));
+}
+
+// std::pow elementwise. Not xsimd's vectorised pow: it gets the special cases wrong
+// (pow(0, 0) = 0, pow(0, -1) = 0, pow(inf, 0) = NaN in xsimd 8).
+template <class A, class B>
+auto std_pow(A&& a, B&& b) {
+  if constexpr (std::is_arithmetic_v<std::decay_t<A>> && std::is_arithmetic_v<std::decay_t<B>>) {
+    return std::pow(a, b);
+  } else {
+    using T = std::common_type_t<xt::get_value_type_t<std::decay_t<A>>, xt::get_value_type_t<std::decay_t<B>>>;
+    return xt::vectorize([](T x, T y) -> T { return std::pow(x, y); })(std::forward<A>(a), std::forward<B>(b));
+  }
+}
+
+constexpr double kSqrt1_2 = 1.0 / std::numbers::sqrt2;                          // 1 / sqrt(2)
+constexpr double kInvSqrt2Pi = std::numbers::inv_sqrtpi / std::numbers::sqrt2;   // 1 / sqrt(2 pi)
+constexpr double kSqrt2OverPi = std::numbers::sqrt2 * std::numbers::inv_sqrtpi;  // sqrt(2 / pi)
+constexpr double kGeluKappa = 0.044715;
+
+// Same dtype as x, keeping Int64 (for ops exact on integers, as PyTorch).
+template <class F>
+Tensor same_dtype_kernel(const Tensor& x, const char* op, F&& f) {
+  check_defined(x, op);
+  return dispatch(x.dtype(), [&](auto tag) { return map_unary<decltype(tag)>(x, f, op); });
+}
+
+Tensor zero_like_scalar(const Tensor& t) { return scalar_tensor(0.0, t.dtype()); }
+
+}  // namespace
+
 // ---- exp: d exp(x) = g exp(x) (saves its output, held weakly: no reference cycle) ----------
 namespace {
 struct ExpBackward0 final : Node {
   SavedVariable result;
   std::string name() const override { return "ExpBackward0"; }
-  tensor_list apply(tensor_list&& g) override { return {g[0] * result.unpack()}; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] * result.unpack()};
+  }
   void release_variables() override { result.reset(); }
 };
 }  // namespace
@@ -24,12 +77,123 @@ Tensor exp(const Tensor& x) {
   return out;
 }
 
+// ---- log: d log(x) = g / x -------------------------------------------------------------------
+namespace {
+struct LogBackward0 final : Node {
+  SavedVariable self;
+  std::string name() const override { return "LogBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] / self.unpack()};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor log(const Tensor& x) {
+  Tensor out = unary_kernel(x, "log", [](const auto& v) { using std::log; return log(v); });
+  if (auto n = record<LogBackward0>({&x}, out)) n->self = save(x);
+  return out;
+}
+
+// ---- log1p: d log(1 + x) = g / (1 + x); log1p keeps precision where x is tiny -----------------
+namespace {
+struct Log1PBackward0 final : Node {
+  SavedVariable self;
+  std::string name() const override { return "Log1PBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] / (self.unpack() + 1.0)};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor log1p(const Tensor& x) {
+  Tensor out = unary_kernel(x, "log1p", [](const auto& v) { using std::log1p; return log1p(v); });
+  if (auto n = record<Log1PBackward0>({&x}, out)) n->self = save(x);
+  return out;
+}
+
+// ---- sqrt: d sqrt(x) = g / (2 sqrt(x)) --------------------------------------------------------
+namespace {
+struct SqrtBackward0 final : Node {
+  SavedVariable result;
+  std::string name() const override { return "SqrtBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] / (result.unpack() * 2.0)};
+  }
+  void release_variables() override { result.reset(); }
+};
+}  // namespace
+
+Tensor sqrt(const Tensor& x) {
+  Tensor out = unary_kernel(x, "sqrt", [](const auto& v) { using std::sqrt; return sqrt(v); });
+  if (auto n = record<SqrtBackward0>({&x}, out)) n->result = save(out, true);
+  return out;
+}
+
+// ---- abs: d |x| = g sign(x), so 0 at 0 (as PyTorch) -------------------------------------------
+namespace {
+struct AbsBackward0 final : Node {
+  SavedVariable self;
+  std::string name() const override { return "AbsBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] * sign(self.unpack())};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor abs(const Tensor& x) {
+  Tensor out = same_dtype_kernel(x, "abs", [](const auto& v) { using std::abs; return abs(v); });
+  if (auto n = record<AbsBackward0>({&x}, out)) n->self = save(x);
+  return out;
+}
+
+// ---- sin / cos: d sin(x) = g cos(x), d cos(x) = -g sin(x) ------------------------------------
+namespace {
+struct SinBackward0 final : Node {
+  SavedVariable self;
+  std::string name() const override { return "SinBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] * cos(self.unpack())};
+  }
+  void release_variables() override { self.reset(); }
+};
+struct CosBackward0 final : Node {
+  SavedVariable self;
+  std::string name() const override { return "CosBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] * neg(sin(self.unpack()))};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor sin(const Tensor& x) {
+  Tensor out = unary_kernel(x, "sin", [](const auto& v) { using std::sin; return sin(v); });
+  if (auto n = record<SinBackward0>({&x}, out)) n->self = save(x);
+  return out;
+}
+
+Tensor cos(const Tensor& x) {
+  Tensor out = unary_kernel(x, "cos", [](const auto& v) { using std::cos; return cos(v); });
+  if (auto n = record<CosBackward0>({&x}, out)) n->self = save(x);
+  return out;
+}
+
 // ---- tanh: d tanh(x) = g (1 - tanh(x)^2) ----------------------------------------------------
 namespace {
 struct TanhBackward0 final : Node {
   SavedVariable result;
   std::string name() const override { return "TanhBackward0"; }
   tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
     Tensor y = result.unpack();
     return {g[0] * rsub(y * y, 1.0)};
   }
@@ -40,6 +204,405 @@ struct TanhBackward0 final : Node {
 Tensor tanh(const Tensor& x) {
   Tensor out = unary_kernel(x, "tanh", [](const auto& v) { using std::tanh; return tanh(v); });
   if (auto n = record<TanhBackward0>({&x}, out)) n->result = save(out, true);
+  return out;
+}
+
+// ---- sigmoid: d s(x) = g s (1 - s) ------------------------------------------------------------
+namespace {
+struct SigmoidBackward0 final : Node {
+  SavedVariable result;
+  std::string name() const override { return "SigmoidBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor y = result.unpack();
+    return {g[0] * (y * rsub(y, 1.0))};
+  }
+  void release_variables() override { result.reset(); }
+};
+}  // namespace
+
+Tensor sigmoid(const Tensor& x) {
+  // exp(-|x|) never overflows, and each side of 0 uses the form without cancellation, so
+  // sigmoid(-100) is 3.7e-44 rather than 0 and nothing becomes inf / inf.
+  Tensor out = unary_kernel(x, "sigmoid", [](const auto& v) {
+    using T = elem_t<decltype(v)>;
+    using std::abs;
+    using std::exp;
+    return select(v >= T(0), T(1) / (T(1) + exp(-abs(v))), exp(-abs(v)) / (T(1) + exp(-abs(v))));
+  });
+  if (auto n = record<SigmoidBackward0>({&x}, out)) n->result = save(out, true);
+  return out;
+}
+
+// ---- relu: d relu(x) = g where x > 0 (so 0 at 0) -------------------------------------------
+namespace {
+struct ReluBackward0 final : Node {
+  SavedVariable result;
+  std::string name() const override { return "ReluBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor positive = unary_kernel(result.unpack(), "relu_backward", [](const auto& v) {
+      using T = elem_t<decltype(v)>;
+      return select(v > T(0), T(1), T(0));
+    });
+    return {g[0] * positive};
+  }
+  void release_variables() override { result.reset(); }
+};
+}  // namespace
+
+Tensor relu(const Tensor& x) {
+  // `x < 0 ? 0 : x` rather than max(x, 0): NaN passes through, as in PyTorch.
+  Tensor out = same_dtype_kernel(x, "relu", [](const auto& v) {
+    using T = elem_t<decltype(v)>;
+    return select(v < T(0), T(0), v);
+  });
+  if (auto n = record<ReluBackward0>({&x}, out)) n->result = save(out, true);
+  return out;
+}
+
+// ---- leaky_relu: x for x > 0, slope x otherwise; d = g or g slope ------------------------------
+namespace {
+struct LeakyReluBackward0 final : Node {
+  SavedVariable self;
+  double slope = 0.01;
+  std::string name() const override { return "LeakyReluBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor factor = unary_kernel(self.unpack(), "leaky_relu_backward", [s = slope](const auto& v) {
+      using T = elem_t<decltype(v)>;
+      return select(v > T(0), T(1), T(s));
+    });
+    return {g[0] * factor};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  Tensor out = unary_kernel(x, "leaky_relu", [s = negative_slope](const auto& v) {
+    using T = elem_t<decltype(v)>;
+    return select(v > T(0), v, v * T(s));
+  });
+  if (auto n = record<LeakyReluBackward0>({&x}, out)) {
+    n->self = save(x);
+    n->slope = negative_slope;
+  }
+  return out;
+}
+
+// ---- gelu -------------------------------------------------------------------------------------
+// "none":  x Phi(x), Phi the standard normal CDF;  d = g (Phi(x) + x phi(x)).
+// "tanh":  x/2 (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3);
+//          d = g (1/2 (1 + tanh u) + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 0.044715 x^2)).
+// A plain backward (grad mode off) runs each derivative as one fused kernel; with create_graph
+// it is composed of differentiable ops instead, so that it can be differentiated again.
+namespace {
+
+Tensor normal_pdf(const Tensor& x) { return exp(square(x) * -0.5) * kInvSqrt2Pi; }
+
+// Phi(x) as a differentiable op of its own (there is no public erf): d Phi = g phi(x).
+struct NormalCdfBackward0 final : Node {
+  SavedVariable self;
+  std::string name() const override { return "NormalCdfBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {g[0] * normal_pdf(self.unpack())};
+  }
+  void release_variables() override { self.reset(); }
+};
+
+Tensor normal_cdf(const Tensor& x) {
+  // erfc(-x / sqrt 2) / 2 rather than (1 + erf(x / sqrt 2)) / 2: no cancellation for x << 0.
+  Tensor out = unary_kernel(x, "gelu", [](const auto& v) {
+    using T = elem_t<decltype(v)>;
+    using std::erfc;
+    return T(0.5) * erfc(v * T(-kSqrt1_2));
+  });
+  if (auto n = record<NormalCdfBackward0>({&x}, out)) n->self = save(x);
+  return out;
+}
+
+struct GeluBackward0 final : Node {
+  SavedVariable self;
+  bool tanh_approx = false;
+  std::string name() const override { return "GeluBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor x = self.unpack();
+    if (!autograd::GradMode::is_enabled()) return {fused(g[0], x)};
+    if (!tanh_approx) return {g[0] * (normal_cdf(x) + x * normal_pdf(x))};
+    Tensor x2 = square(x);
+    Tensor t = tanh((x + x2 * x * kGeluKappa) * kSqrt2OverPi);
+    Tensor left = (t + 1.0) * 0.5;
+    Tensor right = x * 0.5 * rsub(square(t), 1.0) * (x2 * (3 * kGeluKappa) + 1.0) * kSqrt2OverPi;
+    return {g[0] * (left + right)};
+  }
+  void release_variables() override { self.reset(); }
+
+ private:
+  Tensor fused(const Tensor& g, const Tensor& x) const {
+    if (!tanh_approx) {
+      return binary_kernel(g, x, "gelu_backward", [](const auto& gv, const auto& xv) {
+        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(xv)>>;
+        using std::erfc;
+        using std::exp;
+        return gv * (T(0.5) * erfc(xv * T(-kSqrt1_2)) + xv * T(kInvSqrt2Pi) * exp(T(-0.5) * xv * xv));
+      });
+    }
+    return binary_kernel(g, x, "gelu_backward", [](const auto& gv, const auto& xv) {
+      using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(xv)>>;
+      using std::tanh;
+      return gv * (T(0.5) * (T(1) + tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv))) +
+                   T(0.5) * xv * (T(1) - tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv)) *
+                                             tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv))) *
+                       T(kSqrt2OverPi) * (T(1) + T(3 * kGeluKappa) * xv * xv));
+    });
+  }
+};
+
+}  // namespace
+
+Tensor gelu(const Tensor& x, const std::string& approximate) {
+  check_defined(x, "gelu");
+  if (approximate != "none" && approximate != "tanh") {
+    throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" + approximate + "\" (input " +
+                                describe(x) + ")");
+  }
+  const bool tanh_approx = approximate == "tanh";
+  Tensor out = tanh_approx ? unary_kernel(x, "gelu", [](const auto& v) {
+                               using T = elem_t<decltype(v)>;
+                               using std::tanh;
+                               return T(0.5) * v * (T(1) + tanh(T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v)));
+                             })
+                           : unary_kernel(x, "gelu", [](const auto& v) {
+                               using T = elem_t<decltype(v)>;
+                               using std::erfc;
+                               return T(0.5) * v * erfc(v * T(-kSqrt1_2));
+                             });
+  if (auto n = record<GeluBackward0>({&x}, out)) {
+    n->self = save(x);
+    n->tanh_approx = tanh_approx;
+  }
+  return out;
+}
+
+// ---- softplus: log(1 + exp(beta x)) / beta, x itself where beta x > threshold ------------------
+// d = g sigmoid(beta x), or g in the linear region (as PyTorch).
+namespace {
+struct SoftplusBackward0 final : Node {
+  SavedVariable self;
+  double beta = 1, threshold = 20;
+  std::string name() const override { return "SoftplusBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor x = self.unpack();
+    Tensor linear = unary_kernel(x, "softplus_backward", [b = beta, th = threshold](const auto& v) {
+      using T = elem_t<decltype(v)>;
+      return select(v * T(b) > T(th), T(1), T(0));
+    });
+    Tensor slope = where(linear, scalar_tensor(1.0, x.dtype()), sigmoid(x * beta));
+    return {g[0] * slope};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  // With z = beta x: log(1 + e^z) = max(z, 0) + log1p(e^-|z|), which cannot overflow.
+  Tensor out = unary_kernel(x, "softplus", [beta, threshold](const auto& v) {
+    using T = elem_t<decltype(v)>;
+    using std::abs;
+    using std::exp;
+    using std::log1p;
+    return select(v * T(beta) > T(threshold), v,
+                  (select(v * T(beta) > T(0), v * T(beta), T(0)) + log1p(exp(-abs(v * T(beta))))) / T(beta));
+  });
+  if (auto n = record<SoftplusBackward0>({&x}, out)) {
+    n->self = save(x);
+    n->beta = beta;
+    n->threshold = threshold;
+  }
+  return out;
+}
+
+// ---- square: x^2 (Int64 stays Int64, as PyTorch) ----------------------------------------------
+Tensor square(const Tensor& x) {
+  check_defined(x, "square");
+  if (!x.is_floating_point()) return mul(x, x);
+  return pow(x, 2.0);
+}
+
+// ---- sign: -1, 0 or 1 (0 for NaN); its gradient is zero everywhere ----------------------------
+namespace {
+struct SignBackward0 final : Node {
+  std::string name() const override { return "SignBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    return {zeros_like(g[0])};
+  }
+};
+}  // namespace
+
+Tensor sign(const Tensor& x) {
+  Tensor out = same_dtype_kernel(x, "sign", [](const auto& v) {
+    using T = elem_t<decltype(v)>;
+    return select(v > T(0), T(1), select(v < T(0), T(-1), T(0)));
+  });
+  record<SignBackward0>({&x}, out);
+  return out;
+}
+
+// ---- clamp: min(max(x, lo), hi); the gradient passes where lo <= x <= hi -----------------------
+namespace {
+struct ClampBackward final : Node {
+  SavedVariable self;
+  std::optional<double> lo, hi;
+  std::string name() const override { return lo && hi ? "ClampBackward1" : lo ? "ClampMinBackward0" : "ClampMaxBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor inside = unary_kernel(self.unpack(), "clamp_backward",
+                                 [l = lo.value_or(-INFINITY), h = hi.value_or(INFINITY)](const auto& v) {
+                                   using T = elem_t<decltype(v)>;
+                                   // Written so that NaN fails both tests and gets no gradient.
+                                   return select(v >= T(l), select(v <= T(h), T(1), T(0)), T(0));
+                                 });
+    return {g[0] * inside};
+  }
+  void release_variables() override { self.reset(); }
+};
+
+// An integer that an Int64 tensor can hold (the check also rejects inf and NaN).
+bool integral(double v) { return std::abs(v) < 0x1p62 && v == std::trunc(v); }
+}  // namespace
+
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  check_defined(x, "clamp");
+  if (!min && !max) {
+    throw std::invalid_argument("clamp: at least one of min and max must be given (input " + describe(x) + ")");
+  }
+  // Int64 stays Int64 when the bounds are integers, as PyTorch's type promotion does.
+  bool keep_int = !x.is_floating_point() && (!min || integral(*min)) && (!max || integral(*max));
+  Tensor xc = x.is_floating_point() || keep_int ? x : as_dtype(x, default_dtype());
+  // With lo > hi every element becomes hi (max then min), which clamping to [hi, hi] also gives.
+  double hi = max.value_or(INFINITY);
+  double lo = std::fmin(min.value_or(-INFINITY), hi);
+  Tensor out = dispatch(xc.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if (!max) return map_unary<T>(xc, [l = static_cast<T>(lo)](const auto& v) { return select(v < l, T(l), v); }, "clamp");
+    if (!min) return map_unary<T>(xc, [h = static_cast<T>(hi)](const auto& v) { return select(v > h, T(h), v); }, "clamp");
+    return map_unary<T>(xc, [l = static_cast<T>(lo), h = static_cast<T>(hi)](const auto& v) {
+      return select(v > h, T(h), select(v < l, T(l), v));
+    }, "clamp");
+  });
+  if (auto n = record<ClampBackward>({&x}, out)) {
+    n->self = save(x);
+    n->lo = min;
+    n->hi = max;
+  }
+  return out;
+}
+
+// ---- pow(x, e): d = g e x^(e-1); zero for e = 0 and g itself for e = 1 ------------------------
+namespace {
+struct PowBackward0 final : Node {
+  SavedVariable self;
+  double exponent = 1;
+  std::string name() const override { return "PowBackward0"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    if (exponent == 0) return {zeros_like(g[0])};
+    if (exponent == 1) return {g[0]};
+    Tensor x = self.unpack();
+    if (exponent == 2) return {g[0] * (x * 2.0)};
+    return {g[0] * (pow(x, exponent - 1) * exponent)};
+  }
+  void release_variables() override { self.reset(); }
+};
+}  // namespace
+
+Tensor pow(const Tensor& x, double exponent) {
+  // The common exponents get exact, faster forms (as PyTorch's pow kernel does).
+  Tensor out;
+  if (exponent == 2) {
+    out = unary_kernel(x, "pow", [](const auto& v) { return v * v; });
+  } else if (exponent == 3) {
+    out = unary_kernel(x, "pow", [](const auto& v) { return v * v * v; });
+  } else if (exponent == 0.5) {
+    out = unary_kernel(x, "pow", [](const auto& v) { using std::sqrt; return sqrt(v); });
+  } else if (exponent == -1) {
+    out = unary_kernel(x, "pow", [](const auto& v) { return elem_t<decltype(v)>(1) / v; });
+  } else {
+    out = unary_kernel(x, "pow", [exponent](const auto& v) { return std_pow(v, elem_t<decltype(v)>(exponent)); });
+  }
+  if (auto n = record<PowBackward0>({&x}, out)) {
+    n->self = save(x);
+    n->exponent = exponent;
+  }
+  return out;
+}
+
+// ---- pow(x, y) with broadcasting -------------------------------------------------------------
+// d/dx = g y x^(y-1) (0 where y = 0); d/dy = g x^y log(x) (0 where x = 0 and y >= 0, where
+// the limit is 0 but the formula gives NaN), as PyTorch.
+namespace {
+struct PowBackward1 final : Node {
+  SavedVariable self, exponent, result;
+  std::string name() const override { return "PowBackward1"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor(), Tensor()};
+    Tensor x = self.unpack(), y = exponent.unpack();
+    Tensor zero = zero_like_scalar(g[0]);
+    Tensor gx, gy;
+    if (should_compute_output(0)) gx = where(eq(y, 0.0), zero, g[0] * y * pow(x, sub(y, 1.0)));
+    if (should_compute_output(1)) gy = where(mul(eq(x, 0.0), ge(y, 0.0)), zero, g[0] * result.unpack() * log(x));
+    return {gx, gy};
+  }
+  void release_variables() override {
+    self.reset();
+    exponent.reset();
+    result.reset();
+  }
+};
+}  // namespace
+
+Tensor pow(const Tensor& x, const Tensor& exponent) {
+  Tensor out = binary_kernel(x, exponent, "pow", [](const auto& a, const auto& b) { return std_pow(a, b); },
+                             /*int_to_float=*/true);
+  if (auto n = record<PowBackward1>({&x, &exponent}, out)) {
+    n->self = save(x);
+    n->exponent = save(exponent);
+    if (n->should_compute_output(1)) n->result = save(out, true);
+  }
+  return out;
+}
+
+// ---- pow(base, y): d/dy = g base^y log(base) (0 where base = 0 and y >= 0) --------------------
+namespace {
+struct PowBackward2 final : Node {
+  SavedVariable exponent, result;
+  double base = 1;
+  std::string name() const override { return "PowBackward2"; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor d = g[0] * result.unpack() * std::log(base);
+    if (base == 0) d = where(ge(exponent.unpack(), 0.0), zero_like_scalar(d), d);
+    return {d};
+  }
+  void release_variables() override {
+    exponent.reset();
+    result.reset();
+  }
+};
+}  // namespace
+
+Tensor pow(double base, const Tensor& exponent) {
+  Tensor out = unary_kernel(exponent, "pow", [base](const auto& v) { return std_pow(elem_t<decltype(v)>(base), v); });
+  if (auto n = record<PowBackward2>({&exponent}, out)) {
+    n->result = save(out, true);
+    n->base = base;
+    if (base == 0) n->exponent = save(exponent);
+  }
   return out;
 }
 

@@ -106,28 +106,46 @@ Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
   return reshape(x, out);
 }
 
+namespace {
+// Dropping or adding size-1 dims never needs a copy, whatever x's strides: squeeze and
+// unsqueeze stay views of non-contiguous inputs too (as in PyTorch).
+Tensor restrided(const Tensor& x, const Shape& shape, const Shape& strides) {
+  Tensor out = make_view(x, shape, strides, x.impl()->offset);
+  if (auto n = record<ViewBackward0>({&x}, out)) n->in_shape = x.shape();
+  return out;
+}
+}  // namespace
+
 Tensor squeeze(const Tensor& x) {
   check_defined(x, "squeeze");
-  Shape out;
-  for (auto d : x.shape()) if (d != 1) out.push_back(d);
-  return reshape(x, out);
+  Shape out, strides;
+  for (std::size_t i = 0; i < x.shape().size(); ++i) {
+    if (x.shape()[i] == 1) continue;
+    out.push_back(x.shape()[i]);
+    strides.push_back(x.strides()[i]);
+  }
+  return restrided(x, out, strides);
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
   check_defined(x, "squeeze");
   std::int64_t d = wrap_dim(dim, x.dim(), "squeeze", x.shape());
-  if (x.dim() == 0 || x.size(d) != 1) return reshape(x, x.shape());
-  Shape out = x.shape();
-  out.erase(out.begin() + d);
-  return reshape(x, out);
+  Shape out = x.shape(), strides = x.strides();
+  if (x.dim() > 0 && x.size(d) == 1) {
+    out.erase(out.begin() + d);
+    strides.erase(strides.begin() + d);
+  }
+  return restrided(x, out, strides);
 }
 
 Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
   check_defined(x, "unsqueeze");
   std::int64_t d = wrap_dim(dim, x.dim() + 1, "unsqueeze", x.shape());
-  Shape out = x.shape();
+  Shape out = x.shape(), strides = x.strides();
+  std::int64_t stride = d < x.dim() ? x.strides()[static_cast<std::size_t>(d)] * x.shape()[static_cast<std::size_t>(d)] : 1;
   out.insert(out.begin() + d, 1);
-  return reshape(x, out);
+  strides.insert(strides.begin() + d, stride);
+  return restrided(x, out, strides);
 }
 
 // ---- expand ---------------------------------------------------------------------------------

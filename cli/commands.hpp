@@ -1,0 +1,48 @@
+// The subcommands of the `xgrad` program: each registers its options on a CLI11 app and runs.
+// Each run function returns the process exit status: 0 on success, 1 on an error (the message
+// has been printed to stderr), 130 when the run was stopped by Ctrl-C after saving its results.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace xgrad::cli {
+
+struct TrainArgs {
+  std::string data;
+  std::int64_t target_column = -1;
+  std::string task = "auto", header = "auto";
+  std::string model = "mlp:64", activation = "relu", optimizer = "adam";
+  std::optional<double> lr;
+  double momentum = 0, weight_decay = 0;
+  std::int64_t batch_size = 32, epochs = 20;
+  std::uint64_t seed = 0;
+  double val_split = 0.2;
+  std::string save, plot, log;
+  std::string progress = "auto";
+};
+CLI::App* add_train_command(CLI::App& app, TrainArgs& args);
+int run_train(const TrainArgs& args);
+
+struct EvalArgs {
+  std::string model, data, header = "auto";
+  std::optional<std::int64_t> target_column;
+};
+CLI::App* add_eval_command(CLI::App& app, EvalArgs& args);
+int run_eval(const EvalArgs& args);
+
+struct DemoArgs {
+  std::string out = "out";
+  std::string data;  // default: data/digits.csv.gz here, else in the source tree
+  double budget = 25;  // seconds of training per run
+  std::string progress = "auto";
+};
+CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
+int run_demo(const DemoArgs& args);
+
+// "auto" (a bar on a terminal, plain lines otherwise), "bar" or "plain".
+bool live_progress(const std::string& mode);
+
+}  // namespace xgrad::cli

@@ -1,0 +1,160 @@
+#include "model.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string_view>
+
+#include <xgrad/autograd/ops.hpp>
+#include <xgrad/nn/activation.hpp>
+#include <xgrad/nn/linear.hpp>
+
+namespace xgrad::cli {
+
+namespace {
+
+constexpr const char* kFormat = "xgrad-cli-mlp/1";
+
+template <class T>
+std::string join(const std::vector<T>& values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    char buf[40];
+    if constexpr (std::is_floating_point_v<T>) {
+      std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(values[i]));  // round-trips exactly
+    } else {
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(values[i]));
+    }
+    out += (i ? "," : "") + std::string(buf);
+  }
+  return out;
+}
+
+template <class T>
+bool split_numbers(std::string_view text, std::vector<T>& out) {
+  out.clear();
+  if (text.empty()) return true;
+  while (true) {
+    const std::size_t cut = text.find(',');
+    const std::string_view field = text.substr(0, cut);
+    T v{};
+    auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+    if (field.empty() || ec != std::errc() || ptr != field.data() + field.size()) return false;
+    out.push_back(v);
+    if (cut == std::string_view::npos) return true;
+    text.remove_prefix(cut + 1);
+  }
+}
+
+nn::ModulePtr make_activation(const std::string& name) {
+  if (name == "relu") return std::make_shared<nn::ReLU>();
+  if (name == "tanh") return std::make_shared<nn::Tanh>();
+  if (name == "gelu") return std::make_shared<nn::GELU>();
+  throw std::invalid_argument("unknown activation '" + name + "' (expected relu, tanh or gelu)");
+}
+
+}  // namespace
+
+std::vector<std::int64_t> parse_model(const std::string& text) {
+  if (text == "mlp" || text == "mlp:" || text == "linear") return {};
+  std::vector<std::int64_t> hidden;
+  const bool ok = text.rfind("mlp:", 0) == 0 && split_numbers(std::string_view(text).substr(4), hidden);
+  bool positive = ok;
+  for (auto h : hidden) positive = positive && h >= 1;
+  if (!positive) {
+    throw std::invalid_argument("--model '" + text + "': expected mlp:H1,H2,... (hidden layer sizes >= 1), mlp or linear");
+  }
+  return hidden;
+}
+
+std::shared_ptr<nn::Sequential> build_model(const ModelSpec& spec) {
+  auto model = std::make_shared<nn::Sequential>();
+  std::int64_t width = spec.inputs;
+  for (std::int64_t h : spec.hidden) {
+    model->push_back(std::make_shared<nn::Linear>(width, h));
+    model->push_back(make_activation(spec.activation));
+    width = h;
+  }
+  model->push_back(std::make_shared<nn::Linear>(width, spec.outputs));
+  return model;
+}
+
+Tensor standardise_features(const ModelSpec& spec, const Tensor& features) {
+  if (features.dim() != 2 || features.size(1) != spec.inputs) {
+    throw std::invalid_argument("the data has " + std::to_string(features.dim() == 2 ? features.size(1) : 0) +
+                                " feature columns, the model expects " + std::to_string(spec.inputs));
+  }
+  const Tensor mean = tensor(spec.feature_mean);
+  const Tensor std = tensor(spec.feature_std);
+  return ((features.to(kFloat64) - mean) / std).to(kFloat32);
+}
+
+nn::Metadata to_metadata(const ModelSpec& spec) {
+  return {{"format", kFormat},
+          {"task", task_name(spec.task)},
+          {"layers", join(std::vector<std::int64_t>{spec.inputs}) + (spec.hidden.empty() ? "" : "," + join(spec.hidden)) +
+                         "," + join(std::vector<std::int64_t>{spec.outputs})},
+          {"activation", spec.activation},
+          {"target_column", std::to_string(spec.target_column)},
+          {"feature_mean", join(spec.feature_mean)},
+          {"feature_std", join(spec.feature_std)},
+          {"target_mean", join(std::vector<double>{spec.target_mean})},
+          {"target_std", join(std::vector<double>{spec.target_std})}};
+}
+
+ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
+  auto get = [&](const std::string& key) -> const std::string& {
+    auto it = m.find(key);
+    if (it == m.end()) {
+      throw std::invalid_argument("'" + path + "' has no '" + key +
+                                  "' in its metadata: it was not written by `xgrad train --save`");
+    }
+    return it->second;
+  };
+  auto bad = [&](const std::string& key) {
+    return std::invalid_argument("'" + path + "': malformed metadata '" + key + "' = '" + m.at(key) + "'");
+  };
+  if (get("format") != kFormat) throw bad("format");
+  ModelSpec s;
+  const std::string& task = get("task");
+  if (task != "classify" && task != "regress") throw bad("task");
+  s.task = task == "classify" ? Task::Classify : Task::Regress;
+  std::vector<std::int64_t> layers, column;
+  if (!split_numbers(get("layers"), layers) || layers.size() < 2) throw bad("layers");
+  s.inputs = layers.front();
+  s.outputs = layers.back();
+  s.hidden.assign(layers.begin() + 1, layers.end() - 1);
+  s.activation = get("activation");
+  if (!split_numbers(get("target_column"), column) || column.size() != 1) throw bad("target_column");
+  s.target_column = column[0];
+  if (!split_numbers(get("feature_mean"), s.feature_mean) || std::int64_t(s.feature_mean.size()) != s.inputs) throw bad("feature_mean");
+  if (!split_numbers(get("feature_std"), s.feature_std) || std::int64_t(s.feature_std.size()) != s.inputs) throw bad("feature_std");
+  std::vector<double> v;
+  if (!split_numbers(get("target_mean"), v) || v.size() != 1) throw bad("target_mean");
+  s.target_mean = v[0];
+  if (!split_numbers(get("target_std"), v) || v.size() != 1) throw bad("target_std");
+  s.target_std = v[0];
+  return s;
+}
+
+void save_model(const std::string& path, const nn::Module& model, const ModelSpec& spec, nn::Metadata extra) {
+  const std::filesystem::path p(path);
+  std::error_code ec;
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  nn::Metadata metadata = to_metadata(spec);
+  metadata.merge(extra);  // the spec's own keys win
+  nn::save(model, path, metadata);
+}
+
+LoadedModel load_model(const std::string& path) {
+  nn::SafetensorsContents contents = nn::read_safetensors(path);
+  LoadedModel out;
+  out.spec = from_metadata(contents.metadata, path);
+  out.metadata = std::move(contents.metadata);
+  out.model = build_model(out.spec);
+  nn::load(*out.model, path);
+  return out;
+}
+
+}  // namespace xgrad::cli

@@ -1,0 +1,171 @@
+// `xgrad train`: an MLP on any numeric CSV, with per-epoch metrics, plot, log and saved model.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <sstream>
+
+#include <xgrad/autograd/ops.hpp>
+#include <xgrad/autograd/tensor.hpp>
+#include <xgrad/optim/dataset.hpp>
+
+#include "commands.hpp"
+#include "interrupt.hpp"
+#include "model.hpp"
+#include "progress.hpp"
+#include "svg_plot.hpp"
+#include "trainer.hpp"
+
+namespace xgrad::cli {
+
+bool live_progress(const std::string& mode) { return mode == "bar" || (mode == "auto" && stdout_is_terminal()); }
+
+CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
+  CLI::App* cmd = app.add_subcommand("train", "Train an MLP on a numeric CSV file (classification or regression)");
+  cmd->add_option("--data", a.data, "CSV file, plain or gzip-compressed, with or without a header line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--target-column", a.target_column, "Column of the target, from 0; negative counts from the end")
+      ->capture_default_str();
+  cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are few whole numbers)")
+      ->check(CLI::IsMember({"auto", "classify", "regress"}))
+      ->capture_default_str();
+  cmd->add_option("--header", a.header, "Is the first line a header? auto: yes when a field is not a number")
+      ->check(CLI::IsMember({"auto", "yes", "no"}))
+      ->capture_default_str();
+  cmd->add_option("--model", a.model, "mlp:H1,H2,... hidden layer sizes, or linear (no hidden layer)")->capture_default_str();
+  cmd->add_option("--activation", a.activation, "Between hidden layers")
+      ->check(CLI::IsMember({"relu", "tanh", "gelu"}))
+      ->capture_default_str();
+  cmd->add_option("--optim", a.optimizer, "Optimizer")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop", "adagrad", "lbfgs"}))
+      ->capture_default_str();
+  cmd->add_option("--lr", a.lr, "Learning rate (default: sgd 0.05, adam/adamw 0.001, rmsprop/adagrad 0.01, lbfgs 1)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--momentum", a.momentum, "Momentum (sgd, rmsprop)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--weight-decay", a.weight_decay, "L2 penalty lambda (decoupled for adamw)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch-size", a.batch_size, "Examples per step; 0 = the whole training set (full-batch GD)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--epochs", a.epochs, "Passes over the training set")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--seed", a.seed, "Seed of the initial weights, the split and the shuffling")->capture_default_str();
+  cmd->add_option("--val-split", a.val_split, "Fraction of rows held out for validation (0: none)")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  cmd->add_option("--save", a.save, "Write the trained model (safetensors, with what eval needs in its metadata)");
+  cmd->add_option("--plot", a.plot, "Write the loss curves as an SVG plot");
+  cmd->add_option("--log", a.log, "Write the per-epoch metrics as CSV");
+  cmd->add_option("--progress", a.progress, "auto: a live bar on a terminal, plain lines otherwise")
+      ->check(CLI::IsMember({"auto", "bar", "plain"}))
+      ->capture_default_str();
+  return cmd;
+}
+
+int run_train(const TrainArgs& a) {
+  // Options are checked before the data is read so that mistakes show at once.
+  const std::vector<std::int64_t> hidden = parse_model(a.model);
+  const double lr = a.lr.value_or(default_lr(a.optimizer));
+  make_optimizer(a.optimizer, {}, lr, a.momentum, a.weight_decay);
+
+  const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header));
+  const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
+  const std::int64_t rows = table.features.size(0), features = table.features.size(1);
+  ModelSpec spec;
+  spec.task = task;
+  spec.inputs = features;
+  spec.hidden = hidden;
+  spec.activation = a.activation;
+  spec.target_column = a.target_column;
+  spec.outputs = task == Task::Classify ? check_class_labels(table, a.data) : 1;
+  std::cout << "data: " << a.data << ": " << rows << " rows, " << features << " features, target column "
+            << table.target_column << (table.header_lines ? ", header line skipped" : "") << "\n"
+            << "task: " << task_name(task)
+            << (task == Task::Classify ? " (" + std::to_string(spec.outputs) + " classes)" : std::string())
+            << (a.task == "auto" ? ", detected (set --task to override)" : "") << "\n";
+
+  // The split, then standardisation fitted on the training part only.
+  Tensor x_train = table.features, y_train = table.targets, x_val, y_val;
+  if (a.val_split > 0) {
+    data::TrainTestSplit split = data::train_test_split(table.features, table.targets, a.val_split, a.seed);
+    x_train = split.x_train, y_train = split.y_train, x_val = split.x_test, y_val = split.y_test;
+  }
+  data::Standardizer scaler;
+  scaler.fit(x_train);
+  spec.feature_mean = scaler.mean().to_vector<double>();
+  spec.feature_std = scaler.scale().to_vector<double>();
+  if (task == Task::Regress) {
+    spec.target_mean = y_train.mean().item<double>();
+    const double sd = std::sqrt(square(y_train - spec.target_mean).mean().item<double>());
+    spec.target_std = sd > 0 ? sd : 1;
+  }
+  auto prepare_targets = [&](const Tensor& y) {
+    if (!y.defined()) return y;
+    if (task == Task::Classify) return y.to(kInt64);
+    return ((y - spec.target_mean) / spec.target_std).to(kFloat32).reshape({-1, 1});
+  };
+  TrainData data{standardise_features(spec, x_train), prepare_targets(y_train),
+                 x_val.defined() ? standardise_features(spec, x_val) : Tensor(), prepare_targets(y_val)};
+
+  manual_seed(a.seed);
+  auto model = build_model(spec);
+  std::cout << "model: " << *model;
+  TrainConfig config;
+  config.title = "train";
+  config.optimizer = a.optimizer;
+  config.lr = lr;
+  config.momentum = a.momentum;
+  config.weight_decay = a.weight_decay;
+  config.batch_size = a.batch_size;
+  config.epochs = a.epochs;
+  config.seed = a.seed;
+  config.live_progress = live_progress(a.progress);
+  std::cout << "optimizer: " << a.optimizer << " lr " << lr << ", batch "
+            << (a.batch_size == 0 ? std::string("full (") + std::to_string(data.x_train.size(0)) + ")"
+                                  : std::to_string(a.batch_size))
+            << ", " << a.epochs << " epochs, " << data.x_train.size(0) << " training rows"
+            << (x_val.defined() ? ", " + std::to_string(x_val.size(0)) + " validation rows" : std::string()) << std::endl;
+  const TrainResult result = fit(*model, task, data, config, std::cout);
+
+  const EpochRecord& last = result.history.back();
+  char line[200];
+  std::snprintf(line, sizeof line, "final: train loss %.4f, train %s %.4f", last.train.loss, metric_name(task), last.train.metric);
+  std::cout << line;
+  if (x_val.defined()) {
+    std::snprintf(line, sizeof line, "; validation loss %.4f, validation %s %.4f", last.val.loss, metric_name(task), last.val.metric);
+    std::cout << line;
+  }
+  std::snprintf(line, sizeof line, " (%.2f s, %lld steps)\n", result.seconds, static_cast<long long>(result.steps));
+  std::cout << line;
+
+  if (!a.save.empty()) {
+    save_model(a.save, *model, spec,
+               {{"optimizer", a.optimizer}, {"epochs_trained", std::to_string(last.epoch)}, {"source_data", a.data}});
+    std::cout << "saved model: " << a.save << "\n";
+  }
+  if (!a.log.empty()) {
+    write_history_csv(a.log, {{"train", &result.history}}, task);
+    std::cout << "saved metrics: " << a.log << "\n";
+  }
+  if (!a.plot.empty()) {
+    Series train{"training loss", {}, {}}, val{"validation loss", {}, {}};
+    for (const EpochRecord& r : result.history) {
+      train.x.push_back(r.epoch), train.y.push_back(r.train.loss);
+      val.x.push_back(r.epoch), val.y.push_back(r.val.loss);
+    }
+    std::vector<Series> series{train};
+    if (x_val.defined()) series.push_back(val);
+    PlotOptions po;
+    po.title = "xgrad train: " + a.data + " (" + a.model + ", " + a.optimizer + ")";
+    po.x_label = "epoch";
+    po.y_label = task == Task::Classify ? "cross-entropy loss" : "MSE (standardised target)";
+    po.log_y = true;
+    write_svg(a.plot, series, po);
+    std::cout << "saved plot: " << a.plot << "\n";
+  }
+  if (result.interrupted) return kInterruptedExitCode;
+  return result.diverged ? 1 : 0;
+}
+
+}  // namespace xgrad::cli

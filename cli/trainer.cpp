@@ -1,0 +1,175 @@
+#include "trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <stdexcept>
+
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/autograd/ops.hpp>
+#include <xgrad/nn/loss.hpp>
+#include <xgrad/optim/optim.hpp>
+
+#include "interrupt.hpp"
+#include "progress.hpp"
+
+namespace xgrad::cli {
+
+namespace F = nn::functional;
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name, std::vector<Tensor> params, double lr,
+                                                 double momentum, double weight_decay) {
+  if (momentum != 0 && name != "sgd" && name != "rmsprop") {
+    throw std::invalid_argument("--momentum applies to sgd and rmsprop only, not to " + name);
+  }
+  if (name == "sgd") return std::make_unique<optim::SGD>(params, optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay));
+  if (name == "adam") return std::make_unique<optim::Adam>(params, optim::AdamOptions(lr).weight_decay(weight_decay));
+  if (name == "adamw") return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(lr).weight_decay(weight_decay));
+  if (name == "rmsprop") {
+    return std::make_unique<optim::RMSprop>(params, optim::RMSpropOptions(lr).momentum(momentum).weight_decay(weight_decay));
+  }
+  if (name == "adagrad") return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions(lr).weight_decay(weight_decay));
+  if (name == "lbfgs") {
+    if (weight_decay != 0) throw std::invalid_argument("--weight-decay is not supported with lbfgs");
+    return std::make_unique<optim::LBFGS>(params, optim::LBFGSOptions(lr).line_search_fn("strong_wolfe"));
+  }
+  throw std::invalid_argument("unknown optimizer '" + name + "' (expected sgd, adam, adamw, rmsprop, adagrad or lbfgs)");
+}
+
+double default_lr(const std::string& optimizer) {
+  if (optimizer == "sgd") return 0.05;
+  if (optimizer == "adam" || optimizer == "adamw") return 1e-3;
+  if (optimizer == "lbfgs") return 1.0;
+  return 1e-2;  // rmsprop, adagrad (PyTorch's defaults)
+}
+
+const char* metric_name(Task task) { return task == Task::Classify ? "acc" : "r2"; }
+
+namespace {
+
+Tensor loss_of(Task task, const Tensor& output, const Tensor& target) {
+  return task == Task::Classify ? F::cross_entropy(output, target) : F::mse_loss(output, target);
+}
+
+std::string format_scores(Task task, const EpochRecord& r) {
+  char buf[160];
+  const char* m = metric_name(task);
+  if (std::isnan(r.val.loss)) {
+    std::snprintf(buf, sizeof buf, "loss %.4f  %s %.4f", r.train.loss, m, r.train.metric);
+  } else {
+    std::snprintf(buf, sizeof buf, "loss %.4f  %s %.4f  val_loss %.4f  val_%s %.4f", r.train.loss, m, r.train.metric,
+                  r.val.loss, m, r.val.metric);
+  }
+  return buf;
+}
+
+}  // namespace
+
+Scores evaluate(nn::Module& model, Task task, const Tensor& x, const Tensor& y) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (!x.defined() || x.size(0) == 0) return {nan, nan};
+  NoGradGuard no_grad;
+  const Tensor out = model.forward(x);
+  Scores s;
+  s.loss = loss_of(task, out, y).item<double>();
+  if (task == Task::Classify) {
+    s.metric = eq(argmax(out, 1), y).to(kFloat64).mean().item<double>();
+  } else {
+    const double ss_res = square(out - y).to(kFloat64).sum().item<double>();
+    const double ss_tot = square(y - y.mean()).to(kFloat64).sum().item<double>();
+    s.metric = ss_tot > 0 ? 1 - ss_res / ss_tot : nan;
+  }
+  return s;
+}
+
+TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out) {
+  const std::int64_t n = data.x_train.size(0);
+  const std::int64_t batch = config.batch_size <= 0 ? n : std::min(config.batch_size, n);
+  data::DataLoader loader(data::TensorDataset(data.x_train, data.y_train),
+                          data::DataLoaderOptions().batch_size(batch).shuffle(batch < n).seed(config.seed));
+  auto optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
+  const bool lbfgs = config.optimizer == "lbfgs";
+  Progress progress(out, config.title, config.epochs, loader.size(), config.live_progress);
+  model.train();
+
+  TrainResult result;
+  // Epoch 0: the untrained model, so that every curve starts from the same point.
+  model.eval();
+  result.history.push_back({0.0, 0.0, evaluate(model, task, data.x_train, data.y_train),
+                            evaluate(model, task, data.x_val, data.y_val)});
+  model.train();
+  std::int64_t examples = 0;
+  using clock = std::chrono::steady_clock;
+  for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+    std::int64_t b = 0;
+    for (const data::Example& ex : loader) {
+      const auto start = clock::now();
+      auto closure = [&] {
+        optimizer->zero_grad();
+        Tensor loss = loss_of(task, model.forward(ex.data), ex.target);
+        loss.backward();
+        return loss;
+      };
+      if (lbfgs) {
+        optimizer->step(closure);
+      } else {
+        closure();
+        optimizer->step();
+      }
+      result.seconds += std::chrono::duration<double>(clock::now() - start).count();
+      ++b, ++result.steps;
+      examples += ex.data.size(0);
+      progress.on_batch(epoch, b, static_cast<double>(examples) / std::max(result.seconds, 1e-9));
+      result.interrupted = interrupted();
+      result.out_of_time = result.seconds > config.time_budget_seconds;
+      if (result.interrupted || result.out_of_time) break;
+    }
+    EpochRecord r;
+    r.epoch = static_cast<double>(epoch - 1) + static_cast<double>(b) / static_cast<double>(loader.size());
+    r.seconds = result.seconds;
+    model.eval();
+    r.train = evaluate(model, task, data.x_train, data.y_train);
+    r.val = evaluate(model, task, data.x_val, data.y_val);
+    model.train();
+    result.history.push_back(r);
+    result.diverged = !std::isfinite(r.train.loss);
+    progress.on_epoch(epoch, format_scores(task, r), static_cast<double>(examples) / std::max(result.seconds, 1e-9));
+    if (result.interrupted || result.out_of_time || result.diverged) break;
+  }
+  model.eval();
+  char note[96] = "";
+  if (result.interrupted) {
+    std::snprintf(note, sizeof note, "interrupted at epoch %.2f", result.history.back().epoch);
+  } else if (result.out_of_time) {
+    std::snprintf(note, sizeof note, "time budget of %.0f s reached at epoch %.2f", config.time_budget_seconds,
+                  result.history.back().epoch);
+  } else if (result.diverged) {
+    std::snprintf(note, sizeof note, "diverged (the loss is not finite): try a smaller --lr");
+  }
+  progress.finish(note);
+  return result;
+}
+
+void write_history_csv(const std::string& path, const std::vector<NamedHistory>& runs, Task task) {
+  const std::filesystem::path p(path);
+  std::error_code ec;
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  std::ofstream f(p);
+  const std::string m = task == Task::Classify ? "accuracy" : "r2";
+  f << "run,epoch,seconds,train_loss,train_" << m << ",val_loss,val_" << m << "\n";
+  char line[256];
+  for (const NamedHistory& run : runs) {
+    for (const EpochRecord& r : *run.history) {
+      std::snprintf(line, sizeof line, ",%.4f,%.6f,%.9g,%.9g,%.9g,%.9g\n", r.epoch, r.seconds, r.train.loss, r.train.metric,
+                    r.val.loss, r.val.metric);
+      f << run.run << line;
+    }
+  }
+  f.close();
+  if (!f) throw std::runtime_error("cannot write metrics '" + path + "'");
+}
+
+}  // namespace xgrad::cli

@@ -1,0 +1,153 @@
+// Loss functions, as free functions in nn::functional and as modules, with PyTorch's
+// semantics for reduction (None: per element / per sample, Mean, Sum). Every loss is
+// differentiable in its floating-point input (and target, where PyTorch's is) and throws
+// std::invalid_argument naming the loss, the shapes and the dtypes when its inputs do not fit.
+// Unlike PyTorch, an input and a target of different shapes are refused rather than
+// broadcast (broadcasting [N, 1] against [N] is almost always a bug).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "../autograd/tensor.hpp"
+#include "module.hpp"
+
+namespace xgrad::nn {
+
+enum class Reduction { None, Mean, Sum };
+inline constexpr Reduction kNone = Reduction::None;
+inline constexpr Reduction kMean = Reduction::Mean;
+inline constexpr Reduction kSum = Reduction::Sum;
+
+struct CrossEntropyOptions {
+  Tensor weight = Tensor();          // [C] rescaling of each class (optional)
+  std::int64_t ignore_index = -100;  // class targets equal to it contribute nothing
+  Reduction reduction = kMean;
+  double label_smoothing = 0.0;  // in [0, 1]: target = (1 - s) target + s / C
+};
+
+struct NLLLossOptions {
+  Tensor weight = Tensor();
+  std::int64_t ignore_index = -100;
+  Reduction reduction = kMean;
+};
+
+struct BCEWithLogitsOptions {
+  Tensor weight = Tensor();      // broadcast to the input: rescales each element
+  Tensor pos_weight = Tensor();  // broadcast to the input (usually [C]): weight of positive examples
+  Reduction reduction = kMean;
+};
+
+namespace functional {
+
+// (input - target)^2.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
+// |input - target|.
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
+// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta = 0 is l1.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = kMean, double beta = 1.0);
+// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta).
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = kMean, double delta = 1.0);
+
+// Softmax cross entropy from unnormalised logits, fused and stable (log-sum-exp with the
+// maximum subtracted). input [N, C], [C] or [N, C, d1, ...]; target either Int64 class
+// indices of shape [N] / [] / [N, d1, ...], or class probabilities of the input's shape and
+// dtype. Mean over class targets divides by the summed weights of the non-ignored targets
+// (NaN if all are ignored), as PyTorch; over probability targets by the number of samples.
+// A class index outside [0, C) other than ignore_index throws std::out_of_range.
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {});
+
+// Negative log likelihood from log-probabilities: input [N, C] ([C], [N, C, d1, ...]),
+// Int64 targets as for cross_entropy: -weight[t] * input[t].
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options = {});
+
+// -w (t log(x) + (1 - t) log(1 - x)) for probabilities x in [0, 1] (std::invalid_argument
+// otherwise), each log clamped to >= -100 as PyTorch. weight is broadcast to the input.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                            Reduction reduction = kMean);
+
+// Sigmoid + binary cross entropy in one stable formula (no overflow for large logits):
+// w ((1 - t) x + (1 + (pos_weight - 1) t) (log(1 + exp(-|x|)) + max(-x, 0))).
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BCEWithLogitsOptions& options = {});
+
+}  // namespace functional
+
+// ---- as modules: loss(input, target) ---------------------------------------------------------
+// Class weights and pos_weight are registered as buffers (saved with the module, as PyTorch).
+
+class Loss : public Module {
+ public:
+  using Module::Module;
+  virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
+  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
+  using Module::forward;
+};
+
+class MSELoss : public Loss {
+ public:
+  explicit MSELoss(Reduction reduction = kMean) : Loss("MSELoss"), reduction(reduction) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  Reduction reduction;
+};
+
+class L1Loss : public Loss {
+ public:
+  explicit L1Loss(Reduction reduction = kMean) : Loss("L1Loss"), reduction(reduction) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  Reduction reduction;
+};
+
+class SmoothL1Loss : public Loss {
+ public:
+  explicit SmoothL1Loss(Reduction reduction = kMean, double beta = 1.0) : Loss("SmoothL1Loss"), reduction(reduction), beta(beta) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  Reduction reduction;
+  double beta;
+};
+
+class HuberLoss : public Loss {
+ public:
+  explicit HuberLoss(Reduction reduction = kMean, double delta = 1.0) : Loss("HuberLoss"), reduction(reduction), delta(delta) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  Reduction reduction;
+  double delta;
+};
+
+class CrossEntropyLoss : public Loss {
+ public:
+  explicit CrossEntropyLoss(const CrossEntropyOptions& options = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  CrossEntropyOptions options;
+};
+
+class NLLLoss : public Loss {
+ public:
+  explicit NLLLoss(const NLLLossOptions& options = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  NLLLossOptions options;
+};
+
+class BCELoss : public Loss {
+ public:
+  explicit BCELoss(const Tensor& weight = Tensor(), Reduction reduction = kMean);
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  Tensor weight;
+  Reduction reduction;
+};
+
+class BCEWithLogitsLoss : public Loss {
+ public:
+  explicit BCEWithLogitsLoss(const BCEWithLogitsOptions& options = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  using Loss::forward;
+  BCEWithLogitsOptions options;
+};
+
+}  // namespace xgrad::nn

@@ -1,0 +1,189 @@
+// Module registration, traversal, mode switches, dtype conversion and printing.
+#include "module.hpp"
+
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "../autograd/grad_mode.hpp"
+#include "../autograd/ops/kernels.hpp"
+
+namespace xgrad::nn {
+
+Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
+
+Tensor Module::forward(const Tensor&) {
+  throw std::logic_error(type_name_ + ": this module has no forward(const Tensor&); call its own methods instead");
+}
+
+void Module::check_new_name(const std::string& name, const char* what) const {
+  if (name.empty() || name.find('.') != std::string::npos) {
+    throw std::invalid_argument(type_name_ + ": " + what + " name '" + name + "' must be non-empty and contain no '.'");
+  }
+  auto taken = [&](const auto& list) {
+    for (const auto& [n, v] : list) if (n == name) return true;
+    return false;
+  };
+  if (taken(parameters_) || taken(buffers_) || taken(children_)) {
+    throw std::invalid_argument(type_name_ + ": cannot register " + what + " '" + name + "': the name is already in use");
+  }
+}
+
+Tensor Module::register_parameter(const std::string& name, const Tensor& tensor, bool requires_grad) {
+  check_new_name(name, "parameter");
+  if (!tensor.defined()) return tensor;
+  if (requires_grad && !tensor.is_floating_point()) {
+    throw std::invalid_argument(type_name_ + ": parameter '" + name + "' (" + kernels::describe(tensor) +
+                                ") must be floating point to require grad");
+  }
+  Tensor p = tensor.detach();
+  p.requires_grad_(requires_grad);
+  parameters_.emplace_back(name, p);
+  return p;
+}
+
+Tensor Module::register_buffer(const std::string& name, const Tensor& tensor) {
+  check_new_name(name, "buffer");
+  if (!tensor.defined()) return tensor;
+  Tensor b = tensor.detach();
+  buffers_.emplace_back(name, b);
+  return b;
+}
+
+void Module::add_child(const std::string& name, ModulePtr module) {
+  check_new_name(name, "module");
+  if (!module) throw std::invalid_argument(type_name_ + ": cannot register module '" + name + "': it is null");
+  children_.emplace_back(name, std::move(module));
+}
+
+void Module::replace_tensor(const std::string& name, const Tensor& tensor) {
+  for (auto* list : {&parameters_, &buffers_}) {
+    for (auto& [n, t] : *list) {
+      if (n == name) {
+        t = tensor;
+        return;
+      }
+    }
+  }
+  throw std::invalid_argument(type_name_ + ": no parameter or buffer named '" + name + "'");
+}
+
+void Module::collect(NamedTensors& out, const std::string& prefix, bool params, bool bufs, bool recurse) const {
+  if (params) for (const auto& [n, t] : parameters_) out.emplace_back(prefix + n, t);
+  if (bufs) for (const auto& [n, t] : buffers_) out.emplace_back(prefix + n, t);
+  if (!recurse) return;
+  for (const auto& [n, child] : children_) child->collect(out, prefix + n + ".", params, bufs, true);
+}
+
+NamedTensors Module::named_parameters(bool recurse) const {
+  NamedTensors out;
+  collect(out, "", true, false, recurse);
+  return out;
+}
+
+NamedTensors Module::named_buffers(bool recurse) const {
+  NamedTensors out;
+  collect(out, "", false, true, recurse);
+  return out;
+}
+
+NamedTensors Module::state_dict() const {
+  NamedTensors out;
+  collect(out, "", true, true, true);
+  return out;
+}
+
+namespace {
+tensor_list values(const NamedTensors& named) {
+  tensor_list out;
+  out.reserve(named.size());
+  for (const auto& [n, t] : named) out.push_back(t);
+  return out;
+}
+}  // namespace
+
+tensor_list Module::parameters(bool recurse) const { return values(named_parameters(recurse)); }
+tensor_list Module::buffers(bool recurse) const { return values(named_buffers(recurse)); }
+
+std::vector<ModulePtr> Module::children() const {
+  std::vector<ModulePtr> out;
+  for (const auto& [n, c] : children_) out.push_back(c);
+  return out;
+}
+
+NamedModules Module::named_children() const { return children_; }
+
+std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
+  std::vector<std::pair<std::string, const Module*>> out{{"", this}};
+  for (const auto& [n, child] : children_) {
+    for (auto& [sub, m] : child->named_modules()) out.emplace_back(sub.empty() ? n : n + "." + sub, m);
+  }
+  return out;
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [n, child] : children_) child->train(on);
+}
+
+void Module::zero_grad(bool set_to_none) {
+  NoGradGuard guard;
+  for (Tensor& p : parameters()) {
+    if (!p.grad().defined()) continue;
+    if (set_to_none) p.mutable_grad() = Tensor();
+    else p.mutable_grad().detach_().zero_();
+  }
+}
+
+namespace {
+// Points `t`'s own TensorImpl at converted data, so every handle to it sees the change.
+void convert_in_place(const Tensor& t, Dtype dtype) {
+  if (!t.is_floating_point() || t.dtype() == dtype) return;
+  Tensor c = kernels::copy_as(t, dtype);
+  TensorImpl& impl = *t.impl();
+  impl.storage = c.impl()->storage;
+  impl.offset = 0;
+  impl.dtype = dtype;
+  impl.is_view = false;
+  impl.set_contiguous_strides();
+  if (impl.grad) impl.grad = kernels::copy_as(Tensor(impl.grad), dtype).impl_ptr();
+}
+}  // namespace
+
+void Module::to(Dtype dtype) {
+  if (!is_floating_point(dtype)) {
+    throw std::invalid_argument(type_name_ + ".to: modules can only be converted to a floating dtype, got " +
+                                std::string(dtype_name(dtype)));
+  }
+  for (const auto& [n, t] : state_dict()) convert_in_place(t, dtype);
+}
+
+void Module::pretty_print(std::ostream& os, int indent) const {
+  os << type_name_ << "(" << extra_repr();
+  if (!children_.empty()) {
+    os << "\n";
+    for (const auto& [n, child] : children_) {
+      os << std::string(static_cast<std::size_t>(indent + 2), ' ') << "(" << n << "): ";
+      child->pretty_print(os, indent + 2);
+      os << "\n";
+    }
+    os << std::string(static_cast<std::size_t>(indent), ' ');
+  }
+  os << ")";
+  NamedTensors own;
+  collect(own, "", true, true, false);
+  if (!own.empty()) {
+    os << " {";
+    for (std::size_t i = 0; i < own.size(); ++i) {
+      os << (i ? ", " : "") << own[i].first << ": " << kernels::describe(own[i].second);
+    }
+    os << "}";
+  }
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& module) {
+  module.pretty_print(os);
+  return os;
+}
+
+}  // namespace xgrad::nn

@@ -1,0 +1,119 @@
+// nn::Module: the base of every layer and of user models. A module owns named parameters
+// (leaf tensors that require grad), named buffers (state that is saved but not trained, such
+// as BatchNorm's running statistics) and named child modules, all kept in registration order.
+// Modules are used through std::shared_ptr, as LibTorch's module holders are:
+//
+//   struct Net : nn::Module {
+//     std::shared_ptr<nn::Linear> fc1, fc2;
+//     Net() : Module("Net") {
+//       fc1 = register_module("fc1", std::make_shared<nn::Linear>(4, 8));
+//       fc2 = register_module("fc2", std::make_shared<nn::Linear>(8, 2));
+//     }
+//     Tensor forward(const Tensor& x) override { return fc2->forward(relu(fc1->forward(x))); }
+//   };
+#pragma once
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../autograd/tensor.hpp"
+
+namespace xgrad::nn {
+
+// (dotted name, tensor) pairs in registration order, e.g. {"fc1.weight", W}.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class Module;
+using ModulePtr = std::shared_ptr<Module>;
+using NamedModules = std::vector<std::pair<std::string, ModulePtr>>;
+
+class Module {
+ public:
+  // `type_name` is what printing shows ("Linear", "Net").
+  explicit Module(std::string type_name = "Module");
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // The computation of a module that takes one tensor. The default throws std::logic_error
+  // naming the module type (containers such as ModuleList have no forward).
+  virtual Tensor forward(const Tensor& input);
+  Tensor operator()(const Tensor& input) { return forward(input); }
+
+  const std::string& type_name() const noexcept { return type_name_; }
+
+  // ---- registration ---------------------------------------------------------------------
+  // Names must be non-empty, contain no '.', and be unique among this module's parameters,
+  // buffers and children (std::invalid_argument otherwise). An undefined tensor registers
+  // nothing (e.g. Linear without bias). register_parameter detaches `tensor` and makes it a
+  // leaf with requires_grad as given. All return the registered handle.
+  Tensor register_parameter(const std::string& name, const Tensor& tensor, bool requires_grad = true);
+  Tensor register_buffer(const std::string& name, const Tensor& tensor);
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+  // Replaces the tensor behind an already registered parameter or buffer (throws
+  // std::invalid_argument naming the module and the name when there is none).
+  void replace_tensor(const std::string& name, const Tensor& tensor);
+
+  // ---- traversal ------------------------------------------------------------------------
+  // With recurse, children's entries follow this module's own, depth first, with dotted names.
+  tensor_list parameters(bool recurse = true) const;
+  NamedTensors named_parameters(bool recurse = true) const;
+  tensor_list buffers(bool recurse = true) const;
+  NamedTensors named_buffers(bool recurse = true) const;
+  std::vector<ModulePtr> children() const;
+  NamedModules named_children() const;
+  // Every module of the tree, this one first (named ""), children with dotted names.
+  std::vector<std::pair<std::string, const Module*>> named_modules() const;
+  // Parameters and buffers by dotted name, module by module (own parameters, own buffers,
+  // then children), which is PyTorch's state_dict order. Handles, not copies.
+  NamedTensors state_dict() const;
+
+  // ---- mode and state -------------------------------------------------------------------
+  // Sets training mode on this module and all descendants (Dropout and BatchNorm behave
+  // differently in eval mode).
+  virtual void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const noexcept { return training_; }
+  // Clears the gradients of all parameters (undefined with set_to_none, else zeroed in place).
+  void zero_grad(bool set_to_none = true);
+  // Converts every floating-point parameter and buffer to `dtype` in place: handles held
+  // elsewhere (an optimizer's parameter list, a member `weight`) see the new data. Int64
+  // buffers stay Int64. Gradients are converted too. Throws std::invalid_argument for Int64.
+  void to(Dtype dtype);
+
+  // ---- printing -------------------------------------------------------------------------
+  // The text inside the parentheses of this module's line, e.g. "in_features=4, out_features=8".
+  virtual std::string extra_repr() const { return ""; }
+  // Writes this module and its children, indented, one per line (see operator<<).
+  void pretty_print(std::ostream& os, int indent = 0) const;
+
+ protected:
+  // Children may change what training mode means for them; they call this to set the flag.
+  void set_training_flag(bool on) noexcept { training_ = on; }
+
+ private:
+  void add_child(const std::string& name, ModulePtr module);
+  void check_new_name(const std::string& name, const char* what) const;
+  void collect(NamedTensors& out, const std::string& prefix, bool params, bool buffers, bool recurse) const;
+
+  std::string type_name_;
+  bool training_ = true;
+  NamedTensors parameters_;
+  NamedTensors buffers_;
+  NamedModules children_;
+};
+
+// Prints the module tree as PyTorch does, each line with the shapes of the module's own
+// parameters and buffers:
+//   Net(
+//     (fc1): Linear(in_features=4, out_features=8, bias=true) {weight: Float32 [8, 4], bias: Float32 [8]}
+//   )
+std::ostream& operator<<(std::ostream& os, const Module& module);
+
+}  // namespace xgrad::nn

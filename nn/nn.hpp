@@ -1,0 +1,15 @@
+// xgrad::nn: modules, layers, losses, initialisers and safetensors save/load.
+#pragma once
+#include "activation.hpp"
+#include "container.hpp"
+#include "conv.hpp"
+#include "dropout.hpp"
+#include "embedding.hpp"
+#include "functional.hpp"
+#include "init.hpp"
+#include "linear.hpp"
+#include "loss.hpp"
+#include "module.hpp"
+#include "normalization.hpp"
+#include "pooling.hpp"
+#include "serialize.hpp"

@@ -1,0 +1,16 @@
+// Internal to optim/: the checks and messages shared by every options struct.
+#pragma once
+#include <string>
+
+namespace xgrad::optim::detail {
+
+// The shortest text that reads back as `v` ("0.1", "1e-08", "inf").
+std::string num(double v);
+
+// Throws std::invalid_argument("<owner>: invalid <what>: <value> (<rule>)") unless `ok`.
+void require(bool ok, const char* owner, const char* what, double value, const char* rule);
+
+// Throws std::invalid_argument naming the owner and the unknown option.
+[[noreturn]] void unknown_option(const char* owner, const std::string& name);
+
+}  // namespace xgrad::optim::detail

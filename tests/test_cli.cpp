@@ -1,0 +1,303 @@
+// The `xgrad` program, run as a child process the way a user runs it: --help, train on a CSV
+// (classification and regression) with its metrics, plot and model files, eval on the saved
+// model, clear errors with line numbers for bad data, Ctrl-C during training, and the demo.
+#include <doctest/doctest.h>
+
+#ifndef XGRAD_CLI_PATH
+// Built without the CLI (XGRAD_BUILD_EXAMPLES=OFF): nothing to run.
+TEST_CASE("the xgrad CLI is not built in this configuration") { MESSAGE("XGRAD_CLI_PATH is undefined: skipped"); }
+#else
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <xgrad/xgrad.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/data/";
+
+struct Output {
+  int status = -1;  // the exit code, or 128 + the signal that ended the program
+  std::string out, err;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// A fresh scratch directory per test case, removed at the end.
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / ("xgrad_test_cli_" + std::to_string(::getpid()) + "_" + name)) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& file) const { return (path / file).string(); }
+  std::string write(const std::string& file, const std::string& contents) const {
+    std::ofstream(path / file) << contents;
+    return (path / file).string();
+  }
+};
+
+int decode(int wstatus) { return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus); }
+
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+// Runs `xgrad args...` to completion with stdout and stderr captured.
+Output run_cli(std::vector<std::string> args, const TempDir& dir) {
+  args.insert(args.begin(), XGRAD_CLI_PATH);
+  const std::string out_path = dir / ".stdout", err_path = dir / ".stderr";
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  auto argv = argv_of(args);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0]);
+  int wstatus = 0;
+  ::waitpid(pid, &wstatus, 0);
+  return {decode(wstatus), read_file(out_path), read_file(err_path)};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream s(text);
+  for (std::string line; std::getline(s, line);) lines.push_back(line);
+  return lines;
+}
+
+// The number after `key` in `text` (e.g. "accuracy: " -> 0.97); NaN when absent.
+double number_after(const std::string& text, const std::string& key) {
+  const auto pos = text.find(key);
+  return pos == std::string::npos ? std::nan("") : std::stod(text.substr(pos + key.size()));
+}
+
+// A bad CSV must fail with exit status 1 and name its line in the message.
+void check_bad_data(const TempDir& dir, const std::string& name, const std::string& contents,
+                    std::vector<std::string> extra_args, const std::string& expected_line, const std::string& expected_text) {
+  CAPTURE(name);
+  std::vector<std::string> args = {"train", "--data", dir.write(name, contents), "--epochs", "1"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const Output r = run_cli(args, dir);
+  CHECK(r.status == 1);
+  CHECK_MESSAGE(contains(r.err, expected_line), r.err);
+  CHECK_MESSAGE(contains(r.err, expected_text), r.err);
+  CHECK_MESSAGE(contains(r.err, name), r.err);
+}
+
+}  // namespace
+
+TEST_CASE("xgrad --help lists the subcommands; each command's --help lists its options") {
+  TempDir dir("help");
+  const Output top = run_cli({"--help"}, dir);
+  CHECK(top.status == 0);
+  for (const char* cmd : {"train", "eval", "demo"}) CHECK_MESSAGE(contains(top.out, cmd), top.out);
+
+  const Output train = run_cli({"train", "--help"}, dir);
+  CHECK(train.status == 0);
+  for (const char* opt : {"--data", "--target-column", "--task", "--model", "--activation", "--optim", "--lr", "--momentum",
+                          "--weight-decay", "--batch-size", "--epochs", "--seed", "--val-split", "--save", "--plot", "--log"}) {
+    CHECK_MESSAGE(contains(train.out, opt), opt);
+  }
+  const Output eval = run_cli({"eval", "--help"}, dir);
+  CHECK(eval.status == 0);
+  CHECK(contains(eval.out, "--model"));
+
+  // No subcommand, or an unknown option, is a usage error.
+  CHECK(run_cli({}, dir).status != 0);
+  const Output bad = run_cli({"train", "--data", kData + "iris.csv", "--optim", "nesterov"}, dir);
+  CHECK(bad.status != 0);
+  CHECK(contains(bad.err, "--optim"));
+}
+
+TEST_CASE("train on iris writes the metrics CSV, the plot and the model; eval reads the model back") {
+  TempDir dir("iris");
+  const Output r = run_cli({"train", "--data", kData + "iris.csv", "--model", "mlp:16", "--optim", "adam", "--lr", "0.01",
+                            "--batch-size", "16", "--epochs", "40", "--seed", "1", "--save", dir / "model/iris.safetensors",
+                            "--plot", dir / "plots/loss.svg", "--log", dir / "metrics.csv"},
+                           dir);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  // The header line of iris.csv is detected, the integer labels make it a classification.
+  CHECK(contains(r.out, "150 rows, 4 features, target column 4, header line skipped"));
+  CHECK(contains(r.out, "task: classify (3 classes)"));
+  CHECK(contains(r.out, "epoch 40/40"));
+
+  // metrics.csv: a header, then epoch 0 (the untrained model) to epoch 40.
+  const auto rows = lines_of(read_file(dir / "metrics.csv"));
+  REQUIRE(rows.size() == 42);
+  CHECK(rows[0] == "run,epoch,seconds,train_loss,train_accuracy,val_loss,val_accuracy");
+  CHECK(rows[1].rfind("train,0.0000,", 0) == 0);
+  CHECK(rows[41].rfind("train,40.0000,", 0) == 0);
+  const double val_accuracy = std::stod(rows[41].substr(rows[41].rfind(',') + 1));
+  CHECK(val_accuracy >= 0.9);
+
+  const std::string svg = read_file(dir / "plots/loss.svg");
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(contains(svg, "training loss"));
+  CHECK(contains(svg, "validation loss"));
+  CHECK(contains(svg, "(log scale)"));
+
+  // The model file carries what eval needs in its metadata.
+  const auto saved = xgrad::nn::read_safetensors(dir / "model/iris.safetensors");
+  CHECK(saved.metadata.at("task") == "classify");
+  CHECK(saved.metadata.at("layers") == "4,16,3");
+  CHECK(saved.metadata.at("activation") == "relu");
+  for (const char* key : {"feature_mean", "feature_std"}) {  // one value per feature
+    const std::string& values = saved.metadata.at(key);
+    CHECK(std::count(values.begin(), values.end(), ',') == 3);
+  }
+  CHECK(saved.tensors.size() == 4);  // two Linear layers: weight and bias each
+
+  const Output e = run_cli({"eval", "--model", dir / "model/iris.safetensors", "--data", kData + "iris.csv"}, dir);
+  REQUIRE_MESSAGE(e.status == 0, e.err);
+  CHECK(number_after(e.out, "accuracy: ") >= 0.9);
+  CHECK(contains(e.out, "cross-entropy loss: "));
+  CHECK(contains(e.out, "confusion matrix"));
+  CHECK(contains(e.out, "150 rows"));
+}
+
+TEST_CASE("train detects a regression target; L-BFGS on a linear model recovers a linear law; eval gives R^2") {
+  TempDir dir("regress");
+  // y = 3 a - 2 b + 1 + small noise, no header.
+  std::ostringstream csv;
+  xgrad::manual_seed(3);
+  const auto ab = xgrad::randn({200, 2}, xgrad::kFloat64).to_vector<double>();
+  const auto noise = xgrad::randn({200}, xgrad::kFloat64).to_vector<double>();
+  for (int i = 0; i < 200; ++i) {
+    const double a = ab[2 * i], b = ab[2 * i + 1];
+    csv << a << "," << b << "," << 3 * a - 2 * b + 1 + 0.01 * noise[i] << "\n";
+  }
+  const std::string data = dir.write("linear.csv", csv.str());
+  const Output r = run_cli({"train", "--data", data, "--model", "linear", "--optim", "lbfgs", "--batch-size", "0",
+                            "--epochs", "3", "--save", dir / "linear.safetensors"},
+                           dir);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(contains(r.out, "task: regress"));
+  CHECK(number_after(r.out, "validation r2 ") > 0.999);
+  const Output e = run_cli({"eval", "--model", dir / "linear.safetensors", "--data", data}, dir);
+  REQUIRE_MESSAGE(e.status == 0, e.err);
+  CHECK(number_after(e.out, "R^2: ") > 0.999);
+  CHECK(number_after(e.out, "RMSE: ") < 0.05);  // in the target's own units: the noise is 0.01
+}
+
+TEST_CASE("bad data gives a clear error with the line number and exit status 1") {
+  TempDir dir("bad");
+  check_bad_data(dir, "ragged.csv", "1,2,0\n3,4,1\n5,6\n7,8,0\n", {}, "line 3", "columns");
+  check_bad_data(dir, "text_cell.csv", "a,b,label\n1,2,0\n3,4,1\n5,six,0\n", {}, "line 4", "'six' is not a number");
+  check_bad_data(dir, "empty.csv", "", {}, "line 1", "empty");
+  check_bad_data(dir, "blank_lines.csv", "\n  \n\n", {}, "line 1", "empty");
+  check_bad_data(dir, "header_only.csv", "x,y,label\n", {}, "line 2", "no data rows");
+  check_bad_data(dir, "target.csv", "1,2,0\n3,4,1\n", {"--target-column", "3"}, "line 1", "target column 3 is out of range");
+  check_bad_data(dir, "target_neg.csv", "1,2,0\n3,4,1\n", {"--target-column", "-4"}, "line 1", "out of range");
+  check_bad_data(dir, "label.csv", "1,2,0\n3,4,1\n5,6,1.5\n", {"--task", "classify"}, "line 3", "not a whole number");
+  // A missing file is reported by the argument parser.
+  const Output missing = run_cli({"train", "--data", dir / "nope.csv"}, dir);
+  CHECK(missing.status != 0);
+  CHECK(contains(missing.err, "nope.csv"));
+}
+
+TEST_CASE("Ctrl-C stops training after the current batch and still writes the model, metrics and plot") {
+  TempDir dir("sigint");
+  std::vector<std::string> args = {XGRAD_CLI_PATH, "train", "--data", kData + "iris.csv", "--batch-size", "1",
+                                   "--epochs", "100000", "--progress", "plain", "--save", dir / "m.safetensors",
+                                   "--log", dir / "m.csv", "--plot", dir / "m.svg"};
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addclose(&fa, fds[0]);
+  posix_spawn_file_actions_addclose(&fa, fds[1]);
+  const std::string err_path = dir / ".stderr";
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  auto argv = argv_of(args);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[1]);
+
+  // Read its output; send SIGINT once the first epoch line is there; read on until it exits.
+  std::string out;
+  bool sent = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (!sent && contains(out, "epoch 1/")) {
+      ::kill(pid, SIGINT);
+      sent = true;
+    }
+  }
+  ::close(fds[0]);
+  if (std::chrono::steady_clock::now() >= deadline) ::kill(pid, SIGKILL);
+  int wstatus = 0;
+  ::waitpid(pid, &wstatus, 0);
+  REQUIRE(sent);
+  CHECK_MESSAGE(decode(wstatus) == 130, out << read_file(err_path));
+  CHECK(contains(out, "interrupted at epoch"));
+  CHECK(fs::exists(dir / "m.safetensors"));
+  CHECK(fs::exists(dir / "m.svg"));
+  // The metrics hold epoch 0, epoch 1 and the partial epoch at which training stopped.
+  const auto rows = lines_of(read_file(dir / "m.csv"));
+  CHECK(rows.size() >= 3);
+  CHECK(rows.size() < 100);
+  // The saved model is complete: eval runs on it.
+  const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv"}, dir);
+  CHECK_MESSAGE(e.status == 0, e.err);
+}
+
+TEST_CASE("the demo verifies the custom backward, trains four ways and writes plots, curves and the model") {
+  TempDir dir("demo");
+  // A short training budget keeps the test fast; the full demo's accuracy target is not checked here.
+  const Output r = run_cli({"demo", "--budget", "0.5", "--out", dir / "out", "--progress", "plain"}, dir);
+  CHECK_MESSAGE((r.status == 0 || r.status == 1), r.err);
+  CHECK(contains(r.out, "gradcheck: PASSED"));
+  CHECK(contains(r.out, "gradcheck: FAILED, as it should"));
+  CHECK(contains(r.out, "diagnosis: "));
+  for (const char* regime : {"full-batch GD", "mini-batch GD", "SGD", "mini-batch Adam"}) CHECK(contains(r.out, regime));
+  CHECK(contains(r.out, "test acc"));
+  for (const char* file : {"regimes_loss_vs_epoch.svg", "regimes_loss_vs_time.svg", "regimes_curves.csv",
+                           "digits_mlp.safetensors"}) {
+    CHECK_MESSAGE(fs::exists(dir.path / "out" / file), file);
+  }
+  const std::string svg = read_file(dir.path / "out" / "regimes_loss_vs_epoch.svg");
+  CHECK(contains(svg, "full-batch GD"));
+  CHECK(contains(svg, "<polyline"));
+}
+
+#endif
