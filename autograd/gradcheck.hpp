@@ -19,7 +19,9 @@
 //              computed twice, as PyTorch does, to check that backward is deterministic);
 //   fast mode: 1 + 2D calls of fn; 2K + 1 + U backward calls. A fast-mode failure recomputes
 //              the failing pair in slow mode for the report: + 2N calls, + numel(output) backwards.
-// A check stops at the first failing stage (later stages are not run). gradgradcheck adds one
+// With no differentiable output only the numerical stage runs (its Jacobian must be zero): the
+// same forward calls, no backward. A check stops at the first failing stage (later stages are
+// not run). gradgradcheck adds one
 // call of fn when it has to make up grad_outputs; each call of its function is one call of fn
 // plus one autograd::grad with create_graph.
 #pragma once
@@ -215,7 +217,8 @@ bool gradcheck(F&& fn, const tensor_list& inputs, const GradcheckOptions& option
   return detail::finish(r, options);
 }
 
-// As gradcheck, but returns the structured result (never throws GradcheckError).
+// As gradcheck, but returns the structured result (never throws GradcheckError; bad inputs and
+// exceptions from fn itself still propagate).
 template <GradcheckCallable F>
 GradcheckResult gradcheck_report(F&& fn, const tensor_list& inputs, const GradcheckOptions& options = {}) {
   return detail::gradcheck_impl(detail::normalise(std::forward<F>(fn)), inputs, options);

@@ -86,7 +86,7 @@ int run_demo(const DemoArgs& a) {
       "model: MLP %lld-%lld-%lld (ReLU), the same initial weights for every run\n"
       "loss: L(W) = 1/N sum_i CE(f(x_i; W), y_i) + lambda/2 |W|^2, lambda = %g (weight decay)\n"
       "Every run minimises this L; only the batches the gradients come from (and the update rule) differ.\n"
-      "'loss' is the data term on the whole training set; each run may train for %.0f s at most.\n\n",
+      "'loss' is the data term on the whole training set; each run may train for %g s at most.\n\n",
       path.c_str(), static_cast<long long>(table.features.size(0)), static_cast<long long>(spec.outputs),
       static_cast<long long>(n), static_cast<long long>(data.x_val.size(0)), static_cast<long long>(spec.inputs),
       static_cast<long long>(spec.hidden[0]), static_cast<long long>(spec.outputs), lambda, a.budget);

@@ -46,7 +46,10 @@ struct ScaledLinearBroken : Function<ScaledLinearBroken> {
 
 std::string index_text(const Shape& index) {
   std::string s = "[";
-  for (std::size_t i = 0; i < index.size(); ++i) s += (i ? ", " : "") + std::to_string(index[i]);
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(index[i]);
+  }
   return s + "]";
 }
 

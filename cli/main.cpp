@@ -11,17 +11,18 @@ int main(int argc, char** argv) {
   CLI::App app{"xgrad: reverse-mode automatic differentiation in C++ -- train an MLP on any numeric CSV, "
                "evaluate it, or run the demo."};
   app.require_subcommand(1);
-  app.footer("Examples:\n"
-             "  xgrad demo\n"
-             "  xgrad train --data data/iris.csv --model mlp:16 --epochs 50 --save out/iris.safetensors\n"
-             "  xgrad eval --model out/iris.safetensors --data data/iris.csv\n"
-             "Run `xgrad COMMAND --help` for the options of a command.");
   TrainArgs train;
   EvalArgs eval;
   DemoArgs demo;
   CLI::App* train_cmd = add_train_command(app, train);
   CLI::App* eval_cmd = add_eval_command(app, eval);
   CLI::App* demo_cmd = add_demo_command(app, demo);
+  // Set after the subcommands, which would otherwise inherit it.
+  app.footer("Examples:\n"
+             "  xgrad demo\n"
+             "  xgrad train --data data/iris.csv --model mlp:16 --epochs 50 --save out/iris.safetensors\n"
+             "  xgrad eval --model out/iris.safetensors --data data/iris.csv\n"
+             "Run `xgrad COMMAND --help` for the options of a command.");
   CLI11_PARSE(app, argc, argv);
 
   install_interrupt_handler();

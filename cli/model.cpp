@@ -26,7 +26,8 @@ std::string join(const std::vector<T>& values) {
     } else {
       std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(values[i]));
     }
-    out += (i ? "," : "") + std::string(buf);
+    if (i) out += ',';
+    out += buf;
   }
   return out;
 }
@@ -91,10 +92,13 @@ Tensor standardise_features(const ModelSpec& spec, const Tensor& features) {
 }
 
 nn::Metadata to_metadata(const ModelSpec& spec) {
+  std::vector<std::int64_t> sizes{spec.inputs};
+  sizes.insert(sizes.end(), spec.hidden.begin(), spec.hidden.end());
+  sizes.push_back(spec.outputs);
+  const std::string layers = join(sizes);
   return {{"format", kFormat},
           {"task", task_name(spec.task)},
-          {"layers", join(std::vector<std::int64_t>{spec.inputs}) + (spec.hidden.empty() ? "" : "," + join(spec.hidden)) +
-                         "," + join(std::vector<std::int64_t>{spec.outputs})},
+          {"layers", layers},
           {"activation", spec.activation},
           {"target_column", std::to_string(spec.target_column)},
           {"feature_mean", join(spec.feature_mean)},

@@ -55,6 +55,9 @@ void Progress::on_epoch(std::int64_t epoch, const std::string& metrics, double e
     draw(epoch, static_cast<double>(epoch) / static_cast<double>(epochs_), examples_per_second);
     return;
   }
+  // About twenty lines per run: the first epoch, every k-th, the last.
+  const std::int64_t every = std::max<std::int64_t>(1, epochs_ / 20);
+  if (epoch != 1 && epoch % every != 0 && epoch != epochs_) return;
   out_ << title_ << "  epoch " << epoch << '/' << epochs_ << "  " << metrics << "  " << group_thousands(examples_per_second)
        << " ex/s" << std::endl;
 }

@@ -1,7 +1,8 @@
 // Progress of a training run: on a terminal, one live line per run (bar, epoch, latest metrics,
 // examples/s) redrawn in place; otherwise (a pipe, a log file, CI) one plain line per epoch,
 //   mini-batch GD  epoch 3/20  loss 0.1234  acc 0.9583  5321 ex/s
-// so that logs stay readable and tools can wait for "epoch 1/".
+// (about twenty per run: the first, every k-th and the last) so that logs stay readable and
+// tools can wait for "epoch 1/".
 #pragma once
 #include <chrono>
 #include <cstdint>

@@ -67,7 +67,7 @@ int run_train(const TrainArgs& a) {
   // Options are checked before the data is read so that mistakes show at once.
   const std::vector<std::int64_t> hidden = parse_model(a.model);
   const double lr = a.lr.value_or(default_lr(a.optimizer));
-  make_optimizer(a.optimizer, {}, lr, a.momentum, a.weight_decay);
+  make_optimizer(a.optimizer, {zeros({1}).requires_grad_()}, lr, a.momentum, a.weight_decay);  // validates the options
 
   const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header));
   const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
@@ -82,7 +82,7 @@ int run_train(const TrainArgs& a) {
   std::cout << "data: " << a.data << ": " << rows << " rows, " << features << " features, target column "
             << table.target_column << (table.header_lines ? ", header line skipped" : "") << "\n"
             << "task: " << task_name(task)
-            << (task == Task::Classify ? " (" + std::to_string(spec.outputs) + " classes)" : std::string())
+            << (task == Task::Classify ? std::string(" (") + std::to_string(spec.outputs) + " classes)" : std::string())
             << (a.task == "auto" ? ", detected (set --task to override)" : "") << "\n";
 
   // The split, then standardisation fitted on the training part only.
@@ -125,7 +125,8 @@ int run_train(const TrainArgs& a) {
             << (a.batch_size == 0 ? std::string("full (") + std::to_string(data.x_train.size(0)) + ")"
                                   : std::to_string(a.batch_size))
             << ", " << a.epochs << " epochs, " << data.x_train.size(0) << " training rows"
-            << (x_val.defined() ? ", " + std::to_string(x_val.size(0)) + " validation rows" : std::string()) << std::endl;
+            << (x_val.defined() ? std::string(", ") + std::to_string(x_val.size(0)) + " validation rows" : std::string())
+            << std::endl;
   const TrainResult result = fit(*model, task, data, config, std::cout);
 
   const EpochRecord& last = result.history.back();

@@ -56,18 +56,15 @@ int main() {
   std::cout << "gradcheck(MyFunction): " << std::boolalpha << ok << "\n";
   const bool ok_fast = autograd::gradcheck(fn, {input, weight}, options.fast_mode(true));
   std::cout << "gradcheck(MyFunction, fast_mode): " << ok_fast << "\n";
-  // Second derivatives: backward is written with differentiable ops, so it can be checked too.
-  Tensor small_input = randn({3, 4}, TensorOptions(kFloat64).requires_grad(true));
-  Tensor small_weight = randn({2, 4}, TensorOptions(kFloat64).requires_grad(true));
-  const bool ok_second = autograd::gradgradcheck(fn, {small_input, small_weight}, options);
-  std::cout << "gradgradcheck(MyFunction): " << ok_second << "\n";
 
   // What a failure looks like (small inputs, so that the Jacobians are printed in full).
+  Tensor small_input = randn({3, 4}, TensorOptions(kFloat64).requires_grad(true));
+  Tensor small_weight = randn({2, 4}, TensorOptions(kFloat64).requires_grad(true));
   auto buggy = [](const tensor_list& in) { return MyBuggyFunction::apply(in[0], in[1], 2.0); };
   autograd::GradcheckResult report = autograd::gradcheck_report(buggy, {small_input, small_weight}, options);
   std::cout << "\ngradcheck(MyBuggyFunction): " << report.passed << "\n" << report.message;
   const bool bug_named = !report.passed && report.first_failure() &&
                          report.first_failure()->diagnosis == autograd::GradcheckDiagnosis::ConstantFactor;
 
-  return ok && ok_fast && ok_second && bug_named ? EXIT_SUCCESS : EXIT_FAILURE;
+  return ok && ok_fast && bug_named ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -81,11 +81,11 @@ inline void check_result(const std::string& name, const char* what, const xgrad:
   using xgrad::autograd::GradcheckFailure;
   if (r.failure == GradcheckFailure::UndefinedGradThrows || r.failure == GradcheckFailure::UndefinedGradNonZero) {
     const std::string first_lines = r.message.substr(0, r.message.find("\n  Every node"));
-    FAIL_CHECK(name << ": " << what << ": the gradients are right, but backward does not accept undefined output "
+    FAIL_CHECK(name << ": " << std::string(what) << ": the gradients are right, but backward does not accept undefined output "
                        "gradients: " << first_lines);
     return;
   }
-  CHECK_MESSAGE(r.passed, name << ": " << what << " failed:\n" << r.message);
+  CHECK_MESSAGE(r.passed, name << ": " << std::string(what) << " failed:\n" << r.message);
 }
 
 inline bool passed_gradients(const xgrad::autograd::GradcheckResult& r) {

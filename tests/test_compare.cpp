@@ -270,3 +270,21 @@ TEST_CASE("equal: same shape and identical values") {
   CHECK(equal(tensor(std::vector<std::int64_t>{1, 2, 3}), a));
   CHECK(equal(values<double>({}, {0}), values<double>({}, {0})));
 }
+
+TEST_CASE("gradcheck and gradgradcheck: maximum, minimum and where away from ties") {
+  // gradgradcheck differentiates the backward formulas, which are made of other ops (mul,
+  // where); whether those accept absent gradients is their own tests' business.
+  const auto composed = autograd::GradcheckOptions().check_undefined_grad(false);
+  Tensor a = leaf<double>({1, 5, 3, -2, 0.5, 7}, {2, 3});
+  Tensor b = leaf<double>({4, 2, 3.5});
+  Tensor c = values<double>({1, 0, 1});
+  auto mx = [](const tensor_list& in) { return maximum(in[0], in[1]); };
+  auto mn = [](const tensor_list& in) { return minimum(in[0], in[1]); };
+  auto wh = [&](const tensor_list& in) { return where(c, in[0], in[1]); };
+  auto wh2 = [&](const tensor_list& in) { return where(c, in[0] * in[0], in[1] * 3.0); };
+  CHECK(autograd::gradcheck(mx, {a, b}));
+  CHECK(autograd::gradgradcheck(mx, {a, b}, composed));
+  CHECK(autograd::gradcheck(mn, {a, b}));
+  CHECK(autograd::gradcheck(wh, {a, b}));
+  CHECK(autograd::gradgradcheck(wh2, {a, b}, composed));
+}

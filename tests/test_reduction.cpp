@@ -435,8 +435,13 @@ TEST_CASE_TEMPLATE("softmax is stable for large-magnitude inputs", T, float, dou
   check_close(y, {0, -1000}, tol<T>());
   // A NaN anywhere in a row makes the whole row NaN (PyTorch does the same).
   const T nan = std::numeric_limits<T>::quiet_NaN();
-  for (double v : softmax(make<T>({1, nan, 2, 0, 0, 0, 0, 0, 0, 0, 0}), 0).to_vector<double>()) CHECK(std::isnan(v));
-  for (double v : log_softmax(make<T>({1, 2, 3}, {}).t(), 0).to_vector<double>()) CHECK_FALSE(std::isnan(v));
+  Tensor with_nan = make<T>({1, nan, 2, 0, 0, 0, 0, 0, 0, 0, 0});
+  for (double v : softmax(with_nan, 0).to_vector<double>()) {
+    CHECK(std::isnan(v));
+  }
+  for (double v : log_softmax(with_nan, 0).to_vector<double>()) {
+    CHECK(std::isnan(v));
+  }
 }
 
 TEST_CASE_TEMPLATE("softmax of strided views matches the contiguous hot path", T, float, double) {

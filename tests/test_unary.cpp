@@ -519,3 +519,28 @@ TEST_CASE("a saved input modified in place makes backward throw instead of using
   h.mul_(2.0);
   CHECK_THROWS(y.sum().backward());
 }
+
+// The backward formulas are made of other ops (mul, where, ...); whether those accept absent
+// gradients is their own tests' business, so gradgradcheck skips that check here.
+const auto kComposedBackward = autograd::GradcheckOptions().check_undefined_grad(false);
+
+TEST_CASE("gradcheck and gradgradcheck agree with central differences for every op") {
+  // Float64 inputs away from the kinks (0 for abs / relu / leaky_relu, the clamp bounds).
+  for (const auto& c : unary_cases()) {
+    CAPTURE(c.name);
+    std::vector<double> v;
+    for (double u : c.inputs) {
+      if (u == 0 || u == -1 || u == 2 || u == 1e-10 || u == -1e-7 || u == -1e-9 || u == 1e-9) continue;
+      v.push_back(u);
+    }
+    Tensor x = leaf<double>(v);
+    auto fn = [&](const tensor_list& in) { return c.op(in[0]); };
+    CHECK(autograd::gradcheck(fn, {x}));
+    CHECK(autograd::gradgradcheck(fn, {x}, kComposedBackward));
+  }
+  Tensor x = leaf<double>({0.5, 1.5, 2.5, 3.5, 0.7, 1.2}, {2, 3});
+  Tensor y = leaf<double>({1.5, -0.5, 2});
+  auto pw = [](const tensor_list& in) { return pow(in[0], in[1]); };
+  CHECK(autograd::gradcheck(pw, {x, y}));
+  CHECK(autograd::gradgradcheck(pw, {x, y}, kComposedBackward));
+}

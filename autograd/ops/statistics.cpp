@@ -1,6 +1,7 @@
 // Variance and standard deviation over dims, with PyTorch's `correction` (1 = Bessel).
 // The forward is a two-pass kernel accumulating in double (stable for float32 and for data
 // far from zero); the backward is written with differentiable ops.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
