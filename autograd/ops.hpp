@@ -13,7 +13,9 @@
 
 namespace xgrad {
 
-// ---- elementwise, unary (Int64 inputs are converted to the default float dtype) -----------
+// ---- elementwise, unary ------------------------------------------------------------------
+// abs, sign, relu, square and clamp with whole-number bounds keep Int64 (as PyTorch); the others
+// convert Int64 input to the default float dtype.
 Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);

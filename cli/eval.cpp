@@ -56,8 +56,8 @@ int run_eval(const EvalArgs& a) {
   std::printf("model: %s (%s, layers ", a.model.c_str(), task_name(spec.task));
   std::printf("%lld", static_cast<long long>(spec.inputs));
   for (auto h : spec.hidden) std::printf("-%lld", static_cast<long long>(h));
-  std::printf("-%lld, %s)\ndata: %s: %lld rows\n", static_cast<long long>(spec.outputs), spec.activation.c_str(),
-              a.data.c_str(), static_cast<long long>(rows));
+  std::printf("-%lld%s%s)\ndata: %s: %lld rows\n", static_cast<long long>(spec.outputs), spec.hidden.empty() ? "" : ", ",
+              spec.hidden.empty() ? "" : spec.activation.c_str(), a.data.c_str(), static_cast<long long>(rows));
 
   if (spec.task == Task::Classify) {
     const std::int64_t classes = check_class_labels(table, a.data);

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -100,11 +101,19 @@ Table load_table(const std::string& path, std::int64_t target_column, HeaderMode
                                 ", or -1 for the last)");
   }
   for (std::size_t i = first_data; i < lines.size(); ++i) t.line_of_row.push_back(lines[i].first);
-  // The loader reports ragged rows and non-numeric cells with their line number.
-  const auto data = data::load_labeled_csv(path, data::CsvOptions().skip_rows(t.header_lines).dtype(kFloat64),
-                                           t.target_column, kFloat64);
-  t.features = data.features;
-  t.targets = data.labels;
+  // The loader reports ragged rows and non-numeric cells with their line number; its hint
+  // about headers names the C++ option, which becomes the command-line one here.
+  try {
+    const auto data = data::load_labeled_csv(path, data::CsvOptions().skip_rows(t.header_lines).dtype(kFloat64),
+                                             t.target_column, kFloat64);
+    t.features = data.features;
+    t.targets = data.labels;
+  } catch (const std::invalid_argument& e) {
+    std::string message = e.what();
+    const std::string api_hint = "set CsvOptions().skip_rows";
+    if (const auto pos = message.find(api_hint); pos != std::string::npos) message.replace(pos, api_hint.size(), "use --header yes");
+    throw std::invalid_argument(message);
+  }
   return t;
 }
 
@@ -125,7 +134,9 @@ std::int64_t check_class_labels(const Table& table, const std::string& path) {
   for (std::size_t r = 0; r < y.size(); ++r) {
     if (y[r] < 0 || y[r] != std::floor(y[r]) || y[r] > 1e6) {
       const std::int64_t line = r < table.line_of_row.size() ? table.line_of_row[r] : static_cast<std::int64_t>(r + 1);
-      throw std::invalid_argument("'" + path + "' line " + std::to_string(line) + ": class label " + std::to_string(y[r]) +
+      char label[32];
+      std::snprintf(label, sizeof label, "%g", y[r]);
+      throw std::invalid_argument("'" + path + "' line " + std::to_string(line) + ": class label " + label +
                                   " in column " + std::to_string(table.target_column) +
                                   " is not a whole number >= 0 (use --task regress for a numeric target)");
     }

@@ -110,7 +110,7 @@ int run_train(const TrainArgs& a) {
 
   manual_seed(a.seed);
   auto model = build_model(spec);
-  std::cout << "model: " << *model;
+  std::cout << "model: " << *model << "\n";
   TrainConfig config;
   config.title = "train";
   config.optimizer = a.optimizer;
@@ -131,10 +131,10 @@ int run_train(const TrainArgs& a) {
 
   const EpochRecord& last = result.history.back();
   char line[200];
-  std::snprintf(line, sizeof line, "final: train loss %.4f, train %s %.4f", last.train.loss, metric_name(task), last.train.metric);
+  std::snprintf(line, sizeof line, "final: train loss %.4g, train %s %.4f", last.train.loss, metric_name(task), last.train.metric);
   std::cout << line;
   if (x_val.defined()) {
-    std::snprintf(line, sizeof line, "; validation loss %.4f, validation %s %.4f", last.val.loss, metric_name(task), last.val.metric);
+    std::snprintf(line, sizeof line, "; validation loss %.4g, validation %s %.4f", last.val.loss, metric_name(task), last.val.metric);
     std::cout << line;
   }
   std::snprintf(line, sizeof line, " (%.2f s, %lld steps)\n", result.seconds, static_cast<long long>(result.steps));

@@ -58,9 +58,9 @@ std::string format_scores(Task task, const EpochRecord& r) {
   char buf[160];
   const char* m = metric_name(task);
   if (std::isnan(r.val.loss)) {
-    std::snprintf(buf, sizeof buf, "loss %.4f  %s %.4f", r.train.loss, m, r.train.metric);
+    std::snprintf(buf, sizeof buf, "loss %.4g  %s %.4f", r.train.loss, m, r.train.metric);
   } else {
-    std::snprintf(buf, sizeof buf, "loss %.4f  %s %.4f  val_loss %.4f  val_%s %.4f", r.train.loss, m, r.train.metric,
+    std::snprintf(buf, sizeof buf, "loss %.4g  %s %.4f  val_loss %.4g  val_%s %.4f", r.train.loss, m, r.train.metric,
                   r.val.loss, m, r.val.metric);
   }
   return buf;

@@ -2,6 +2,7 @@
 // broadcasting, and the element loops (xtensor + xsimd on contiguous data, a strided
 // odometer loop otherwise). Not installed: users never include this.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -198,7 +199,8 @@ Tensor unary_kernel(const Tensor& x, const char* op, F&& f) {
 template <class F>
 Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_ok = true) {
   check_defined(x, op);
-  bool keep_int = int_ok && !x.is_floating_point() && s == static_cast<double>(static_cast<std::int64_t>(s));
+  // Range-check before converting: casting a non-finite or huge double to int64 is UB.
+  bool keep_int = int_ok && !x.is_floating_point() && std::isfinite(s) && std::abs(s) < 9.0e18 && s == std::trunc(s);
   Tensor xc = (x.is_floating_point() || keep_int) ? x : as_dtype(x, default_dtype());
   return dispatch(xc.dtype(), [&](auto tag) {
     using T = decltype(tag);
