@@ -25,31 +25,50 @@ namespace xgrad::autograd {
 
 const char* gradcheck_failure_name(GradcheckFailure f) noexcept {
   switch (f) {
-    case GradcheckFailure::None: return "None";
-    case GradcheckFailure::JacobianMismatch: return "JacobianMismatch";
-    case GradcheckFailure::NonDeterministic: return "NonDeterministic";
-    case GradcheckFailure::GradShape: return "GradShape";
-    case GradcheckFailure::GradDtype: return "GradDtype";
-    case GradcheckFailure::NotMultipliedByGradOutput: return "NotMultipliedByGradOutput";
-    case GradcheckFailure::UndefinedGradThrows: return "UndefinedGradThrows";
-    case GradcheckFailure::UndefinedGradNonZero: return "UndefinedGradNonZero";
-    case GradcheckFailure::NonZeroWithoutDifferentiableOutputs: return "NonZeroWithoutDifferentiableOutputs";
-    case GradcheckFailure::OutputChangedUnderPerturbation: return "OutputChangedUnderPerturbation";
+    case GradcheckFailure::None:
+      return "None";
+    case GradcheckFailure::JacobianMismatch:
+      return "JacobianMismatch";
+    case GradcheckFailure::NonDeterministic:
+      return "NonDeterministic";
+    case GradcheckFailure::GradShape:
+      return "GradShape";
+    case GradcheckFailure::GradDtype:
+      return "GradDtype";
+    case GradcheckFailure::NotMultipliedByGradOutput:
+      return "NotMultipliedByGradOutput";
+    case GradcheckFailure::UndefinedGradThrows:
+      return "UndefinedGradThrows";
+    case GradcheckFailure::UndefinedGradNonZero:
+      return "UndefinedGradNonZero";
+    case GradcheckFailure::NonZeroWithoutDifferentiableOutputs:
+      return "NonZeroWithoutDifferentiableOutputs";
+    case GradcheckFailure::OutputChangedUnderPerturbation:
+      return "OutputChangedUnderPerturbation";
   }
   return "?";
 }
 
 const char* gradcheck_diagnosis_name(GradcheckDiagnosis d) noexcept {
   switch (d) {
-    case GradcheckDiagnosis::None: return "None";
-    case GradcheckDiagnosis::AnalyticalZero: return "AnalyticalZero";
-    case GradcheckDiagnosis::NumericalZero: return "NumericalZero";
-    case GradcheckDiagnosis::NotFinite: return "NotFinite";
-    case GradcheckDiagnosis::WrongSign: return "WrongSign";
-    case GradcheckDiagnosis::ConstantFactor: return "ConstantFactor";
-    case GradcheckDiagnosis::Transposed: return "Transposed";
-    case GradcheckDiagnosis::WrongInput: return "WrongInput";
-    case GradcheckDiagnosis::IgnoresGradOutput: return "IgnoresGradOutput";
+    case GradcheckDiagnosis::None:
+      return "None";
+    case GradcheckDiagnosis::AnalyticalZero:
+      return "AnalyticalZero";
+    case GradcheckDiagnosis::NumericalZero:
+      return "NumericalZero";
+    case GradcheckDiagnosis::NotFinite:
+      return "NotFinite";
+    case GradcheckDiagnosis::WrongSign:
+      return "WrongSign";
+    case GradcheckDiagnosis::ConstantFactor:
+      return "ConstantFactor";
+    case GradcheckDiagnosis::Transposed:
+      return "Transposed";
+    case GradcheckDiagnosis::WrongInput:
+      return "WrongInput";
+    case GradcheckDiagnosis::IgnoresGradOutput:
+      return "IgnoresGradOutput";
   }
   return "?";
 }
@@ -79,10 +98,9 @@ using Matrix = std::vector<double>;  // row-major [rows, cols]
 std::vector<std::int64_t> element_offsets(const Tensor& t) {
   const TensorImpl& ti = *t.impl();
   std::vector<std::int64_t> offs(static_cast<std::size_t>(ti.numel));
-  kernels::for_each_offset(ti.shape, &ti.strides, nullptr, nullptr, ti.offset, 0, 0,
-                           [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) {
-                             offs[static_cast<std::size_t>(i)] = o;
-                           });
+  kernels::for_each_offset(
+      ti.shape, &ti.strides, nullptr, nullptr, ti.offset, 0, 0,
+      [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { offs[static_cast<std::size_t>(i)] = o; });
   return offs;
 }
 
@@ -92,10 +110,9 @@ void read_values(const Tensor& t, double* dst) {
   dispatch(ti.dtype, [&](auto tag) {
     using T = decltype(tag);
     const T* base = static_cast<const T*>(ti.storage->data());
-    kernels::for_each_offset(ti.shape, &ti.strides, nullptr, nullptr, ti.offset, 0, 0,
-                             [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) {
-                               dst[i] = static_cast<double>(base[o]);
-                             });
+    kernels::for_each_offset(
+        ti.shape, &ti.strides, nullptr, nullptr, ti.offset, 0, 0,
+        [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { dst[i] = static_cast<double>(base[o]); });
   });
 }
 
@@ -138,8 +155,11 @@ Tensor jacobian_tensor(const Matrix& m, std::int64_t rows, std::int64_t cols) {
 class Perturbation {
  public:
   explicit Perturbation(const Tensor& t)
-      : impl_(t.impl()), offsets_(element_offsets(t)), esize_(element_size(t.dtype())),
-        saved_(offsets_.size() * esize_), original_(values_of(t)) {
+      : impl_(t.impl()),
+        offsets_(element_offsets(t)),
+        esize_(element_size(t.dtype())),
+        saved_(offsets_.size() * esize_),
+        original_(values_of(t)) {
     const char* base = static_cast<const char*>(impl_->storage->data());
     for (std::size_t i = 0; i < offsets_.size(); ++i) {
       std::memcpy(&saved_[i * esize_], base + offsets_[i] * static_cast<std::int64_t>(esize_), esize_);
@@ -231,7 +251,8 @@ std::string nodes_between(const Tensor& out, const Tensor& in) {
     state[n] = reaches ? 1 : 2;
     stack.pop_back();
   }
-  if (state[root.get()] != 1) return "output comes from " + root->name() + "; no path in the graph from it to this input";
+  if (state[root.get()] != 1)
+    return "output comes from " + root->name() + "; no path in the graph from it to this input";
   std::vector<Node*> on_path;
   for (auto& [n, s] : state) {
     if (s == 1 && n != target) on_path.push_back(n);
@@ -342,7 +363,8 @@ void diagnose(GradcheckPair& p, const PairContext& ctx, std::size_t k, Tolerance
     p.factor = factor;
   };
   if (!all_finite(a)) {
-    return set(GradcheckDiagnosis::NotFinite, "the analytical Jacobian contains NaN or Inf: backward produced non-finite values");
+    return set(GradcheckDiagnosis::NotFinite,
+               "the analytical Jacobian contains NaN or Inf: backward produced non-finite values");
   }
   if (!all_finite(n)) {
     return set(GradcheckDiagnosis::NotFinite,
@@ -373,14 +395,16 @@ void diagnose(GradcheckPair& p, const PairContext& ctx, std::size_t k, Tolerance
   if (a_zero && !n_zero) {
     return set(GradcheckDiagnosis::AnalyticalZero,
                "the analytical Jacobian is all zero but the numerical one is not: backward is not connected to " +
-                   in_name + " (it returns an undefined or zero gradient for it, or the graph is cut, e.g. by detach() "
-                             "or a NoGradGuard inside the function)");
+                   in_name +
+                   " (it returns an undefined or zero gradient for it, or the graph is cut, e.g. by detach() "
+                   "or a NoGradGuard inside the function)");
   }
   if (n_zero && !a_zero) {
     return set(GradcheckDiagnosis::NumericalZero,
                "the numerical Jacobian is zero but the analytical one is not: the forward does not depend on " +
-                   in_name + " (or eps is too small to move a single-precision output), yet backward returns a "
-                             "gradient for it");
+                   in_name +
+                   " (or eps is too small to move a single-precision output), yet backward returns a "
+                   "gradient for it");
   }
   if (!n_zero) {
     double an = 0, nn = 0;
@@ -400,8 +424,7 @@ void diagnose(GradcheckPair& p, const PairContext& ctx, std::size_t k, Tolerance
                  kf);
     }
   }
-  if (rows == cols && rows > 1 &&
-      close_permuted(a, n, rows, cols, tol, [cols](std::int64_t r, std::int64_t c) {
+  if (rows == cols && rows > 1 && close_permuted(a, n, rows, cols, tol, [cols](std::int64_t r, std::int64_t c) {
         return static_cast<std::size_t>(c * cols + r);
       })) {
     return set(GradcheckDiagnosis::Transposed,
@@ -426,9 +449,8 @@ void diagnose(GradcheckPair& p, const PairContext& ctx, std::size_t k, Tolerance
     if (close_permuted(a, n, rows, cols, tol, [m, cols](std::int64_t r, std::int64_t c) {
           return static_cast<std::size_t>(r * cols + (c % m) * m + c / m);
         })) {
-      return set(GradcheckDiagnosis::Transposed,
-                 "transposed: backward uses grad_output transposed (the two dims of " + out_name + " " +
-                     shape_str(ctx.out_shape) + " swapped)");
+      return set(GradcheckDiagnosis::Transposed, "transposed: backward uses grad_output transposed (the two dims of " +
+                                                     out_name + " " + shape_str(ctx.out_shape) + " swapped)");
     }
   }
   if (cols > 1 && !a_zero) {
@@ -448,12 +470,14 @@ void diagnose(GradcheckPair& p, const PairContext& ctx, std::size_t k, Tolerance
                      "not multiply by the incoming gradient");
     }
   }
-  set(GradcheckDiagnosis::None, "no common pattern recognised (not all-zero, transposed, a constant factor, the "
-                                "wrong sign, the wrong input or a missing grad_output)");
+  set(GradcheckDiagnosis::None,
+      "no common pattern recognised (not all-zero, transposed, a constant factor, the "
+      "wrong sign, the wrong input or a missing grad_output)");
 }
 
 // A Jacobian printed as a matrix; `bad` marks elements outside the tolerance with '*'.
-void print_matrix(std::ostream& os, const Matrix& m, std::int64_t rows, std::int64_t cols, const std::vector<char>* bad) {
+void print_matrix(std::ostream& os, const Matrix& m, std::int64_t rows, std::int64_t cols,
+                  const std::vector<char>* bad) {
   std::vector<std::string> cells(m.size());
   std::size_t width = 1;
   for (std::size_t e = 0; e < m.size(); ++e) {
@@ -471,7 +495,7 @@ void print_matrix(std::ostream& os, const Matrix& m, std::int64_t rows, std::int
 
 // The report of a failing pair: location, values, counts, diagnosis, graph, both Jacobians.
 std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const Tensor& output, Tolerance tol,
-                             const std::string& graph, bool slow_mode_passes = false) {
+                            const std::string& graph, bool slow_mode_passes = false) {
   const Matrix n = values_of(p.numerical), a = values_of(p.analytical);
   const std::int64_t rows = p.numerical.size(0), cols = p.numerical.size(1);
   std::ostringstream os;
@@ -495,8 +519,8 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
        << ", tolerance " << num(p.worst_tolerance) << " (atol " << num(tol.atol) << " + rtol " << num(tol.rtol)
        << " x |numerical|)\n";
   }
-  os << "  failing elements: " << p.failing << " of " << p.total << "; max |analytical - numerical| = "
-     << num(p.max_abs_error) << "\n";
+  os << "  failing elements: " << p.failing << " of " << p.total
+     << "; max |analytical - numerical| = " << num(p.max_abs_error) << "\n";
   os << "  Jacobians: rows = the " << rows << " elements of input " << p.input << " (" << describe(input)
      << "), columns = the " << cols << " elements of output " << p.output << " (" << describe(output) << ")\n";
   std::vector<char> bad(n.size());
@@ -570,8 +594,10 @@ class Checker {
         check_no_differentiable_outputs();
         return std::move(result_);
       }
-      if (opt_.fast_mode()) fast_jacobians();
-      else slow_jacobians();
+      if (opt_.fast_mode())
+        fast_jacobians();
+      else
+        slow_jacobians();
     } catch (const OutputsChanged& e) {
       fail(GradcheckFailure::OutputChangedUnderPerturbation, e.message);
     }
@@ -606,9 +632,11 @@ class Checker {
       std::string list;
       for (const auto& s : single) list += (list.empty() ? "" : ", ") + s;
       const bool many = single.size() > 1;
-      std::string w = std::string("gradcheck: input") + (many ? "s " : " ") + list + (many ? " require" : " requires") +
-                      " grad and " + (many ? "are" : "is") + " not Float64. This check will likely fail if all the inputs are not of double precision: "
-                      "central differences with eps = " + num(opt_.eps()) +
+      std::string w = std::string("gradcheck: input") + (many ? "s " : " ") + list +
+                      (many ? " require grad and are" : " requires grad and is") +
+                      " not Float64. This check will likely fail if all the inputs are not of double precision: "
+                      "central differences with eps = " +
+                      num(opt_.eps()) +
                       " lose most significant digits in single precision. Convert with .to(kFloat64).";
       result_.warnings.push_back(w);
       std::cerr << "warning: " << w << std::endl;
@@ -643,19 +671,22 @@ class Checker {
   }
 
   // fn at a perturbed point: outputs `which` read into bufs (which must keep their form).
+  // `element` is the perturbed element of `input`, or -1 for a perturbation along a direction.
   void call_and_read(const std::vector<std::size_t>& which, std::vector<Matrix>& bufs, std::size_t input,
-                     const std::string& where) {
+                     std::int64_t element) {
     tensor_list outs = call();
     for (std::size_t w = 0; w < which.size(); ++w) {
       const std::size_t i = which[w];
       const Tensor& ref = outputs_[i];
       if (outs.size() != outputs_.size() || !outs[i].defined() || outs[i].shape() != ref.shape() ||
           outs[i].dtype() != ref.dtype()) {
-        std::string got = outs.size() != outputs_.size() ? std::to_string(outs.size()) + " outputs instead of " +
-                                                               std::to_string(outputs_.size())
+        std::string got = outs.size() != outputs_.size()
+                              ? std::to_string(outs.size()) + " outputs instead of " + std::to_string(outputs_.size())
                           : !outs[i].defined() ? "an undefined output " + std::to_string(i)
                                                : "output " + std::to_string(i) + " as " + describe(outs[i]) +
                                                      " instead of " + describe(ref);
+        const std::string where = element < 0 ? "along a random direction"
+                                              : "at element " + shape_str(unravel(element, inputs_[input].shape()));
         throw OutputsChanged{"gradcheck: fn returned " + got + " when input " + std::to_string(input) +
                              " was perturbed " + where + " by eps = " + num(opt_.eps()) +
                              ". Expected fn to return outputs of the same shape and dtype when its inputs are "
@@ -681,11 +712,10 @@ class Checker {
     for (std::int64_t r = 0; r < rows; ++r) {
       const auto rs = static_cast<std::size_t>(r);
       const double x = p.original(rs);
-      const std::string where = "at element " + shape_str(unravel(r, inputs_[j].shape()));
       p.set(rs, x - eps);
-      call_and_read(which, lo, j, where);
+      call_and_read(which, lo, j, r);
       p.set(rs, x + eps);
-      call_and_read(which, hi, j, where);
+      call_and_read(which, hi, j, r);
       p.restore(rs);
       for (std::size_t w = 0; w < which.size(); ++w) {
         const std::size_t cols = lo[w].size();
@@ -705,9 +735,9 @@ class Checker {
     }
     const double eps = opt_.eps();
     for (std::size_t r = 0; r < p.size(); ++r) p.set(r, p.original(r) - eps * u[r]);
-    call_and_read(which, lo, j, "along a random direction");
+    call_and_read(which, lo, j, -1);
     for (std::size_t r = 0; r < p.size(); ++r) p.set(r, p.original(r) + eps * u[r]);
-    call_and_read(which, hi, j, "along a random direction");
+    call_and_read(which, hi, j, -1);
     p.restore_all();
     for (std::size_t w = 0; w < which.size(); ++w) {
       for (std::size_t c = 0; c < lo[w].size(); ++c) lo[w][c] = (hi[w][c] - lo[w][c]) / (2 * eps);
@@ -732,7 +762,8 @@ class Checker {
                           " is " + describe(g[k]) + " but the input is " + describe(x);
       }
       Matrix v = values_of(g[k]);
-      for (std::size_t r = 0; r < v.size(); ++r) jac[k][r * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)] = v[r];
+      for (std::size_t r = 0; r < v.size(); ++r)
+        jac[k][r * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)] = v[r];
     }
   }
 
@@ -755,7 +786,8 @@ class Checker {
         throw std::runtime_error(
             "gradcheck: backward threw while computing the analytical Jacobian of output " + std::to_string(i) +
             " (grad_output one-hot at " + shape_str(unravel(c, out.shape())) +
-            (outputs_.size() > 1 ? "; the other outputs' gradients undefined, which means zero" : "") + "): " + e.what());
+            (outputs_.size() > 1 ? "; the other outputs' gradients undefined, which means zero" : "") +
+            "): " + e.what());
       }
       store_columns(g, jac, c, cols);
     }
@@ -854,8 +886,11 @@ class Checker {
         if (!p.passed) {
           diagnose(p, ctx, k, tol_);
           if (mismatch.empty()) {
-            mismatch = mismatch_report(p, diff_tensors_[k], outputs_[i], tol_, nodes_between(outputs_[i], diff_tensors_[k]));
-            if (!deterministic) mismatch += "  note: backward is also non-deterministic: " + nondet_report(i, nd, outputs_[i].numel()) + "\n";
+            mismatch =
+                mismatch_report(p, diff_tensors_[k], outputs_[i], tol_, nodes_between(outputs_[i], diff_tensors_[k]));
+            if (!deterministic)
+              mismatch +=
+                  "  note: backward is also non-deterministic: " + nondet_report(i, nd, outputs_[i].numel()) + "\n";
           }
         }
         result_.pairs.push_back(std::move(p));
@@ -947,8 +982,9 @@ class Checker {
       p.diagnosis = GradcheckDiagnosis::None;
       p.diagnosis_text = "none: slow mode passes for this pair";
     }
-    fail(GradcheckFailure::JacobianMismatch, mismatch_report(p, diff_tensors_[k], outputs_[i], tol_,
-                                                             nodes_between(outputs_[i], diff_tensors_[k]), slow_passes));
+    fail(GradcheckFailure::JacobianMismatch,
+         mismatch_report(p, diff_tensors_[k], outputs_[i], tol_, nodes_between(outputs_[i], diff_tensors_[k]),
+                         slow_passes));
   }
 
   // ---- no differentiable outputs: the numerical gradient must vanish ---------------------
@@ -971,7 +1007,8 @@ class Checker {
                 "none can be differentiated, yet output "
              << i << " changes with input " << j << ": ";
           if (opt_.fast_mode()) {
-            os << "(J u)" << shape_str(unravel(static_cast<std::int64_t>(e), outputs_[i].shape())) << " = " << num(jac[w][e]);
+            os << "(J u)" << shape_str(unravel(static_cast<std::int64_t>(e), outputs_[i].shape())) << " = "
+               << num(jac[w][e]);
           } else {
             os << "d output " << i << shape_str(unravel(static_cast<std::int64_t>(e) % cols, outputs_[i].shape()))
                << " / d input " << j << shape_str(unravel(static_cast<std::int64_t>(e) / cols, inputs_[j].shape()))
@@ -1013,7 +1050,8 @@ class Checker {
         for (std::size_t i : diff_out_) graph += (graph.empty() ? "" : "; ") + nodes_between(outputs_[i], x);
         return fail(GradcheckFailure::NotMultipliedByGradOutput,
                     "backward not multiplied by grad_output: with every grad_output zero, the gradient w.r.t. " + in +
-                        " is not zero (" + num(v[e]) + " at " + shape_str(unravel(static_cast<std::int64_t>(e), x.shape())) +
+                        " is not zero (" + num(v[e]) + " at " +
+                        shape_str(unravel(static_cast<std::int64_t>(e), x.shape())) +
                         "). Backward must scale its result by the incoming gradient.\n  graph: " + graph + "\n");
       }
     }
@@ -1040,7 +1078,8 @@ class Checker {
         which += (which.empty() ? "" : ", ") + std::to_string(diff_out_[w]);
         ++count;
       }
-      const std::string what = (count > 1 ? "the gradients of outputs " : "the gradient of output ") + which + " undefined";
+      const std::string what =
+          (count > 1 ? "the gradients of outputs " : "the gradient of output ") + which + " undefined";
       tensor_list g;
       try {
         g = vjp(outs, zeros_out);
@@ -1058,8 +1097,9 @@ class Checker {
         if (m != 0) {
           return fail(GradcheckFailure::UndefinedGradNonZero,
                       "Expected all input grads to be undefined or zero when all output grads are undefined or "
-                      "zero: with " + what + " and the others zero, the gradient w.r.t. input " +
-                          std::to_string(diff_in_[k]) + " has max |value| " + num(m) + "\n");
+                      "zero: with " +
+                          what + " and the others zero, the gradient w.r.t. input " + std::to_string(diff_in_[k]) +
+                          " has max |value| " + num(m) + "\n");
         }
       }
     }
@@ -1089,7 +1129,8 @@ class Checker {
 
 namespace detail {
 
-GradcheckResult gradcheck_impl(const GradcheckFunction& fn, const tensor_list& inputs, const GradcheckOptions& options) {
+GradcheckResult gradcheck_impl(const GradcheckFunction& fn, const tensor_list& inputs,
+                               const GradcheckOptions& options) {
   return Checker(fn, inputs, options).run();
 }
 
@@ -1131,8 +1172,8 @@ GradcheckResult gradgradcheck_impl(const GradcheckFunction& fn, const tensor_lis
     for (std::size_t i = 0; i < outs.size(); ++i) {
       if (!go[i].defined() || go[i].shape() != outs[i].shape()) {
         throw std::invalid_argument("gradgradcheck: grad_output " + std::to_string(i) + " is " +
-                                    (go[i].defined() ? describe(go[i]) : std::string("undefined")) +
-                                    " but output " + std::to_string(i) + " is " + describe(outs[i]));
+                                    (go[i].defined() ? describe(go[i]) : std::string("undefined")) + " but output " +
+                                    std::to_string(i) + " is " + describe(outs[i]));
       }
     }
     tensor_list diff_in;

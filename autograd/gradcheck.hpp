@@ -105,28 +105,28 @@ class GradcheckError : public std::runtime_error {
 // Which check failed (the first failing one, in PyTorch's order).
 enum class GradcheckFailure : std::uint8_t {
   None,
-  JacobianMismatch,           // analytical and numerical Jacobians differ
-  NonDeterministic,           // two backward runs differ by more than nondet_tol ("not reentrant")
-  GradShape,                  // a gradient's shape differs from its input's
-  GradDtype,                  // a gradient's dtype differs from its input's
-  NotMultipliedByGradOutput,  // zero grad_outputs gave a non-zero gradient
-  UndefinedGradThrows,        // backward threw on undefined output gradients
-  UndefinedGradNonZero,       // undefined output gradients gave a non-zero gradient
+  JacobianMismatch,                     // analytical and numerical Jacobians differ
+  NonDeterministic,                     // two backward runs differ by more than nondet_tol ("not reentrant")
+  GradShape,                            // a gradient's shape differs from its input's
+  GradDtype,                            // a gradient's dtype differs from its input's
+  NotMultipliedByGradOutput,            // zero grad_outputs gave a non-zero gradient
+  UndefinedGradThrows,                  // backward threw on undefined output gradients
+  UndefinedGradNonZero,                 // undefined output gradients gave a non-zero gradient
   NonZeroWithoutDifferentiableOutputs,  // no output requires grad, yet the function varies
   OutputChangedUnderPerturbation,       // outputs changed count, shape or dtype at x +- eps
 };
 
 // The common bug a mismatching Jacobian looks like.
 enum class GradcheckDiagnosis : std::uint8_t {
-  None,                // no known pattern
-  AnalyticalZero,      // backward not connected: analytical all zero, numerical not
-  NumericalZero,       // the output does not depend on the input, yet backward gives a gradient
-  NotFinite,           // NaN or Inf in one of the Jacobians
-  WrongSign,           // analytical = -numerical
-  ConstantFactor,      // analytical = k * numerical (k in GradcheckPair::factor)
-  Transposed,          // analytical = numerical transposed (Jacobian, gradient or grad_output)
-  WrongInput,          // the gradient belongs to another input (backward's results out of order)
-  IgnoresGradOutput,   // every output element gives the same gradient: grad_output not used
+  None,               // no known pattern
+  AnalyticalZero,     // backward not connected: analytical all zero, numerical not
+  NumericalZero,      // the output does not depend on the input, yet backward gives a gradient
+  NotFinite,          // NaN or Inf in one of the Jacobians
+  WrongSign,          // analytical = -numerical
+  ConstantFactor,     // analytical = k * numerical (k in GradcheckPair::factor)
+  Transposed,         // analytical = numerical transposed (Jacobian, gradient or grad_output)
+  WrongInput,         // the gradient belongs to another input (backward's results out of order)
+  IgnoresGradOutput,  // every output element gives the same gradient: grad_output not used
 };
 
 const char* gradcheck_failure_name(GradcheckFailure f) noexcept;
@@ -151,7 +151,7 @@ struct GradcheckPair {
   std::int64_t failing = 0;  // elements outside the tolerance
   std::int64_t total = 0;    // elements compared
   GradcheckDiagnosis diagnosis = GradcheckDiagnosis::None;
-  double factor = 1;         // k for ConstantFactor (-1 for WrongSign)
+  double factor = 1;  // k for ConstantFactor (-1 for WrongSign)
   std::string diagnosis_text;
   // Fast mode: v^T J u numerically and analytically, and the (scaled) tolerance used.
   bool fast = false;
@@ -168,8 +168,8 @@ struct GradcheckResult {
   std::vector<GradcheckPair> pairs;   // every compared pair, outputs outer, inputs inner
   std::vector<std::string> warnings;  // e.g. the single-precision warning
   bool fast_mode = false;
-  std::int64_t forward_calls = 0;     // calls of the checked function
-  std::int64_t backward_calls = 0;    // autograd::grad calls made by the check
+  std::int64_t forward_calls = 0;   // calls of the checked function
+  std::int64_t backward_calls = 0;  // autograd::grad calls made by the check
   // The pair for (output, input), or nullptr.
   const GradcheckPair* pair(std::size_t output, std::size_t input) const;
   // The first failing pair, or nullptr.
@@ -180,8 +180,7 @@ using GradcheckFunction = std::function<tensor_list(const tensor_list&)>;
 
 // What gradcheck accepts as fn: callable with a tensor_list, returning Tensor or tensor_list.
 template <class F>
-concept GradcheckCallable =
-    std::invocable<F&, const tensor_list&> &&
+concept GradcheckCallable = std::invocable<F&, const tensor_list&> &&
     (std::same_as<std::decay_t<std::invoke_result_t<F&, const tensor_list&>>, Tensor> ||
      std::same_as<std::decay_t<std::invoke_result_t<F&, const tensor_list&>>, tensor_list>);
 

@@ -7,7 +7,6 @@
 // Then the same Function with the constant forgotten in backward shows gradcheck's report.
 #include <cstdlib>
 #include <iostream>
-
 #include <xgrad/xgrad.hpp>
 
 using namespace xgrad;

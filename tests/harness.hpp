@@ -16,7 +16,6 @@
 #include <cmath>
 #include <string>
 #include <type_traits>
-
 #include <xgrad/xgrad.hpp>
 
 namespace xgrad_test {
@@ -53,14 +52,14 @@ inline tensor_list as_list(tensor_list t) { return t; }
 // Float32 forward vs Float64 forward, output by output.
 inline void check_float32_forward(const std::string& name, const tensor_list& o64, const tensor_list& o32,
                                   const OpCheckOptions& opt) {
-  REQUIRE_MESSAGE(o64.size() == o32.size(), name << ": Float32 forward gave " << o32.size() << " outputs, Float64 "
-                                                 << o64.size());
+  REQUIRE_MESSAGE(o64.size() == o32.size(),
+                  name << ": Float32 forward gave " << o32.size() << " outputs, Float64 " << o64.size());
   for (std::size_t i = 0; i < o64.size(); ++i) {
     if (!o64[i].defined()) continue;
     CHECK_MESSAGE(o32[i].shape() == o64[i].shape(), name << ": output " << i << " shape differs in Float32");
     const Dtype want = o64[i].is_floating_point() ? xgrad::kFloat32 : o64[i].dtype();
     CHECK_MESSAGE(o32[i].dtype() == want, name << ": output " << i << " is " << xgrad::dtype_name(o32[i].dtype())
-                                                << " for Float32 inputs, expected " << xgrad::dtype_name(want));
+                                               << " for Float32 inputs, expected " << xgrad::dtype_name(want));
     if (o32[i].shape() != o64[i].shape()) continue;
     auto a = o32[i].to_vector<double>(), b = o64[i].to_vector<double>();
     std::size_t bad = 0, worst = 0;
@@ -81,8 +80,10 @@ inline void check_result(const std::string& name, const char* what, const xgrad:
   using xgrad::autograd::GradcheckFailure;
   if (r.failure == GradcheckFailure::UndefinedGradThrows || r.failure == GradcheckFailure::UndefinedGradNonZero) {
     const std::string first_lines = r.message.substr(0, r.message.find("\n  Every node"));
-    FAIL_CHECK(name << ": " << std::string(what) << ": the gradients are right, but backward does not accept undefined output "
-                       "gradients: " << first_lines);
+    FAIL_CHECK(name << ": " << std::string(what)
+                    << ": the gradients are right, but backward does not accept undefined output "
+                       "gradients: "
+                    << first_lines);
     return;
   }
   CHECK_MESSAGE(r.passed, name << ": " << std::string(what) << " failed:\n" << r.message);
@@ -121,9 +122,10 @@ void check_op(const std::string& name, F&& fn, const tensor_list& inputs, const 
       auto gg = gradgradcheck_report(fn, x64, tensor_list{}, opt.gradcheck);
       check_result(name, "gradgradcheck", gg);
       auto ggf = gradgradcheck_report(fn, x64, tensor_list{}, opt.gradcheck.fast_mode(true));
-      CHECK_MESSAGE(passed_gradients(ggf) == passed_gradients(gg),
-                    name << ": gradgradcheck fast mode " << (ggf.passed ? "passes" : "fails")
-                         << " where slow mode does not:\n" << ggf.message);
+      CHECK_MESSAGE(passed_gradients(ggf) == passed_gradients(gg), name << ": gradgradcheck fast mode "
+                                                                        << (ggf.passed ? "passes" : "fails")
+                                                                        << " where slow mode does not:\n"
+                                                                        << ggf.message);
     }
 
     tensor_list x32 = copies_as(inputs, xgrad::kFloat32, false);

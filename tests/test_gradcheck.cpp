@@ -10,13 +10,13 @@
 using namespace xgrad;
 using autograd::AutogradContext;
 using autograd::Function;
+using autograd::gradcheck;
+using autograd::gradcheck_report;
 using autograd::GradcheckDiagnosis;
 using autograd::GradcheckError;
 using autograd::GradcheckFailure;
 using autograd::GradcheckOptions;
 using autograd::GradcheckResult;
-using autograd::gradcheck;
-using autograd::gradcheck_report;
 using autograd::gradgradcheck;
 using autograd::gradgradcheck_report;
 
@@ -38,14 +38,18 @@ struct Square : Function<Square> {
     ctx->save_for_backward({x});
     return x * x;
   }
-  static tensor_list backward(AutogradContext* ctx, tensor_list g) { return {g[0] * ctx->get_saved_variables()[0] * 2.0}; }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    return {g[0] * ctx->get_saved_variables()[0] * 2.0};
+  }
 };
 struct SquareWrongSign : Function<SquareWrongSign> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
     ctx->save_for_backward({x});
     return x * x;
   }
-  static tensor_list backward(AutogradContext* ctx, tensor_list g) { return {g[0] * ctx->get_saved_variables()[0] * -2.0}; }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    return {g[0] * ctx->get_saved_variables()[0] * -2.0};
+  }
 };
 struct SquareMissingFactor : Function<SquareMissingFactor> {  // forgot the 2 of d(x^2)/dx
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
@@ -188,7 +192,9 @@ struct SquareDoubled : Function<SquareDoubled> {  // an extra factor: 4 x g for 
     ctx->save_for_backward({x});
     return x * x;
   }
-  static tensor_list backward(AutogradContext* ctx, tensor_list g) { return {g[0] * ctx->get_saved_variables()[0] * 4.0}; }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    return {g[0] * ctx->get_saved_variables()[0] * 4.0};
+  }
 };
 
 // Two outputs of one node, so that every backward call runs it once.
@@ -369,8 +375,9 @@ GradcheckResult both_modes(const F& f, const tensor_list& in, GradcheckFailure f
 }
 
 TEST_CASE("wrong sign is caught and named") {
-  GradcheckResult r = both_modes(unary([](const Tensor& t) { return SquareWrongSign::apply(t); }),
-                                 {dvec({0.5, -1.5, 2})}, GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::WrongSign);
+  GradcheckResult r =
+      both_modes(unary([](const Tensor& t) { return SquareWrongSign::apply(t); }), {dvec({0.5, -1.5, 2})},
+                 GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::WrongSign);
   CHECK(r.first_failure()->factor == -1);
   CHECK(contains(r.message, "wrong sign"));
   CHECK(contains(r.message, "SquareWrongSignBackward"));
@@ -383,21 +390,21 @@ TEST_CASE("wrong sign is caught and named") {
 }
 
 TEST_CASE("a missing or extra constant factor is caught and k is reported") {
-  GradcheckResult r = both_modes(unary([](const Tensor& t) { return SquareMissingFactor::apply(t); }),
-                                 {dvec({0.5, -1.5, 2})}, GradcheckFailure::JacobianMismatch,
-                                 GradcheckDiagnosis::ConstantFactor);
+  GradcheckResult r =
+      both_modes(unary([](const Tensor& t) { return SquareMissingFactor::apply(t); }), {dvec({0.5, -1.5, 2})},
+                 GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::ConstantFactor);
   CHECK(r.first_failure()->factor == doctest::Approx(0.5));
   CHECK(contains(r.message, "k = 0.5 (= 1/2)"));
-  GradcheckResult r2 = gradcheck_report(unary([](const Tensor& t) { return SquareDoubled::apply(t); }),
-                                        {dvec({0.5, -1.5, 2})}, kQuiet);
+  GradcheckResult r2 =
+      gradcheck_report(unary([](const Tensor& t) { return SquareDoubled::apply(t); }), {dvec({0.5, -1.5, 2})}, kQuiet);
   CHECK(r2.first_failure()->diagnosis == GradcheckDiagnosis::ConstantFactor);
   CHECK(contains(r2.message, "k = 2 "));
 }
 
 TEST_CASE("a backward that is not connected (all-zero analytical Jacobian) is caught") {
-  GradcheckResult r = both_modes(unary([](const Tensor& t) { return SquareDisconnected::apply(t); }),
-                                 {dvec({0.5, -1.5, 2})}, GradcheckFailure::JacobianMismatch,
-                                 GradcheckDiagnosis::AnalyticalZero);
+  GradcheckResult r =
+      both_modes(unary([](const Tensor& t) { return SquareDisconnected::apply(t); }), {dvec({0.5, -1.5, 2})},
+                 GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::AnalyticalZero);
   CHECK(contains(r.message, "not connected"));
   // A function cut from the graph by detach() inside: no path from the output to the input.
   Tensor a = dvec({1, 2}), b = dvec({3, 4});
@@ -412,15 +419,17 @@ TEST_CASE("a backward that is not connected (all-zero analytical Jacobian) is ca
 TEST_CASE("transposed: the Jacobian, the gradient of a matrix input") {
   Tensor w = dvec({1, 2, -1, 0.5, 3, 1, -2, 0.25, 1.5}, {3, 3});
   Tensor x = dvec({1, -2, 0.5});
-  GradcheckResult r = both_modes([](const tensor_list& in) { return tensor_list{MatVecTransposed::apply(in[0], in[1])}; },
-                                 {w, x}, GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::Transposed);
+  GradcheckResult r =
+      both_modes([](const tensor_list& in) { return tensor_list{MatVecTransposed::apply(in[0], in[1])}; }, {w, x},
+                 GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::Transposed);
   CHECK(r.first_failure()->input == 1);
   CHECK(contains(r.message, "the analytical Jacobian is the numerical one transposed"));
 
   Tensor m = dvec({1, 2, 3, 4}, {2, 2});
   Tensor c = tensor(std::vector<double>{0.5, -1, 2, 3}, {2, 2});
-  GradcheckResult r2 = both_modes([](const tensor_list& in) { return tensor_list{ScaleTransposedGrad::apply(in[0], in[1])}; },
-                                  {m, c}, GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::Transposed);
+  GradcheckResult r2 =
+      both_modes([](const tensor_list& in) { return tensor_list{ScaleTransposedGrad::apply(in[0], in[1])}; }, {m, c},
+                 GradcheckFailure::JacobianMismatch, GradcheckDiagnosis::Transposed);
   CHECK(contains(r2.message, "the gradient w.r.t. input 0 [2, 2] is the transpose of the right one"));
 }
 
@@ -517,7 +526,8 @@ TEST_CASE("fast mode leaves the user's random state alone and agrees with slow m
 TEST_CASE("a large failing Jacobian is summarised rather than printed") {
   manual_seed(1);
   Tensor x = randn({30}, kFloat64).requires_grad_();
-  GradcheckResult r = gradcheck_report(unary([](const Tensor& t) { return SquareMissingFactor::apply(t); }), {x}, kQuiet);
+  GradcheckResult r =
+      gradcheck_report(unary([](const Tensor& t) { return SquareMissingFactor::apply(t); }), {x}, kQuiet);
   CHECK(contains(r.message, "numerical: 30 x 30 (too large to print)"));
   CHECK(contains(r.message, "the 10 largest failing differences"));
   CHECK(contains(r.message, "failing elements: 30 of 900"));

@@ -11,7 +11,6 @@
 
 using namespace xgrad;
 using xgrad_test::check_op;
-using xgrad_test::OpCheckOptions;
 using X = const tensor_list&;
 
 namespace {
@@ -135,8 +134,18 @@ TEST_CASE("reductions, over everything and over dims") {
   check_op("std dims 0, 2", [](X x) { return xgrad::std(x[0], {0, 2}); }, {R({2, 3, 4})});
   check_op("max", [](X x) { return max(x[0]); }, {D({3, 4})});
   check_op("min", [](X x) { return min(x[0]); }, {D({3, 4})});
-  check_op("max dim 1 (values, indices)", [](X x) { auto [v, i] = max(x[0], 1); return tensor_list{v, i}; }, {D({3, 4})});
-  check_op("min dim 0 keepdim", [](X x) { auto [v, i] = min(x[0], 0, true); return tensor_list{v, i}; }, {D({3, 4})});
+  check_op("max dim 1 (values, indices)",
+           [](X x) {
+             auto [v, i] = max(x[0], 1);
+             return tensor_list{v, i};
+           },
+           {D({3, 4})});
+  check_op("min dim 0 keepdim",
+           [](X x) {
+             auto [v, i] = min(x[0], 0, true);
+             return tensor_list{v, i};
+           },
+           {D({3, 4})});
   check_op("max dim -1 of 3-d", [](X x) { return std::get<0>(max(x[0], -1)); }, {D({2, 3, 4})});
   check_op("argmax", [](X x) { return argmax(x[0]); }, {D({3, 4})});
   check_op("argmax dim 1", [](X x) { return argmax(x[0], 1); }, {D({3, 4})});
@@ -204,8 +213,7 @@ TEST_CASE("shape and indexing ops") {
 
 TEST_CASE("compositions: a small network and a loss") {
   manual_seed(7);
-  check_op("linear + tanh + softmax",
-           [](X x) { return softmax(tanh(matmul(x[0], t(x[1])) + x[2]), -1); },
+  check_op("linear + tanh + softmax", [](X x) { return softmax(tanh(matmul(x[0], t(x[1])) + x[2]), -1); },
            {R({2, 3}), R({4, 3}), R({4})});
   check_op("mean squared error", [](X x) { return mean(square(x[0] - x[1])); }, {R({3, 4}), R({3, 4})});
   check_op("cross entropy from log_softmax and gather",
