@@ -572,6 +572,15 @@ struct OutputsChanged {
   std::string message;
 };
 
+// Thrown when backward fails only because some output gradients were undefined.
+struct UndefinedGradThrown {
+  std::string message;
+};
+
+constexpr const char* kUndefinedHint =
+    "Every node's backward must accept undefined (absent) gradients, which mean zero; a custom Function that "
+    "calls set_materialize_grads(false) must check grads[i].defined().";
+
 // ---- the checker ------------------------------------------------------------------------------
 
 class Checker {
@@ -600,6 +609,8 @@ class Checker {
         slow_jacobians();
     } catch (const OutputsChanged& e) {
       fail(GradcheckFailure::OutputChangedUnderPerturbation, e.message);
+    } catch (const UndefinedGradThrown& e) {
+      fail(GradcheckFailure::UndefinedGradThrows, e.message);
     }
     if (result_.passed) check_mul_by_grad_output();
     if (result_.passed && opt_.check_undefined_grad()) check_undefined_grads();
@@ -767,6 +778,40 @@ class Checker {
     }
   }
 
+  // The vjp of output i alone, as PyTorch computes it: the other outputs' gradients are undefined.
+  // If backward throws, a retry with zero gradients for them tells whether undefined gradients
+  // are the cause (a failure of the check) or not (the error propagates, with context).
+  tensor_list vjp_of_output(std::size_t i, const Tensor& g, const std::string& grad_desc) {
+    try {
+      return vjp({outputs_[i]}, {g});
+    } catch (const std::exception& e) {
+      std::string others;
+      tensor_list outs, grads;
+      for (std::size_t w : diff_out_) {
+        outs.push_back(outputs_[w]);
+        grads.push_back(w == i ? g : zeros_like(outputs_[w]));
+        if (w != i) others += (others.empty() ? "" : ", ") + std::to_string(w);
+      }
+      bool fine_with_zeros = !others.empty();
+      if (fine_with_zeros) {
+        try {
+          vjp(outs, grads);
+        } catch (const std::exception&) {
+          fine_with_zeros = false;
+        }
+      }
+      if (fine_with_zeros) {
+        throw UndefinedGradThrown{
+            "Expected backward function to handle undefined output grads: computing the Jacobian of output " +
+            std::to_string(i) + " (grad_output " + grad_desc + "), with the gradients of output(s) " + others +
+            " undefined, backward threw:\n    " + e.what() + "\n  With zero gradients for output(s) " + others +
+            " it succeeds. " + kUndefinedHint + "\n  graph: " + nodes_between(outputs_[i], diff_tensors_[0]) + "\n"};
+      }
+      throw std::runtime_error("gradcheck: backward threw while computing the analytical Jacobian of output " +
+                               std::to_string(i) + " (grad_output " + grad_desc + "): " + e.what());
+    }
+  }
+
   // One vjp per element of output i with a one-hot grad_output: jac[k] for each diff input.
   std::vector<Matrix> analytical_jacobian(std::size_t i) {
     const Tensor& out = outputs_[i];
@@ -779,17 +824,7 @@ class Checker {
       // Cleared in full every time: a backward that wrote into its grad_output must not leak.
       std::memset(onehot.impl()->data(), 0, static_cast<std::size_t>(cols) * es);
       dispatch(out.dtype(), [&](auto tag) { onehot.impl()->template data_as<decltype(tag)>()[c] = 1; });
-      tensor_list g;
-      try {
-        g = vjp({out}, {onehot});
-      } catch (const std::exception& e) {
-        throw std::runtime_error(
-            "gradcheck: backward threw while computing the analytical Jacobian of output " + std::to_string(i) +
-            " (grad_output one-hot at " + shape_str(unravel(c, out.shape())) +
-            (outputs_.size() > 1 ? "; the other outputs' gradients undefined, which means zero" : "") +
-            "): " + e.what());
-      }
-      store_columns(g, jac, c, cols);
+      store_columns(vjp_of_output(i, onehot, "one-hot at " + shape_str(unravel(c, out.shape()))), jac, c, cols);
     }
     return jac;
   }
@@ -799,7 +834,7 @@ class Checker {
     const Tensor& out = outputs_[i];
     std::vector<Matrix> res;
     for (const auto& x : diff_tensors_) res.emplace_back(static_cast<std::size_t>(x.numel()));
-    store_columns(vjp({out}, {make_tensor(v, out.shape(), out.dtype())}), res, 0, 1);
+    store_columns(vjp_of_output(i, make_tensor(v, out.shape(), out.dtype()), "v"), res, 0, 1);
     return res;
   }
 
@@ -1086,9 +1121,7 @@ class Checker {
       } catch (const std::exception& e) {
         return fail(GradcheckFailure::UndefinedGradThrows,
                     "Expected backward function to handle undefined output grads: backward threw with " + what +
-                        ":\n    " + e.what() +
-                        "\n  Every node's backward must accept undefined (absent) gradients, which mean zero; a custom "
-                        "Function that calls set_materialize_grads(false) must check grads[i].defined().\n  graph: " +
+                        ":\n    " + e.what() + "\n  " + kUndefinedHint + "\n  graph: " +
                         nodes_between(outputs_[diff_out_[0]], diff_tensors_[0]) + "\n");
       }
       for (std::size_t k = 0; k < diff_in_.size(); ++k) {

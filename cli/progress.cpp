@@ -1,5 +1,6 @@
 #include "progress.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,10 +30,14 @@ void Progress::draw(std::int64_t epoch, double fraction, double examples_per_sec
   constexpr int kWidth = 24;
   const int filled = std::clamp(static_cast<int>(fraction * kWidth), 0, kWidth);
   const std::string bar = std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(kWidth - filled), '.');
+  std::string line = title_ + " [" + bar + "] epoch " + std::to_string(epoch) + '/' + std::to_string(epochs_);
+  line += "  " + group_thousands(examples_per_second) + " ex/s";
+  if (!metrics_.empty()) line += "  " + metrics_;
+  // A line longer than the terminal would wrap, and \r would then redraw only its tail.
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && line.size() >= ws.ws_col) line.resize(ws.ws_col - 1u);
   // \r + "erase line": the line is rewritten in place.
-  out_ << "\r\033[K" << title_ << " [" << bar << "] epoch " << epoch << '/' << epochs_;
-  if (!metrics_.empty()) out_ << "  " << metrics_;
-  out_ << "  " << group_thousands(examples_per_second) << " ex/s" << std::flush;
+  out_ << "\r\033[K" << line << std::flush;
 }
 
 void Progress::on_batch(std::int64_t epoch, std::int64_t batch, double examples_per_second) {

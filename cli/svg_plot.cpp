@@ -79,6 +79,22 @@ Axis make_axis(const std::vector<double>& values, bool log_scale) {
     a.lo = std::pow(10.0, std::floor(std::log10(mn)));
     a.hi = std::pow(10.0, std::ceil(std::log10(mx)));
     if (a.hi <= a.lo) a.hi = a.lo * 10;
+    if (a.hi / a.lo <= 1000 * (1 + 1e-9)) {
+      // Few decades: end the axis at the nearest 1, 2 or 5 x 10^k instead of a whole decade,
+      // where the 2 and 5 ticks keep both ends labelled.
+      for (double m : {5.0, 2.0}) {
+        if (a.lo * m <= mn * (1 + 1e-12)) {
+          a.lo *= m;
+          break;
+        }
+      }
+      for (double m : {5.0, 2.0}) {
+        if (a.hi / m >= mx * (1 - 1e-12)) {
+          a.hi /= m;
+          break;
+        }
+      }
+    }
   } else {
     if (!(mn <= mx)) mn = 0, mx = 1;
     if (mx - mn < 1e-12 * std::max(1.0, std::abs(mx))) {
@@ -99,7 +115,7 @@ std::vector<double> axis_ticks(double lo, double hi, bool log_scale) {
   std::vector<double> ticks;
   if (!(lo < hi) || !std::isfinite(lo) || !std::isfinite(hi) || (log_scale && lo <= 0)) return ticks;
   if (log_scale) {
-    const bool dense = hi / lo < 100;
+    const bool dense = hi / lo <= 1000 * (1 + 1e-9);
     for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi))); ++k) {
       const double decade = std::pow(10.0, k);
       for (double m : {1.0, 2.0, 5.0}) {

@@ -28,8 +28,8 @@ std::string render_svg(const std::vector<Series>& series, const PlotOptions& opt
 void write_svg(const std::string& path, const std::vector<Series>& series, const PlotOptions& options);
 
 // Tick positions for an axis over [lo, hi]: "nice" steps (1, 2, 5 x 10^k) on a linear axis,
-// powers of ten (with 2 and 5 in between when the range spans less than two decades) on a
-// log axis. Exposed for tests.
+// powers of ten (with 2 and 5 in between when the range spans at most three decades) on a
+// log axis.
 std::vector<double> axis_ticks(double lo, double hi, bool log_scale);
 
 }  // namespace xgrad::cli

@@ -93,7 +93,6 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
   auto optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
   const bool lbfgs = config.optimizer == "lbfgs";
   Progress progress(out, config.title, config.epochs, loader.size(), config.live_progress);
-  model.train();
 
   TrainResult result;
   // Epoch 0: the untrained model, so that every curve starts from the same point.
@@ -144,7 +143,7 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
   if (result.interrupted) {
     std::snprintf(note, sizeof note, "interrupted at epoch %.2f", result.history.back().epoch);
   } else if (result.out_of_time) {
-    std::snprintf(note, sizeof note, "time budget of %.0f s reached at epoch %.2f", config.time_budget_seconds,
+    std::snprintf(note, sizeof note, "time budget of %g s reached at epoch %.2f", config.time_budget_seconds,
                   result.history.back().epoch);
   } else if (result.diverged) {
     std::snprintf(note, sizeof note, "diverged (the loss is not finite): try a smaller --lr");

@@ -29,7 +29,7 @@ int main() {
 
   Tensor input = randn({5}, TensorOptions(kFloat64).requires_grad(true));
   bool ok = autograd::gradcheck([](const tensor_list& in) { return Cube::apply(in[0]); }, {input});
-  std::cout << "gradcheck(Cube): " << ok << "\n";
+  std::cout << "gradcheck(Cube): " << std::boolalpha << ok << "\n";
 
   manual_seed(0);
   Tensor points = randn({256, 2});

@@ -28,9 +28,6 @@ Tensor dvec(std::vector<double> v, const Shape& shape = {}) { return tensor(v, s
 
 const GradcheckOptions kQuiet = GradcheckOptions().raise_exception(false);
 const GradcheckOptions kFast = kQuiet.fast_mode(true);
-// For checks whose graphs hand undefined gradients to built-in nodes, which do not accept them
-// yet: that is tested on its own ("built-in nodes accept undefined output gradients").
-const GradcheckOptions kBuiltin = GradcheckOptions().check_undefined_grad(false);
 
 // ---- y = x^2 and its classic bugs -------------------------------------------------------------
 struct Square : Function<Square> {
@@ -216,23 +213,23 @@ TEST_CASE("a correct custom Function passes gradcheck and gradgradcheck, in slow
   auto f = unary([](const Tensor& t) { return Square::apply(t); });
   CHECK(gradcheck(f, {x}));
   CHECK(gradcheck(f, {x}, GradcheckOptions().fast_mode(true)));
-  CHECK(gradgradcheck(f, {x}, kBuiltin));
-  CHECK(gradgradcheck(f, {x}, kBuiltin.fast_mode(true)));
+  CHECK(gradgradcheck(f, {x}));
+  CHECK(gradgradcheck(f, {x}, GradcheckOptions().fast_mode(true)));
   Tensor a = dvec({1, 2, 3}), b = dvec({-0.5, 0.25, 4});
   auto mul = [](const tensor_list& in) { return Mul::apply(in[0], in[1]); };
   CHECK(gradcheck(mul, {a, b}));
-  CHECK(gradgradcheck(mul, {a, b}, kBuiltin));
+  CHECK(gradgradcheck(mul, {a, b}));
   Tensor w = dvec({1, 2, -1, 0.5, 3, 1, -2, 0.25, 1.5}, {3, 3});
   auto mv = [](const tensor_list& in) { return MatVec::apply(in[0], in[1]); };
   CHECK(gradcheck(mv, {w, a}));
-  CHECK(gradgradcheck(mv, {w, a}, kBuiltin));
+  CHECK(gradgradcheck(mv, {w, a}));
   CHECK(gradcheck([](const tensor_list& in) { return TwoOutputs::apply(in[0]); }, {x}));
 }
 
 TEST_CASE("the structured result holds both Jacobians in PyTorch's layout [input numel, output numel]") {
   // y = a * b for a [2, 1], b [3]: y [2, 3] with dy[i, j]/da[i] = b[j] and dy[i, j]/db[j] = a[i].
   Tensor a = dvec({2, -1}, {2, 1}), b = dvec({1, 3, 5});
-  GradcheckResult r = gradcheck_report([](const tensor_list& in) { return in[0] * in[1]; }, {a, b}, kBuiltin);
+  GradcheckResult r = gradcheck_report([](const tensor_list& in) { return in[0] * in[1]; }, {a, b});
   REQUIRE(r.passed);
   CHECK(r.failure == GradcheckFailure::None);
   CHECK(r.message.empty());
@@ -268,20 +265,24 @@ TEST_CASE("gradcheck counts its calls exactly as documented") {
     return TwoWay::apply(in[0], in[1]);
   };
   const std::int64_t N = 7, D = 2, M = 7, K = 2, U = 1 + K;
+  // The engine skips a node that receives no gradient at all, so of the U undefined-gradient calls
+  // the one with every output undefined does not reach TwoWay's backward.
+  const std::int64_t reaching = U - 1;
 
   GradcheckResult slow = gradcheck_report(f, {x, w, k});
   CHECK(slow.passed);
   CHECK(forward_calls == 1 + 2 * N);
-  CHECK(TwoWay::backward_calls == 2 * M + 1 + U);
+  CHECK(slow.backward_calls == 2 * M + 1 + U);
+  CHECK(TwoWay::backward_calls == 2 * M + 1 + reaching);
   CHECK(slow.forward_calls == forward_calls);
-  CHECK(slow.backward_calls == TwoWay::backward_calls);
 
   forward_calls = 0;
   TwoWay::backward_calls = 0;
   GradcheckResult fast = gradcheck_report(f, {x, w, k}, GradcheckOptions().fast_mode(true));
   CHECK(fast.passed);
   CHECK(forward_calls == 1 + 2 * D);
-  CHECK(TwoWay::backward_calls == 2 * K + 1 + U);
+  CHECK(fast.backward_calls == 2 * K + 1 + U);
+  CHECK(TwoWay::backward_calls == 2 * K + 1 + reaching);
   CHECK(fast.forward_calls == forward_calls);
 
   forward_calls = 0;
@@ -300,7 +301,7 @@ TEST_CASE("inputs are restored bit for bit, even when fn throws, and keep their 
   xt.requires_grad_();
   const auto before = base.to_vector<double>();
   const auto version = xt._version();
-  CHECK(gradcheck([](const tensor_list& in) { return in[0] * in[0]; }, {xt}, kBuiltin));
+  CHECK(gradcheck([](const tensor_list& in) { return in[0] * in[0]; }, {xt}));
   CHECK(base.to_vector<double>() == before);
   CHECK(xt._version() == version);
 
@@ -339,7 +340,7 @@ TEST_CASE("bad inputs are refused: nothing requires grad, overlapping memory") {
   CHECK(contains(msg, "input 0 (Float64 [4, 3], strides [0, 1])"));
   CHECK(contains(msg, "overlapping memory"));
   CHECK(contains(msg, ".contiguous()"));
-  CHECK(gradcheck(f, {expanded.detach().contiguous().requires_grad_()}, kBuiltin));
+  CHECK(gradcheck(f, {expanded.detach().contiguous().requires_grad_()}));
 }
 
 TEST_CASE("raise_exception: a failure throws GradcheckError, or returns false") {
@@ -462,22 +463,25 @@ TEST_CASE("a non-deterministic backward is caught unless nondet_tol allows it") 
 }
 
 TEST_CASE("a backward that throws on undefined output gradients is caught") {
+  // Two outputs: the Jacobian of one is computed with the other's gradient undefined (as PyTorch
+  // does), which is where such a backward first fails.
   Tensor x = dvec({0.5, -1.5, 2});
-  auto f = unary([](const Tensor& t) { return DoubleThrowsOnUndefined::apply(t); });
-  GradcheckResult r = both_modes(f, {x}, GradcheckFailure::UndefinedGradThrows);
+  GradcheckResult r = both_modes([](const tensor_list& in) { return TwoOutputsThrowsOnUndefined::apply(in[0]); },
+                                 {x}, GradcheckFailure::UndefinedGradThrows);
   CHECK(contains(r.message, "Expected backward function to handle undefined output grads"));
+  CHECK(contains(r.message, "with the gradients of output(s) 1 undefined"));
   CHECK(contains(r.message, "undefined tensor"));  // the original error is quoted
-  CHECK(gradcheck(f, {x}, GradcheckOptions().check_undefined_grad(false)));
-  // With two outputs the Jacobian of one is computed with the other's gradient undefined, so the
-  // bug shows up there already: gradcheck says so rather than passing on a bare error.
-  std::string msg;
-  try {
-    gradcheck([](const tensor_list& in) { return TwoOutputsThrowsOnUndefined::apply(in[0]); }, {x});
-  } catch (const std::runtime_error& e) {
-    msg = e.what();
-  }
-  CHECK(contains(msg, "backward threw while computing the analytical Jacobian of output 0"));
-  CHECK(contains(msg, "undefined tensor"));
+  CHECK(contains(r.message, "With zero gradients for output(s) 1 it succeeds"));
+  // A single-output Function never sees an undefined gradient: the engine skips a node that
+  // receives none, so the same backward is harmless there.
+  CHECK(gradcheck(unary([](const Tensor& t) { return DoubleThrowsOnUndefined::apply(t); }), {x}));
+  // A backward that throws whatever it gets is not a gradient mismatch: the error propagates.
+  struct AlwaysThrows : Function<AlwaysThrows> {
+    static tensor_list forward(AutogradContext*, const Tensor& t) { return {t * 2.0, t * 3.0}; }
+    static tensor_list backward(AutogradContext*, tensor_list) { throw std::runtime_error("backward is broken"); }
+  };
+  CHECK_THROWS_WITH_AS(gradcheck([](const tensor_list& in) { return AlwaysThrows::apply(in[0]); }, {x}),
+                       doctest::Contains("backward is broken"), std::runtime_error);
 }
 
 TEST_CASE("outputs that are not differentiable must not vary; their form must not change under perturbation") {
@@ -505,7 +509,7 @@ TEST_CASE("float32: the warning is given, and the noisy numerical gradient is wh
   CHECK_FALSE(r.passed);  // central differences of float32 values keep ~1 significant digit
   CHECK(r.failure == GradcheckFailure::JacobianMismatch);
   Tensor x64 = x32.detach().to(kFloat64).requires_grad_();
-  GradcheckResult r64 = gradcheck_report(f, {x64}, kBuiltin.raise_exception(false));
+  GradcheckResult r64 = gradcheck_report(f, {x64}, kQuiet);
   CHECK(r64.passed);
   CHECK(r64.warnings.empty());
 }
@@ -516,10 +520,10 @@ TEST_CASE("fast mode leaves the user's random state alone and agrees with slow m
   manual_seed(42);
   Tensor a = dvec({0.3, -1.2, 0.8, 2.5}, {2, 2}), b = dvec({1.5, -0.5});
   auto f = [](const tensor_list& in) { return tensor_list{tanh(in[0] * in[1]), exp(in[1]).sum()}; };
-  CHECK(gradcheck(f, {a, b}, kBuiltin.fast_mode(true).seed(7)));
-  CHECK(gradcheck(f, {a, b}, kBuiltin));
-  CHECK(gradgradcheck(f, {a, b}, kBuiltin));
-  CHECK(gradgradcheck(f, {a, b}, kBuiltin.fast_mode(true)));
+  CHECK(gradcheck(f, {a, b}, GradcheckOptions().fast_mode(true).seed(7)));
+  CHECK(gradcheck(f, {a, b}));
+  CHECK(gradgradcheck(f, {a, b}));
+  CHECK(gradgradcheck(f, {a, b}, GradcheckOptions().fast_mode(true)));
   CHECK(equal(randn({4}, kFloat64), expected));
 }
 
@@ -559,8 +563,8 @@ TEST_CASE("gradgradcheck takes explicit grad_outputs and checks they fit") {
   Tensor x = dvec({0.5, -1.5, 2});
   auto f = unary([](const Tensor& t) { return Square::apply(t); });
   Tensor go = dvec({1, -1, 0.5});
-  CHECK(gradgradcheck(f, {x}, {go}, kBuiltin));
-  CHECK(gradgradcheck(f, {x}, kBuiltin.gen_non_contig_grad_outputs(true)));
+  CHECK(gradgradcheck(f, {x}, {go}));
+  CHECK(gradgradcheck(f, {x}, GradcheckOptions().gen_non_contig_grad_outputs(true)));
   CHECK_THROWS_AS(gradgradcheck(f, {x}, {dvec({1, 2})}), std::invalid_argument);
   CHECK_THROWS_AS(gradgradcheck(f, {x}, {go, go}), std::invalid_argument);
 }
@@ -568,13 +572,12 @@ TEST_CASE("gradgradcheck takes explicit grad_outputs and checks they fit") {
 TEST_CASE("gradcheck works under a NoGradGuard and with fn returning a tensor_list") {
   Tensor x = dvec({0.5, -1.5, 2});
   NoGradGuard ng;
-  CHECK(gradcheck([](const tensor_list& in) { return tensor_list{in[0] * 3.0, exp(in[0])}; }, {x}, kBuiltin));
+  CHECK(gradcheck([](const tensor_list& in) { return tensor_list{in[0] * 3.0, exp(in[0])}; }, {x}));
 }
 
-TEST_CASE("built-in nodes accept undefined output gradients, so built-in ops pass with the default options") {
-  // node.hpp: "Undefined entries in grads mean zero". gradcheck's last stage hands each output an
-  // undefined gradient; a custom Function returning Tensor() for an input made by a built-in op
-  // does the same in ordinary use.
+TEST_CASE("built-in ops pass with the default options, undefined output gradients included") {
+  // gradcheck's last stage hands each output an undefined gradient; a custom Function returning
+  // Tensor() for an input made by a built-in op does the same in ordinary use.
   Tensor x = dvec({0.5, -1.5, 2});
   GradcheckResult r = gradcheck_report([](const tensor_list& in) { return exp(in[0]) * in[0] * 2.0; }, {x}, kQuiet);
   CHECK_MESSAGE(r.passed, r.message);
