@@ -13,20 +13,6 @@ using autograd::gradgradcheck;
 
 namespace {
 
-// The core ops' backwards (MulBackward0, SumBackward0, ViewBackward0, ...) do not accept an
-// undefined (zero) output gradient yet, so checks whose graph contains them skip that one
-// sub-check; the nodes of nn itself are checked with it on (see test_nn_pool.cpp and the
-// first-order conv2d checks).
-const auto kOpts = autograd::GradcheckOptions().check_undefined_grad(false);
-template <class Fn>
-bool check_grad(Fn&& fn, const tensor_list& inputs) {
-  return gradcheck(fn, inputs, kOpts);
-}
-template <class Fn>
-bool check_gradgrad(Fn&& fn, const tensor_list& inputs) {
-  return gradgradcheck(fn, inputs, kOpts);
-}
-
 void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-6) {
   std::vector<double> v = t.to_vector<double>();
   REQUIRE(v.size() == expected.size());
@@ -139,14 +125,14 @@ TEST_CASE("conv2d gradchecks in Float64 with stride, padding, dilation and group
   auto fn = [&](const tensor_list& in) { return F::conv2d(in[0], in[1], in[2], o); };
   CHECK(gradcheck(fn, {x, w, b}));
   // The backward is itself made of differentiable ops: second derivatives are exact.
-  CHECK(check_gradgrad(fn, {x, w, b}));
+  CHECK(gradgradcheck(fn, {x, w, b}));
   // A plain 3x3 "same" convolution and a 1x1 one.
   auto same = [](const tensor_list& in) { return F::conv2d(in[0], in[1], Tensor(), {.padding = 1}); };
   CHECK(gradcheck(same, {randn({1, 2, 4, 4}, kFloat64).requires_grad_(), randn({3, 2, 3, 3}, kFloat64).requires_grad_()}));
   auto pointwise = [](const tensor_list& in) { return F::conv2d(in[0], in[1]); };
   tensor_list pw_in = {randn({2, 3, 3, 3}, kFloat64).requires_grad_(), randn({2, 3, 1, 1}, kFloat64).requires_grad_()};
   CHECK(gradcheck(pointwise, pw_in));
-  CHECK(check_gradgrad(pointwise, pw_in));
+  CHECK(gradgradcheck(pointwise, pw_in));
 }
 
 TEST_CASE("Conv2d module: shapes, PyTorch's default init bounds, and a gradcheck") {

@@ -13,20 +13,6 @@ using autograd::gradgradcheck;
 
 namespace {
 
-// The core ops' backwards (MulBackward0, SumBackward0, ViewBackward0, ...) do not accept an
-// undefined (zero) output gradient yet, so checks whose graph contains them skip that one
-// sub-check; the nodes of nn itself are checked with it on (see test_nn_pool.cpp and the
-// first-order conv2d checks).
-const auto kOpts = autograd::GradcheckOptions().check_undefined_grad(false);
-template <class Fn>
-bool check_grad(Fn&& fn, const tensor_list& inputs) {
-  return gradcheck(fn, inputs, kOpts);
-}
-template <class Fn>
-bool check_gradgrad(Fn&& fn, const tensor_list& inputs) {
-  return gradgradcheck(fn, inputs, kOpts);
-}
-
 void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-6) {
   std::vector<double> v = t.to_vector<double>();
   REQUIRE(v.size() == expected.size());
@@ -90,9 +76,9 @@ TEST_CASE("F::linear gradchecks in Float64, with and without bias, to second ord
   Tensor w = randn({2, 4}, kFloat64).requires_grad_();
   Tensor b = randn({2}, kFloat64).requires_grad_();
   auto fn = [](const tensor_list& in) { return F::linear(in[0], in[1], in[2]); };
-  CHECK(check_grad(fn, {x, w, b}));
-  CHECK(check_gradgrad(fn, {x, w, b}));
-  CHECK(check_grad([](const tensor_list& in) { return F::linear(in[0], in[1]); }, {x, w}));
+  CHECK(gradcheck(fn, {x, w, b}));
+  CHECK(gradgradcheck(fn, {x, w, b}));
+  CHECK(gradcheck([](const tensor_list& in) { return F::linear(in[0], in[1]); }, {x, w}));
 }
 
 TEST_CASE("Linear refuses inputs whose last dim is not in_features") {
@@ -126,7 +112,7 @@ TEST_CASE("activation modules gradcheck in Float64") {
       std::make_shared<nn::Softmax>(1), std::make_shared<nn::LogSoftmax>(0)};
   for (auto& m : acts) {
     CAPTURE(m->type_name());
-    CHECK(check_grad([&](const tensor_list& in) { return m->forward(in[0]); }, {x}));
+    CHECK(gradcheck([&](const tensor_list& in) { return m->forward(in[0]); }, {x}));
   }
 }
 
@@ -183,7 +169,7 @@ TEST_CASE("Dropout gradchecks for a fixed mask") {
     manual_seed(5);  // the same mask at every evaluation
     return F::dropout(in[0], 0.3, true);
   };
-  CHECK(check_grad(fn, {x}));
+  CHECK(gradcheck(fn, {x}));
 }
 
 // ---- Embedding --------------------------------------------------------------------------------
@@ -218,9 +204,9 @@ TEST_CASE("embedding gradchecks in Float64, to second order") {
   // (A padding_idx that occurs in idx would fail by design: that row's output depends on it
   // but its gradient is kept at zero. Here padding_idx 3 is absent.)
   auto fn = [&](const tensor_list& in) { return F::embedding(idx, in[0], 3); };
-  CHECK(gradcheck(fn, {w}));  // the embedding nodes accept undefined gradients: default options
+  CHECK(gradcheck(fn, {w}));
   // Make the output depend on w non-linearly so the second derivative is exercised.
-  CHECK(check_gradgrad([&](const tensor_list& in) { return F::embedding(idx, in[0]) * in[0].sum(); }, {w}));
+  CHECK(gradgradcheck([&](const tensor_list& in) { return F::embedding(idx, in[0]) * in[0].sum(); }, {w}));
 }
 
 TEST_CASE("embedding's double backward keeps the padding row out of both directions") {

@@ -13,20 +13,6 @@ using autograd::gradgradcheck;
 
 namespace {
 
-// The core ops' backwards (MulBackward0, SumBackward0, ViewBackward0, ...) do not accept an
-// undefined (zero) output gradient yet, so checks whose graph contains them skip that one
-// sub-check; the nodes of nn itself are checked with it on (see test_nn_pool.cpp and the
-// first-order conv2d checks).
-const auto kOpts = autograd::GradcheckOptions().check_undefined_grad(false);
-template <class Fn>
-bool check_grad(Fn&& fn, const tensor_list& inputs) {
-  return gradcheck(fn, inputs, kOpts);
-}
-template <class Fn>
-bool check_gradgrad(Fn&& fn, const tensor_list& inputs) {
-  return gradgradcheck(fn, inputs, kOpts);
-}
-
 void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-9) {
   std::vector<double> v = t.to_vector<double>();
   REQUIRE(v.size() == expected.size());
@@ -82,12 +68,12 @@ TEST_CASE("regression losses gradcheck in Float64") {
   Tensor x = (randn({3, 4}, kFloat64) * 2.0).requires_grad_();
   Tensor y = randn({3, 4}, kFloat64).requires_grad_();
   for (auto r : {nn::kMean, nn::kSum, nn::kNone}) {
-    CHECK(check_grad([&](const tensor_list& in) { return F::mse_loss(in[0], in[1], r); }, {x, y}));
-    CHECK(check_grad([&](const tensor_list& in) { return F::l1_loss(in[0], in[1], r); }, {x, y}));
-    CHECK(check_grad([&](const tensor_list& in) { return F::huber_loss(in[0], in[1], r, 0.7); }, {x, y}));
-    CHECK(check_grad([&](const tensor_list& in) { return F::smooth_l1_loss(in[0], in[1], r, 0.7); }, {x, y}));
+    CHECK(gradcheck([&](const tensor_list& in) { return F::mse_loss(in[0], in[1], r); }, {x, y}));
+    CHECK(gradcheck([&](const tensor_list& in) { return F::l1_loss(in[0], in[1], r); }, {x, y}));
+    CHECK(gradcheck([&](const tensor_list& in) { return F::huber_loss(in[0], in[1], r, 0.7); }, {x, y}));
+    CHECK(gradcheck([&](const tensor_list& in) { return F::smooth_l1_loss(in[0], in[1], r, 0.7); }, {x, y}));
   }
-  CHECK(check_gradgrad([](const tensor_list& in) { return F::mse_loss(in[0], in[1]); }, {x, y}));
+  CHECK(gradgradcheck([](const tensor_list& in) { return F::mse_loss(in[0], in[1]); }, {x, y}));
 }
 
 TEST_CASE("regression losses refuse targets of another shape instead of broadcasting") {
@@ -215,21 +201,21 @@ TEST_CASE("cross_entropy gradchecks in Float64 for every kind of target, to seco
                                                {.weight = w, .reduction = nn::kNone, .label_smoothing = 0.3}};
   for (const auto& o : opts) {
     auto fn = [&](const tensor_list& in) { return F::cross_entropy(in[0], t, o); };
-    CHECK(check_grad(fn, {z}));
-    CHECK(check_gradgrad(fn, {z}));
+    CHECK(gradcheck(fn, {z}));
+    CHECK(gradgradcheck(fn, {z}));
   }
   // Probability targets: differentiable in the logits and in the target.
   Tensor p = softmax(randn({4, 5}, kFloat64), 1).detach().requires_grad_();
   for (const auto& o : opts) {
     if (o.ignore_index != -100) continue;
     auto fn = [&](const tensor_list& in) { return F::cross_entropy(in[0], in[1], o); };
-    CHECK(check_grad(fn, {z, p}));
-    CHECK(check_gradgrad(fn, {z, p}));
+    CHECK(gradcheck(fn, {z, p}));
+    CHECK(gradgradcheck(fn, {z, p}));
   }
   // K-dimensional input
   Tensor zk = randn({2, 3, 2, 2}, kFloat64).requires_grad_();
   Tensor tk = randint(0, 3, {2, 2, 2});
-  CHECK(check_grad([&](const tensor_list& in) { return F::cross_entropy(in[0], tk); }, {zk}));
+  CHECK(gradcheck([&](const tensor_list& in) { return F::cross_entropy(in[0], tk); }, {zk}));
 }
 
 TEST_CASE("nll_loss picks minus the target log-probability") {
@@ -246,8 +232,8 @@ TEST_CASE("nll_loss picks minus the target log-probability") {
   check_values(F::nll_loss(d64({-inf, -0.1}, {1, 2}), i64({1})), {0.1});
   Tensor x = randn({3, 4}, kFloat64).requires_grad_();
   auto fn = [&](const tensor_list& in) { return F::nll_loss(in[0], i64({3, 0, 3}), {.weight = d64({1, 2, 3, 4})}); };
-  CHECK(check_grad(fn, {x}));
-  CHECK(check_gradgrad([&](const tensor_list& in) { return F::nll_loss(log_softmax(in[0], 1), i64({3, 0, 3})); }, {x}));
+  CHECK(gradcheck(fn, {x}));
+  CHECK(gradgradcheck([&](const tensor_list& in) { return F::nll_loss(log_softmax(in[0], 1), i64({3, 0, 3})); }, {x}));
 }
 
 TEST_CASE("cross_entropy and nll_loss reject bad targets with the op and shapes in the message") {
@@ -316,8 +302,8 @@ TEST_CASE("binary_cross_entropy gradchecks in Float64 (input and target), to sec
   Tensor w = rand({4}, kFloat64) + 0.5;  // broadcast over rows
   for (auto r : {nn::kMean, nn::kSum, nn::kNone}) {
     auto fn = [&](const tensor_list& in) { return F::binary_cross_entropy(in[0], in[1], w, r); };
-    CHECK(check_grad(fn, {p, t}));
-    CHECK(check_gradgrad(fn, {p, t}));
+    CHECK(gradcheck(fn, {p, t}));
+    CHECK(gradgradcheck(fn, {p, t}));
   }
 }
 
@@ -347,8 +333,8 @@ TEST_CASE("binary_cross_entropy_with_logits gradchecks in Float64 with weight an
                                                 {.weight = w, .pos_weight = pw, .reduction = nn::kNone}};
   for (const auto& o : opts) {
     auto fn = [&](const tensor_list& in) { return F::binary_cross_entropy_with_logits(in[0], in[1], o); };
-    CHECK(check_grad(fn, {x, t}));
-    CHECK(check_gradgrad(fn, {x, t}));
+    CHECK(gradcheck(fn, {x, t}));
+    CHECK(gradgradcheck(fn, {x, t}));
   }
   nn::BCEWithLogitsLoss loss({.pos_weight = pw});
   CHECK(loss.named_buffers()[0].first == "pos_weight");

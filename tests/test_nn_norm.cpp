@@ -13,20 +13,6 @@ using autograd::gradgradcheck;
 
 namespace {
 
-// The core ops' backwards (MulBackward0, SumBackward0, ViewBackward0, ...) do not accept an
-// undefined (zero) output gradient yet, so checks whose graph contains them skip that one
-// sub-check; the nodes of nn itself are checked with it on (see test_nn_pool.cpp and the
-// first-order conv2d checks).
-const auto kOpts = autograd::GradcheckOptions().check_undefined_grad(false);
-template <class Fn>
-bool check_grad(Fn&& fn, const tensor_list& inputs) {
-  return gradcheck(fn, inputs, kOpts);
-}
-template <class Fn>
-bool check_gradgrad(Fn&& fn, const tensor_list& inputs) {
-  return gradgradcheck(fn, inputs, kOpts);
-}
-
 void check_values(const Tensor& t, const std::vector<double>& expected, double eps = 1e-6) {
   std::vector<double> v = t.to_vector<double>();
   REQUIRE(v.size() == expected.size());
@@ -106,21 +92,21 @@ TEST_CASE("batch_norm gradchecks in Float64: training (to second order) and eval
   Tensor w = randn({3}, kFloat64).requires_grad_();
   Tensor b = randn({3}, kFloat64).requires_grad_();
   auto train = [](const tensor_list& in) { return F::batch_norm(in[0], Tensor(), Tensor(), in[1], in[2], true); };
-  CHECK(check_grad(train, {x, w, b}));
-  CHECK(check_gradgrad(train, {x, w, b}));
+  CHECK(gradcheck(train, {x, w, b}));
+  CHECK(gradgradcheck(train, {x, w, b}));
   auto no_affine = [](const tensor_list& in) { return F::batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true); };
-  CHECK(check_grad(no_affine, {x}));
-  CHECK(check_gradgrad(no_affine, {x}));
+  CHECK(gradcheck(no_affine, {x}));
+  CHECK(gradgradcheck(no_affine, {x}));
   Tensor rm = randn({3}, kFloat64), rv = rand({3}, kFloat64) + 0.5;
   auto eval = [&](const tensor_list& in) { return F::batch_norm(in[0], rm, rv, in[1], in[2], false); };
-  CHECK(check_grad(eval, {x, w, b}));
+  CHECK(gradcheck(eval, {x, w, b}));
   // The module in both modes (a [N, C] input).
   nn::BatchNorm1d bn(3);
   bn.to(kFloat64);
   Tensor x2 = randn({6, 3}, kFloat64).requires_grad_();
-  CHECK(check_grad([&](const tensor_list& in) { return bn(in[0]); }, {x2}));
+  CHECK(gradcheck([&](const tensor_list& in) { return bn(in[0]); }, {x2}));
   bn.eval();
-  CHECK(check_grad([&](const tensor_list& in) { return bn(in[0]); }, {x2}));
+  CHECK(gradcheck([&](const tensor_list& in) { return bn(in[0]); }, {x2}));
 }
 
 TEST_CASE("BatchNorm errors name the layer and the input") {
@@ -160,11 +146,11 @@ TEST_CASE("layer_norm gradchecks in Float64 to second order") {
   Tensor w = randn({3, 4}, kFloat64).requires_grad_();
   Tensor b = randn({3, 4}, kFloat64).requires_grad_();
   auto fn = [](const tensor_list& in) { return F::layer_norm(in[0], {3, 4}, in[1], in[2]); };
-  CHECK(check_grad(fn, {x, w, b}));
-  CHECK(check_gradgrad(fn, {x, w, b}));
+  CHECK(gradcheck(fn, {x, w, b}));
+  CHECK(gradgradcheck(fn, {x, w, b}));
   auto plain = [](const tensor_list& in) { return F::layer_norm(in[0], {4}); };
-  CHECK(check_grad(plain, {x}));
-  CHECK(check_gradgrad(plain, {x}));
+  CHECK(gradcheck(plain, {x}));
+  CHECK(gradgradcheck(plain, {x}));
 }
 
 TEST_CASE("layer_norm refuses a normalized_shape that is not the input's trailing shape") {

@@ -19,7 +19,11 @@ Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op) {
   std::int64_t n = checked_numel(shape, op);
   auto impl = std::make_shared<TensorImpl>();
   std::size_t bytes = static_cast<std::size_t>(n) * element_size(dtype);
+  // x86-64 and AArch64 user space is at most 2^47 bytes: asking the allocator for more is a
+  // user error, and sanitizer allocators abort on it instead of throwing bad_alloc.
+  constexpr std::size_t kMaxBytes = std::size_t{1} << 47;
   try {
+    if (bytes > kMaxBytes) throw std::bad_alloc();
     impl->storage = Storage::allocate(bytes);
   } catch (const std::bad_alloc&) {
     throw std::length_error(std::string(op) + ": cannot allocate " + std::to_string(bytes) + " bytes for a " +
@@ -200,7 +204,8 @@ Tensor scalar_tensor(double value, const TensorOptions& o) { return full({}, val
 
 Tensor from_blob_copy(const void* data, Dtype dtype, const Shape& shape, const TensorOptions& o) {
   Tensor t = empty_tensor(shape, dtype, "from_blob_copy");
-  std::memcpy(t.impl()->data(), data, static_cast<std::size_t>(t.numel()) * element_size(dtype));
+  // memcpy from the null data() of an empty vector is undefined even for zero bytes.
+  if (t.numel() > 0) std::memcpy(t.impl()->data(), data, static_cast<std::size_t>(t.numel()) * element_size(dtype));
   if (o.has_dtype() && o.dtype() != dtype) t = copy_as(t, o.dtype());
   return finish(t, o);
 }
