@@ -87,6 +87,7 @@ Tensor view(const Tensor& x, const Shape& shape) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   check_defined(x, "reshape");
+  infer_shape(shape, x.numel(), "reshape", x);  // so that a bad shape is reported as reshape's
   if (x.is_contiguous()) return view(x, shape);
   return view(x.clone(), shape);
 }
@@ -161,8 +162,9 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   check_defined(x, "expand");
   const Shape& in = x.shape();
   if (shape.size() < in.size()) {
-    throw std::invalid_argument("expand: the number of sizes provided (" + std::to_string(shape.size()) +
-                                ") must be greater or equal to the number of dimensions of " + describe(x));
+    throw std::invalid_argument("expand: the number of sizes provided (" + std::to_string(shape.size()) + ", " +
+                                shape_str(shape) + ") must be greater or equal to the number of dimensions of " +
+                                describe(x));
   }
   std::size_t lead = shape.size() - in.size();
   Shape out(shape.size()), strides(shape.size(), 0);
@@ -172,6 +174,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
       out[i] = shape[i];
       continue;
     }
+    if (shape[i] < -1) throw std::invalid_argument("expand: invalid size " + std::to_string(shape[i]) + " in " + shape_str(shape));
     std::int64_t have = in[i - lead];
     std::int64_t want = shape[i] == -1 ? have : shape[i];
     if (have != want && have != 1) {
@@ -183,6 +186,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     strides[i] = have == want ? x.strides()[i - lead] : 0;
   }
   if (out == in) return x;
+  checked_numel(out, "expand");  // so that an overflowing size is reported as expand's, not view's
   Tensor r = make_view(x, out, strides, x.impl()->offset);
   if (auto n = record<ExpandBackward0>({&x}, r)) n->in_shape = in;
   return r;
@@ -223,7 +227,11 @@ Tensor permute(const Tensor& x, const Shape& dims) {
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
   check_defined(x, "transpose");
-  if (x.dim() == 0) return x;
+  if (x.dim() == 0) {  // a scalar has one valid dim spelling (0 or -1), and transposing it is a no-op
+    wrap_dim(dim0, 0, "transpose", x.shape());
+    wrap_dim(dim1, 0, "transpose", x.shape());
+    return x;
+  }
   Shape dims(static_cast<std::size_t>(x.dim()));
   std::iota(dims.begin(), dims.end(), 0);
   std::swap(dims[static_cast<std::size_t>(wrap_dim(dim0, x.dim(), "transpose", x.shape()))],
