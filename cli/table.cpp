@@ -52,6 +52,7 @@ std::vector<std::pair<std::int64_t, std::string>> non_empty_lines(const std::str
   const std::string why = msg ? msg : "";
   gzclose(f);
   if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) throw std::runtime_error("error reading '" + path + "': " + why);
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte order mark is not data
   std::vector<std::pair<std::int64_t, std::string>> out;
   std::int64_t line_no = 0;
   for (std::size_t pos = 0; pos < text.size();) {
@@ -78,7 +79,15 @@ Table load_table(const std::string& path, std::int64_t target_column, HeaderMode
   if (lines.empty()) throw std::invalid_argument("'" + path + "' line 1: the file is empty (no data rows)");
   bool has_header = header == HeaderMode::Yes;
   if (header == HeaderMode::Auto) {
-    for (std::string_view f : fields(lines[0].second)) has_header = has_header || !is_number(f);
+    // A header is a line of names. A line with only one or two bad cells among numbers is a
+    // data row with an error, which read_csv then reports with its line and column, rather
+    // than a row to drop silently.
+    std::size_t names = 0, cells = 0;
+    for (std::string_view f : fields(lines[0].second)) {
+      ++cells;
+      names += is_number(f) ? 0 : 1;
+    }
+    has_header = names * 2 > cells;
   }
   const std::size_t first_data = has_header ? 1 : 0;
   if (lines.size() <= first_data) {

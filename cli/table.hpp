@@ -26,10 +26,10 @@ struct Table {
 };
 
 // Reads `path` (plain or gzip CSV). target_column counts from 0; negative counts from the end.
-// With HeaderMode::Auto the first non-empty line is a header when one of its fields is not a
-// number. Throws std::invalid_argument naming the file and the line for: an empty file (or a
-// header and no data), a target column outside the first data line, a ragged row, a cell that
-// is not a number. Throws std::runtime_error when the file cannot be read.
+// With HeaderMode::Auto the first non-empty line is a header when most of its fields are not
+// numbers; a leading UTF-8 byte order mark is ignored. Throws std::invalid_argument naming the
+// file and the line for: an empty file (or a header and no data), a target column outside the
+// first data line, a ragged row, a cell that is not a finite number (NaN, inf, text). Throws std::runtime_error when the file cannot be read.
 Table load_table(const std::string& path, std::int64_t target_column, HeaderMode header);
 
 // Classification when every target is a whole number >= 0 with few distinct values (at most

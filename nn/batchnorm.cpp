@@ -295,16 +295,20 @@ Tensor BatchNormBase::forward(const Tensor& input) {
                                 " channels in dim 1, got " + describe(input));
   }
   double factor = 0.0;
+  std::int64_t* count = nullptr;
   if (is_training() && options.track_running_stats) {
-    std::int64_t& count = num_batches_tracked.impl()->data_as<std::int64_t>()[0];
-    ++count;
-    num_batches_tracked.impl()->storage->bump_version();
-    factor = options.momentum ? *options.momentum : 1.0 / static_cast<double>(count);
+    count = &num_batches_tracked.impl()->data_as<std::int64_t>()[0];
+    factor = options.momentum ? *options.momentum : 1.0 / static_cast<double>(*count + 1);
   }
   const bool use_batch_stats = is_training() || !options.track_running_stats;
   const bool pass_running = !is_training() || options.track_running_stats;
-  return functional::batch_norm(input, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(),
-                                weight, bias, use_batch_stats, factor, options.eps);
+  Tensor out = functional::batch_norm(input, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(),
+                                      weight, bias, use_batch_stats, factor, options.eps);
+  if (count) {  // counted only once the batch is accepted: a refused input leaves no trace
+    ++*count;
+    num_batches_tracked.impl()->storage->bump_version();
+  }
+  return out;
 }
 
 std::string BatchNormBase::extra_repr() const {

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "../autograd/grad_mode.hpp"
 #include "../autograd/ops/kernels.hpp"
@@ -75,16 +76,30 @@ void Module::collect(NamedTensors& out, const std::string& prefix, bool params, 
   for (const auto& [n, child] : children_) child->collect(out, prefix + n + ".", params, bufs, true);
 }
 
+namespace {
+// A tensor shared by two submodules (weight tying) is listed once, under its first name, as in
+// PyTorch: otherwise an optimizer would update it twice per step.
+NamedTensors without_duplicates(NamedTensors named) {
+  std::unordered_set<const TensorImpl*> seen;
+  NamedTensors out;
+  out.reserve(named.size());
+  for (auto& [n, t] : named) {
+    if (!t.defined() || seen.insert(t.impl()).second) out.emplace_back(std::move(n), std::move(t));
+  }
+  return out;
+}
+}  // namespace
+
 NamedTensors Module::named_parameters(bool recurse) const {
   NamedTensors out;
   collect(out, "", true, false, recurse);
-  return out;
+  return without_duplicates(std::move(out));
 }
 
 NamedTensors Module::named_buffers(bool recurse) const {
   NamedTensors out;
   collect(out, "", false, true, recurse);
-  return out;
+  return without_duplicates(std::move(out));
 }
 
 NamedTensors Module::state_dict() const {

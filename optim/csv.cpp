@@ -27,6 +27,8 @@ std::string read_all(const std::string& path) {
   const std::string why = msg ? msg : "";
   gzclose(f);
   if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) throw std::runtime_error("read_csv: error reading '" + path + "': " + why);
+  // Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the first cell.
+  if (out.rfind("\xEF\xBB\xBF", 0) == 0) out.erase(0, 3);
   return out;
 }
 
@@ -64,6 +66,12 @@ Tensor read_csv(const std::string& path, const CsvOptions& options) {
         throw std::invalid_argument("read_csv: '" + path + "' line " + std::to_string(line_no) + " column " +
                                     std::to_string(col + 1) + ": '" + std::string(field) +
                                     "' is not a number (a header line? set CsvOptions().skip_rows)");
+      }
+      // from_chars accepts "nan" and "inf": a missing value would then poison training silently.
+      if (!std::isfinite(v)) {
+        throw std::invalid_argument("read_csv: '" + path + "' line " + std::to_string(line_no) + " column " +
+                                    std::to_string(col + 1) + ": '" + std::string(field) +
+                                    "' is not a finite number (missing values are not supported: remove or impute them)");
       }
       values.push_back(v);
       ++col;

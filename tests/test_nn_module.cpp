@@ -176,3 +176,20 @@ TEST_CASE("named_modules walks the tree depth first") {
   CHECK(mods[1].first == "fc1");
   CHECK(mods[2].second->type_name() == "Linear");
 }
+
+TEST_CASE("a parameter shared by two submodules (weight tying) is listed once, so it is stepped once") {
+  struct Tied : nn::Module {
+    std::shared_ptr<nn::Linear> enc, dec;
+    Tied() : Module("Tied") {
+      enc = register_module("enc", std::make_shared<nn::Linear>(3, 3));
+      dec = register_module("dec", std::make_shared<nn::Linear>(3, 3));
+      dec->weight = enc->weight;
+      dec->replace_tensor("weight", enc->weight);
+    }
+    Tensor forward(const Tensor& x) override { return dec->forward(enc->forward(x)); }
+  } net;
+  CHECK(names_of(net.named_parameters()) == std::vector<std::string>{"enc.weight", "enc.bias", "dec.bias"});
+  CHECK(net.parameters().size() == 3);
+  // state_dict keeps every name, as PyTorch's does: a loader looks tensors up by name.
+  CHECK(net.state_dict().size() == 4);
+}

@@ -163,3 +163,12 @@ TEST_CASE("layer_norm refuses a normalized_shape that is not the input's trailin
     CHECK(msg.find("Float32 [2, 3]") != std::string::npos);
   }
 }
+
+TEST_CASE("BatchNorm that refuses an input leaves its batch count and running statistics untouched") {
+  nn::BatchNorm1d bn(2);  // Float32 parameters and buffers
+  CHECK_THROWS(bn(tensor(std::vector<double>{1, 2, 3, 6}, {2, 2})));  // a Float64 input
+  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 0);
+  CHECK(bn.running_mean.to_vector<double>() == std::vector<double>{0, 0});
+  bn(tensor(std::vector<float>{1, 2, 3, 6}, {2, 2}));
+  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 1);
+}

@@ -121,3 +121,19 @@ TEST_CASE("the scripts, examples and files README.md names exist") {
   }
   CHECK(named >= 5);
 }
+
+TEST_CASE("every C++ block of the quick tour is in examples/quick_tour.cpp: together they are that program") {
+  // Checking each block against all examples would let the tour use a name that only another
+  // example defines; one file means a reader who copies the blocks gets a program that builds.
+  const auto tour = stripped_lines(read_file(kRoot / "examples" / "quick_tour.cpp"));
+  const auto start = kReadme.find("## A quick tour");
+  REQUIRE(start != std::string::npos);
+  const auto end = kReadme.find("\n## ", start + 1);
+  int checked = 0;
+  for (const Block& b : code_blocks(kReadme.substr(start, end - start))) {
+    if (b.language != "cpp") continue;
+    CHECK_MESSAGE(contains_lines(tour, stripped_lines(b.text)), "this quick tour block is not in quick_tour.cpp:\n" << b.text);
+    ++checked;
+  }
+  CHECK(checked >= 4);
+}
