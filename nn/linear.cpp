@@ -12,6 +12,35 @@ namespace xgrad::nn {
 
 namespace functional {
 
+namespace {
+// d(x W^T + b) = (g W, g^T x, column sums of g), with x and g seen as [rows, features]. One node
+// instead of three (transpose, matmul, add), and the weight's gradient comes out of one gemm
+// already in W's layout: the composite path would hand AccumulateGrad a transposed view that it
+// must copy element by element.
+struct LinearBackward final : autograd::Node {
+  autograd::SavedVariable input, weight;
+  bool has_bias = false;
+  std::string name() const override { return has_bias ? "AddmmBackward0" : "MmBackward0"; }
+  tensor_list apply(tensor_list&& grads) override {
+    const Tensor& g = grads[0];
+    if (!g.defined()) return {Tensor(), Tensor(), Tensor()};
+    const Tensor g2 = g.dim() == 2 ? g : reshape(g, {-1, g.size(-1)});
+    Tensor gi, gw, gb;
+    if (should_compute_output(0)) gi = matmul(g, weight.unpack());
+    if (should_compute_output(1)) {
+      const Tensor x = input.unpack();
+      gw = matmul(t(g2), x.dim() == 2 ? x : reshape(x, {-1, x.size(-1)}));
+    }
+    if (should_compute_output(2)) gb = sum(g2, {0});
+    return {gi, gw, gb};
+  }
+  void release_variables() override {
+    input.reset();
+    weight.reset();
+  }
+};
+}  // namespace
+
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   kernels::check_defined(input, "linear", "input");
   kernels::check_defined(weight, "linear", "weight");
@@ -21,8 +50,23 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
                                 kernels::describe(input) + ", weight " + kernels::describe(weight) +
                                 (bias.defined() ? ", bias " + kernels::describe(bias) : std::string()));
   }
-  Tensor y = matmul(input, t(weight));
-  return bias.defined() ? y + bias : y;
+  const bool one_dtype = input.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == weight.dtype());
+  if (!one_dtype || !weight.is_floating_point()) {  // promotion and its errors: the composite path
+    Tensor y = matmul(input, t(weight));
+    return bias.defined() ? y + bias : y;
+  }
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = matmul(input, t(weight));
+    if (bias.defined()) y.add_(bias);
+  }
+  if (auto n = autograd::record<LinearBackward>({&input, &weight, &bias}, y)) {
+    n->has_bias = bias.defined();
+    if (n->should_compute_output(0)) n->weight = kernels::save(weight);
+    if (n->should_compute_output(1)) n->input = kernels::save(input);
+  }
+  return y;
 }
 
 }  // namespace functional

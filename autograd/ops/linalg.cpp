@@ -91,6 +91,23 @@ struct Operand {
   Layout layout;
 };
 
+// A tensor whose every element is one value (stride 0 along each dim of size > 1), as the
+// gradient of sum() is, filled into contiguous memory; an undefined Tensor for any other.
+Tensor filled_if_expanded_scalar(const Tensor& t, const char* op) {
+  const Shape& sh = t.shape();
+  const Shape& st = t.strides();
+  bool expanded_scalar = t.numel() > 1 && t.is_floating_point();
+  for (std::size_t d = 0; d < sh.size(); ++d) expanded_scalar = expanded_scalar && (sh[d] == 1 || st[d] == 0);
+  if (!expanded_scalar) return Tensor();
+  Tensor filled = empty_tensor(sh, t.dtype(), op);
+  dispatch_float(t.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = filled.impl()->template data_as<T>();
+    std::fill(p, p + filled.numel(), *t.impl()->template data_as<T>());
+  });
+  return filled;
+}
+
 Operand make_operand(const Tensor& t, bool vec_is_row, const char* op, bool copied = false) {
   Operand o;
   o.t = t;
@@ -112,8 +129,10 @@ Operand make_operand(const Tensor& t, bool vec_is_row, const char* op, bool copi
   if (copied) {
     throw std::invalid_argument(std::string(op) + ": operand " + describe(t) + " exceeds BLAS's 32-bit dimension limit");
   }
-  // Only layouts BLAS cannot express (e.g. expanded rows) pay for a copy.
-  return make_operand(copy_as(t, t.dtype()), vec_is_row, op, true);
+  // Only layouts BLAS cannot express (e.g. expanded rows) pay for a copy. The commonest, the
+  // gradient of sum() (one value expanded to the whole shape), is filled rather than gathered.
+  Tensor filled = filled_if_expanded_scalar(t, op);
+  return make_operand(filled.defined() ? filled : copy_as(t, t.dtype()), vec_is_row, op, true);
 }
 
 // Strides of an operand's batch dims seen against the broadcast batch shape (0 = broadcast).
@@ -258,8 +277,10 @@ struct MatmulBackward0 final : Node {
       if (need_a) ga = squeeze(matmul(bv, unsqueeze(g, -1)), -1);
       if (need_b) gb = unsqueeze(av, -1) * unsqueeze(g, -2);
     } else if (bdim == 2) {  // [..., m, k] @ [k, n]: one gemm over all rows for grad_b
+      // (2-D operands are used as they are: reshape would copy an expanded g element by element)
+      auto rows = [](const Tensor& x) { return x.dim() == 2 ? x : reshape(x, {-1, x.size(-1)}); };
       if (need_a) ga = matmul(g, t(bv));
-      if (need_b) gb = matmul(t(reshape(av, {-1, av.size(-1)})), reshape(g, {-1, g.size(-1)}));
+      if (need_b) gb = matmul(t(rows(av)), rows(g));
     } else {
       if (need_a) ga = matmul(g, transpose(bv, -1, -2));
       if (need_b) gb = matmul(transpose(av, -1, -2), g);

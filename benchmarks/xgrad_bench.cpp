@@ -1,0 +1,258 @@
+// The xgrad benchmark suite (issue 7). Case names match benchmarks/libtorch_bench.cpp, so that
+// scripts/bench.sh can put the two side by side; the "limit" cases (direct cblas GEMMs, a
+// STREAM-like triad) are the hardware bound that xgrad's matmul and elementwise cases are
+// measured against. Times are wall-clock (OpenBLAS may run threads of its own).
+
+#include <algorithm>
+#include <atomic>
+#include <cblas.h>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include <xgrad/xgrad.hpp>
+
+#include "bench_main.hpp"
+
+using namespace xgrad;
+namespace F = xgrad::nn::functional;
+
+// ---- allocation counting (for the gradcheck case) ------------------------------------------
+// Every operator new in the process is counted, so that gradcheck's own allocations per
+// perturbed element can be told apart from those of the function it checks.
+namespace {
+std::atomic<long> g_allocations{0};
+}
+// noinline: GCC would otherwise see malloc/free pairs across the replaced operators and warn.
+[[gnu::noinline]] void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+constexpr int kChain = 1000;         // steps of y = y * w + b
+constexpr int kOpsPerChain = 2 * kChain;  // each step is a mul and an add
+constexpr std::int64_t kElems = 1 << 20;
+
+// Seconds per op, from the time per iteration.
+benchmark::Counter per_op() {
+  return benchmark::Counter(kOpsPerChain, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// ---- 1. op_overhead --------------------------------------------------------------------------
+struct Chain {
+  Tensor x = full({1}, 0.5, TensorOptions(kFloat32).requires_grad(true));
+  Tensor w = full({1}, 0.999, TensorOptions(kFloat32).requires_grad(true));
+  Tensor b = full({1}, 0.001, TensorOptions(kFloat32).requires_grad(true));
+  Tensor forward() const {
+    Tensor y = x;
+    for (int i = 0; i < kChain; ++i) y = y * w + b;
+    return y;
+  }
+};
+
+void op_overhead_fwd_bwd(benchmark::State& state) {
+  Chain c;
+  for (auto _ : state) {
+    c.x.mutable_grad() = Tensor();
+    c.w.mutable_grad() = Tensor();
+    c.b.mutable_grad() = Tensor();
+    c.forward().backward();
+  }
+  state.counters["per_op"] = per_op();
+}
+
+void op_overhead_fwd_record(benchmark::State& state) {
+  Chain c;
+  for (auto _ : state) benchmark::DoNotOptimize(c.forward());
+  state.counters["per_op"] = per_op();
+}
+
+void op_overhead_fwd_nograd(benchmark::State& state) {
+  Chain c;
+  NoGradGuard no_grad;
+  for (auto _ : state) benchmark::DoNotOptimize(c.forward());
+  state.counters["per_op"] = per_op();
+}
+
+// ---- 2, 3. one MLP training step -------------------------------------------------------------
+struct MlpStep {
+  nn::Sequential model;
+  optim::SGD sgd;
+  Tensor input, target;
+  MlpStep(std::int64_t in, std::int64_t h1, std::int64_t h2, std::int64_t out, std::int64_t batch)
+      : model(std::make_shared<nn::Linear>(in, h1), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(h1, h2),
+              std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(h2, out)),
+        sgd(model.parameters(), optim::SGDOptions(0.01).momentum(0.9)),
+        input(randn({batch, in})),
+        target(randint(0, out, {batch})) {}
+  void step() {
+    sgd.zero_grad();
+    Tensor loss = F::cross_entropy(model.forward(input), target);
+    loss.backward();
+    sgd.step();
+  }
+};
+
+void mlp_step_small(benchmark::State& state) {
+  manual_seed(0);
+  MlpStep m(64, 128, 128, 10, 64);
+  for (auto _ : state) m.step();
+}
+
+void mlp_step_large(benchmark::State& state) {
+  manual_seed(0);
+  MlpStep m(784, 512, 256, 10, 256);
+  for (auto _ : state) m.step();
+}
+
+// ---- 4. matmul_512, and its limit: the same three GEMMs through cblas ---------------------------
+void matmul_512(benchmark::State& state, Dtype dtype) {
+  manual_seed(0);
+  TensorOptions opt = TensorOptions(dtype).requires_grad(true);
+  Tensor a = randn({512, 512}, opt), b = randn({512, 512}, opt);
+  for (auto _ : state) {
+    a.mutable_grad() = Tensor();
+    b.mutable_grad() = Tensor();
+    matmul(a, b).sum().backward();
+  }
+}
+
+// C = A B; dA = G B^T; dB = A^T G (G all ones, as for .sum()).
+template <class T>
+void cblas_3gemm_512(benchmark::State& state) {
+  const int n = 512;
+  std::vector<T> a(n * n, T(0.5)), b(n * n, T(0.25)), g(n * n, T(1)), c(n * n), da(n * n), db(n * n);
+  for (auto _ : state) {
+    if constexpr (std::is_same_v<T, float>) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a.data(), n, b.data(), n, 0, c.data(), n);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, g.data(), n, b.data(), n, 0, da.data(), n);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, n, 1, a.data(), n, g.data(), n, 0, db.data(), n);
+    } else {
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a.data(), n, b.data(), n, 0, c.data(), n);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, g.data(), n, b.data(), n, 0, da.data(), n);
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, n, 1, a.data(), n, g.data(), n, 0, db.data(), n);
+    }
+    benchmark::DoNotOptimize(db.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+// ---- 5. elementwise_1M, and its limit: a STREAM-like triad ------------------------------------
+void elementwise_1M(benchmark::State& state) {
+  manual_seed(0);
+  Tensor x = randn({kElems}, TensorOptions(kFloat32).requires_grad(true));
+  Tensor a = randn({kElems}), b = randn({kElems});
+  for (auto _ : state) {
+    x.mutable_grad() = Tensor();
+    tanh(x * a + b).sum().backward();
+  }
+  state.SetItemsProcessed(state.iterations() * kElems);
+}
+
+void triad_1M(benchmark::State& state) {
+  std::vector<float> a(kElems), b(kElems, 1.0f), c(kElems, 2.0f);
+  for (auto _ : state) {
+    float* pa = a.data();
+    const float* pb = b.data();
+    const float* pc = c.data();
+    for (std::int64_t i = 0; i < kElems; ++i) pa[i] = pb[i] + 3.0f * pc[i];
+    benchmark::DoNotOptimize(pa);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kElems * 3 * static_cast<std::int64_t>(sizeof(float)));
+}
+
+// ---- 6. adam_step_1M ---------------------------------------------------------------------------
+void adam_step_1M(benchmark::State& state) {
+  manual_seed(0);
+  Tensor p = randn({kElems}, TensorOptions(kFloat32).requires_grad(true));
+  p.mutable_grad() = randn({kElems});
+  optim::Adam adam({p}, optim::AdamOptions(1e-3));
+  for (auto _ : state) adam.step();
+}
+
+// ---- 7. gradcheck of tanh(A B), 20x20, float64 -------------------------------------------------
+// Counters: calls of fn and of backward made by the check (with the values of the formula in
+// autograd/gradcheck.hpp alongside), and the check's own operator-new allocations between two
+// consecutive calls of fn (median over the check; in slow mode there are two calls per perturbed
+// element, so this is what a perturbed element costs beyond fn itself).
+void gradcheck_case(benchmark::State& state, bool fast) {
+  manual_seed(0);
+  TensorOptions opt = TensorOptions(kFloat64).requires_grad(true);
+  tensor_list inputs = {randn({20, 20}, opt), randn({20, 20}, opt)};
+  std::vector<long> gaps;
+  gaps.reserve(4096);
+  long last_end = -1;
+  auto fn = [&](const tensor_list& in) {
+    if (last_end >= 0 && gaps.size() < gaps.capacity()) gaps.push_back(g_allocations.load() - last_end);
+    Tensor out = tanh(matmul(in[0], in[1]));
+    last_end = g_allocations.load();
+    return out;
+  };
+  const auto options = autograd::GradcheckOptions().fast_mode(fast);
+  autograd::GradcheckResult r;
+  for (auto _ : state) {
+    gaps.clear();
+    last_end = -1;
+    r = autograd::gradcheck_report(fn, inputs, options);
+    if (!r.passed) state.SkipWithError("gradcheck failed");
+  }
+  std::sort(gaps.begin(), gaps.end());
+  const long n = 800, d = 2, m = 400, k = 1, u = 1;  // N, D, M, K, U of the formula
+  state.counters["fwd_calls"] = static_cast<double>(r.forward_calls);
+  state.counters["bwd_calls"] = static_cast<double>(r.backward_calls);
+  state.counters["fwd_expected"] = static_cast<double>(fast ? 1 + 2 * d : 1 + 2 * n);
+  state.counters["bwd_expected"] = static_cast<double>(fast ? 2 * k + 1 + u : 2 * m + 1 + u);
+  state.counters["allocs_between_calls"] = gaps.empty() ? 0.0 : static_cast<double>(gaps[gaps.size() / 2]);
+}
+
+// ---- 8. conv_small -----------------------------------------------------------------------------
+void conv_small(benchmark::State& state) {
+  manual_seed(0);
+  nn::Conv2d conv(1, 16, 3, {.padding = 1});
+  Tensor x = randn({64, 1, 8, 8});
+  for (auto _ : state) {
+    conv.zero_grad();
+    F::max_pool2d(relu(conv.forward(x)), 2).sum().backward();
+  }
+}
+
+}  // namespace
+
+BENCHMARK(op_overhead_fwd_bwd)->Name("op_overhead/fwd_bwd")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(op_overhead_fwd_record)->Name("op_overhead/fwd_record")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(op_overhead_fwd_nograd)->Name("op_overhead/fwd_nograd")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(mlp_step_small)->Name("mlp_step_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(mlp_step_large)->Name("mlp_step_large")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(matmul_512, f32, kFloat32)->Name("matmul_512/f32")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(matmul_512, f64, kFloat64)->Name("matmul_512/f64")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(cblas_3gemm_512<float>)->Name("matmul_512/cblas_f32")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(cblas_3gemm_512<double>)->Name("matmul_512/cblas_f64")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(elementwise_1M)->Name("elementwise_1M")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(triad_1M)->Name("elementwise_1M/triad")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(adam_step_1M)->Name("adam_step_1M")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(gradcheck_case, slow, false)->Name("gradcheck/slow")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(gradcheck_case, fast, true)->Name("gradcheck/fast")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(conv_small)->Name("conv_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+namespace bench {
+
+void set_threads(int n) { openblas_set_num_threads(n); }
+
+void run_rss_steps(long steps, void (*report)(long)) {
+  manual_seed(0);
+  MlpStep m(64, 128, 128, 10, 64);
+  for (long s = 1; s <= steps; ++s) {
+    m.step();
+    if (s == 1000 || s == steps) report(s);
+  }
+}
+
+}  // namespace bench
+
+int main(int argc, char** argv) { return bench::main_impl(argc, argv, "xgrad"); }
