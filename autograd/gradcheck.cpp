@@ -673,7 +673,9 @@ class Checker {
   // ---- calls ------------------------------------------------------------------------------
   tensor_list call() {
     ++result_.forward_calls;
-    return fn_(inputs_);
+    tensor_list outs;
+    fn_(inputs_, outs);
+    return outs;
   }
 
   tensor_list vjp(const tensor_list& outs, const tensor_list& grad_outs) {
@@ -685,7 +687,9 @@ class Checker {
   // `element` is the perturbed element of `input`, or -1 for a perturbation along a direction.
   void call_and_read(const std::vector<std::size_t>& which, std::vector<Matrix>& bufs, std::size_t input,
                      std::int64_t element) {
-    tensor_list outs = call();
+    ++result_.forward_calls;
+    tensor_list& outs = scratch_;  // reused: no allocation of the check's own per call
+    fn_(inputs_, outs);
     for (std::size_t w = 0; w < which.size(); ++w) {
       const std::size_t i = which[w];
       const Tensor& ref = outputs_[i];
@@ -705,6 +709,7 @@ class Checker {
       }
       read_values(outs[i], bufs[w].data());
     }
+    outs.clear();  // frees this call's graph now; the capacity stays for the next call
   }
 
   // ---- numerical Jacobians ------------------------------------------------------------------
@@ -1146,6 +1151,7 @@ class Checker {
   }
 
   const GradcheckFunction& fn_;
+  tensor_list scratch_;  // outputs of the perturbed calls
   const tensor_list& inputs_;
   GradcheckOptions opt_;
   Tolerance tol_;
@@ -1173,7 +1179,8 @@ GradcheckResult gradgradcheck_impl(const GradcheckFunction& fn, const tensor_lis
   std::int64_t extra_calls = 0;
   tensor_list gos = grad_outputs;
   if (gos.empty()) {
-    tensor_list outs = fn(inputs);
+    tensor_list outs;
+    fn(inputs, outs);
     ++extra_calls;
     Generator gen(options.seed());  // the check's own: the user's random state is untouched
     for (const auto& o : outs) {
@@ -1190,11 +1197,12 @@ GradcheckResult gradgradcheck_impl(const GradcheckFunction& fn, const tensor_lis
     }
   }
   const std::size_t n_in = inputs.size();
-  GradcheckFunction first_derivative = [&fn, n_in](const tensor_list& args) -> tensor_list {
+  GradcheckFunction first_derivative = [&fn, n_in](const tensor_list& args, tensor_list& result) {
     tensor_list in(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(n_in));
     tensor_list go(args.begin() + static_cast<std::ptrdiff_t>(n_in), args.end());
-    tensor_list outs;
-    for (auto& o : fn(in)) {
+    tensor_list outs, all_outs;
+    fn(in, all_outs);
+    for (auto& o : all_outs) {
       if (o.defined() && o.requires_grad()) outs.push_back(o);
     }
     if (outs.size() != go.size()) {
@@ -1218,7 +1226,7 @@ GradcheckResult gradgradcheck_impl(const GradcheckFunction& fn, const tensor_lis
     for (std::size_t k = 0; k < g.size(); ++k) {
       if (!g[k].defined()) g[k] = zeros_like(diff_in[k]);
     }
-    return g;
+    result = std::move(g);
   };
   tensor_list all = inputs;
   all.insert(all.end(), gos.begin(), gos.end());

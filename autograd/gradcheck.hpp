@@ -176,7 +176,9 @@ struct GradcheckResult {
   const GradcheckPair* first_failure() const;
 };
 
-using GradcheckFunction = std::function<tensor_list(const tensor_list&)>;
+// fn(inputs, outputs) fills `outputs`. The list is the check's, reused from call to call, so a
+// function returning one tensor costs the check no allocation per perturbed element.
+using GradcheckFunction = std::function<void(const tensor_list&, tensor_list&)>;
 
 // What gradcheck accepts as fn: callable with a tensor_list, returning Tensor or tensor_list.
 template <class F>
@@ -191,17 +193,20 @@ GradcheckResult gradgradcheck_impl(const GradcheckFunction& fn, const tensor_lis
 // Throws GradcheckError(result.message) when the check failed and options ask for it.
 bool finish(const GradcheckResult& result, const GradcheckOptions& options);
 
-inline tensor_list to_list(Tensor t) { return {std::move(t)}; }
-inline tensor_list to_list(tensor_list t) { return t; }
+inline void assign_outputs(tensor_list& out, Tensor t) {
+  out.clear();  // keeps the capacity
+  out.push_back(std::move(t));
+}
+inline void assign_outputs(tensor_list& out, tensor_list t) { out = std::move(t); }
 
 // The wrapper lives only while the check runs, so an lvalue fn is referenced rather than
 // copied: a stateful callable (one counting its calls, say) sees every call.
 template <class F>
 GradcheckFunction normalise(F&& fn) {
   if constexpr (std::is_lvalue_reference_v<F>) {
-    return [&fn](const tensor_list& in) { return to_list(fn(in)); };
+    return [&fn](const tensor_list& in, tensor_list& out) { assign_outputs(out, fn(in)); };
   } else {
-    return [f = std::move(fn)](const tensor_list& in) mutable { return to_list(f(in)); };
+    return [f = std::move(fn)](const tensor_list& in, tensor_list& out) mutable { assign_outputs(out, f(in)); };
   }
 }
 }  // namespace detail
