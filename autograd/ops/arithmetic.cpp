@@ -23,14 +23,19 @@ struct AddScalarBackward final : Node {
 };
 }  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b, double alpha) {
-  Tensor out = alpha == 1 ? binary_kernel(a, b, "add", [](const auto& x, const auto& y) { return x + y; })
-                          : binary_kernel(a, b, "add", [alpha](const auto& x, const auto& y) { return x + y * alpha; });
+namespace {
+// `op` names the public function in error messages (sub is add with -alpha).
+Tensor add_impl(const Tensor& a, const Tensor& b, double alpha, const char* op) {
+  Tensor out = alpha == 1 ? binary_kernel(a, b, op, [](const auto& x, const auto& y) { return x + y; })
+                          : binary_kernel(a, b, op, [alpha](const auto& x, const auto& y) { return x + y * alpha; });
   if (auto n = record<AddBackward0>({&a, &b}, out)) n->alpha = alpha;
   return out;
 }
+}  // namespace
 
-Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add(a, b, -alpha); }
+Tensor add(const Tensor& a, const Tensor& b, double alpha) { return add_impl(a, b, alpha, "add"); }
+
+Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add_impl(a, b, -alpha, "sub"); }
 
 Tensor add(const Tensor& a, double b) {
   Tensor out = scalar_kernel(a, b, "add", [](const auto& x, const auto& s) { return x + s; });

@@ -21,7 +21,12 @@ Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op) {
   std::size_t bytes = static_cast<std::size_t>(n) * element_size(dtype);
   // x86-64 and AArch64 user space is at most 2^47 bytes: asking the allocator for more is a
   // user error, and sanitizer allocators abort on it instead of throwing bad_alloc.
+  // AddressSanitizer aborts already above 2^40 bytes (its largest supported allocation).
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr std::size_t kMaxBytes = std::size_t{1} << 40;
+#else
   constexpr std::size_t kMaxBytes = std::size_t{1} << 47;
+#endif
   try {
     if (bytes > kMaxBytes) throw std::bad_alloc();
     impl->storage = Storage::allocate(bytes);
@@ -138,7 +143,9 @@ Tensor full(const Shape& shape, double value, const TensorOptions& o) {
   return fill_with(shape, o, "full", [value](std::int64_t) { return value; });
 }
 
-Tensor ones(const Shape& shape, const TensorOptions& o) { return full(shape, 1.0, o); }
+Tensor ones(const Shape& shape, const TensorOptions& o) {
+  return fill_with(shape, o, "ones", [](std::int64_t) { return 1.0; });
+}
 
 Tensor eye(std::int64_t n, const TensorOptions& o) { return eye(n, n, o); }
 

@@ -1,0 +1,103 @@
+// Memory stays flat over long training: 20,000 optimizer steps of a small MLP grow the peak
+// resident set (VmHWM) by less than 1 MiB after the first epoch. A leak of even one small
+// tensor, node or optimizer buffer per step would be ~20,000 x (>= 100 bytes) = 2 MB and fail.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <xgrad/xgrad.hpp>
+
+using namespace xgrad;
+namespace F = xgrad::nn::functional;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define XGRAD_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XGRAD_TEST_ASAN 1
+#endif
+#endif
+
+namespace {
+
+// Peak resident set size of this process in KiB (Linux /proc/self/status VmHWM), or -1.
+std::int64_t peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      std::int64_t kib = -1;
+      status >> kib;
+      return kib;
+    }
+    std::getline(status, key);
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("20,000 optimizer steps of a small MLP do not grow peak RSS by 1 MiB after the first epoch") {
+  manual_seed(3);
+  Tensor x = randn({256, 8});
+  Tensor y = argmax(x.matmul(randn({8, 4})), 1);
+  auto model = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(8, 16), std::make_shared<nn::ReLU>(),
+                                                std::make_shared<nn::Dropout>(0.1), std::make_shared<nn::Linear>(16, 4));
+  optim::Adam opt(model->parameters(), optim::AdamOptions(1e-3).weight_decay(1e-4));
+  optim::StepLR sched(opt, 10, 0.999);
+  data::DataLoader loader(data::TensorDataset(x, y), data::DataLoaderOptions().batch_size(16).shuffle(true));
+  REQUIRE(loader.size() == 16);  // steps per epoch
+
+  constexpr std::int64_t kSteps = 20000;
+  std::int64_t steps = 0, after_first_epoch = -1;
+  double first_loss = 0, last_loss = 0;
+  while (steps < kSteps) {
+    for (const auto& batch : loader) {
+      opt.zero_grad();
+      Tensor loss = F::cross_entropy(model->forward(batch.data), batch.target);
+      loss.backward();
+      nn::utils::clip_grad_norm_(model->parameters(), 5.0);
+      opt.step();
+      if (++steps == 1) first_loss = loss.item<double>();
+      last_loss = loss.item<double>();
+      if (steps == kSteps) break;
+    }
+    sched.step();
+    if (after_first_epoch < 0) after_first_epoch = peak_rss_kib();
+  }
+  const std::int64_t at_end = peak_rss_kib();
+  MESSAGE("peak RSS after the first epoch " << after_first_epoch << " KiB, after " << steps << " steps " << at_end
+                                            << " KiB");
+  CHECK(steps == kSteps);
+  CHECK(last_loss < first_loss);  // it trained; the loop was not optimised into nothing
+  REQUIRE(after_first_epoch > 0);
+#ifndef XGRAD_TEST_ASAN
+  CHECK(at_end - after_first_epoch < 1024);
+#else
+  // AddressSanitizer holds freed blocks in a quarantine (256 MB by default) before reusing
+  // them, so RSS grows with allocation volume, not with leaks: the assertion would measure
+  // ASan, not xgrad. Under ASan, LeakSanitizer checks for leaks at exit instead.
+  (void)at_end;
+#endif
+}
+
+TEST_CASE("the graph of a training step is freed when the step ends") {
+  // The flat-RSS test above in miniature, without measuring memory: every node of a step's
+  // graph is released once its loss goes out of scope, across many steps.
+  nn::Linear layer(4, 3);
+  optim::SGD opt(layer.parameters(), optim::SGDOptions(0.01).momentum(0.9));
+  Tensor x = randn({5, 4});
+  std::weak_ptr<autograd::Node> first_graph;
+  for (int step = 0; step < 100; ++step) {
+    opt.zero_grad();
+    Tensor loss = layer.forward(x).square().mean();
+    if (step == 0) first_graph = loss.grad_fn();
+    loss.backward();
+    opt.step();
+  }
+  CHECK(first_graph.expired());
+  // The gradients are the only tensors the parameters hold on to.
+  for (const Tensor& p : layer.parameters()) CHECK(p.grad().defined());
+}
