@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -44,5 +45,26 @@ int run_demo(const DemoArgs& args);
 
 // "auto" (a bar on a terminal, plain lines otherwise), "bar" or "plain".
 bool live_progress(const std::string& mode);
+
+// The train options CLI11 cannot check (the --model text; the optimizer's options), checked
+// before any data is read so that mistakes show at once. Throws std::invalid_argument.
+struct TrainPlan {
+  std::vector<std::int64_t> hidden;  // hidden layer sizes from --model
+  double lr = 0;                     // --lr or the optimizer's default
+};
+TrainPlan check_train_options(const TrainArgs& args);
+
+// The whole command line: the program's description, the three subcommands and their options
+// registered on `app`; app.parse(...) then fills the args and marks the chosen subcommand.
+// CLI11 keeps pointers into this struct: it must outlive the parse and stay where it is.
+struct CommandLine {
+  TrainArgs train;
+  EvalArgs eval;
+  DemoArgs demo;
+  CLI::App* train_cmd = nullptr;
+  CLI::App* eval_cmd = nullptr;
+  CLI::App* demo_cmd = nullptr;
+};
+void add_commands(CLI::App& app, CommandLine& line);
 
 }  // namespace xgrad::cli

@@ -18,7 +18,8 @@ void install_interrupt_handler() {
   action.sa_handler = on_sigint;
   sigemptyset(&action.sa_mask);
   // SA_RESETHAND: the second Ctrl-C gets the default action and ends the program.
-  action.sa_flags = SA_RESETHAND;
+  // SA_RESTART: a read interrupted by the first one (loading a CSV) resumes instead of failing.
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
 }
 

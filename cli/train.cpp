@@ -1,6 +1,9 @@
 // `xgrad train`: an MLP on any numeric CSV, with per-epoch metrics, plot, log and saved model.
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -63,11 +66,38 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
   return cmd;
 }
 
+namespace {
+// An output that cannot be written should fail before training, not after the whole run.
+void check_output_path(const std::string& path, const char* flag) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  if (fs::is_directory(p)) throw std::invalid_argument(std::string(flag) + " " + path + ": is a directory, expected a file name");
+  std::error_code ec;
+  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  const fs::path probe = p.string() + ".xgrad-write-check";
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) throw std::invalid_argument(std::string(flag) + " " + path + ": cannot write there (" + std::strerror(errno) + ")");
+  std::fclose(f);
+  fs::remove(probe, ec);
+}
+}  // namespace
+
+TrainPlan check_train_options(const TrainArgs& a) {
+  check_output_path(a.save, "--save");
+  check_output_path(a.log, "--log");
+  check_output_path(a.plot, "--plot");
+  TrainPlan plan;
+  plan.hidden = parse_model(a.model);
+  plan.lr = a.lr.value_or(default_lr(a.optimizer));
+  make_optimizer(a.optimizer, {zeros({1}).requires_grad_()}, plan.lr, a.momentum, a.weight_decay);  // validates the options
+  return plan;
+}
+
 int run_train(const TrainArgs& a) {
-  // Options are checked before the data is read so that mistakes show at once.
-  const std::vector<std::int64_t> hidden = parse_model(a.model);
-  const double lr = a.lr.value_or(default_lr(a.optimizer));
-  make_optimizer(a.optimizer, {zeros({1}).requires_grad_()}, lr, a.momentum, a.weight_decay);  // validates the options
+  const TrainPlan plan = check_train_options(a);
+  const std::vector<std::int64_t>& hidden = plan.hidden;
+  const double lr = plan.lr;
 
   const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header));
   const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
@@ -127,6 +157,10 @@ int run_train(const TrainArgs& a) {
             << ", " << a.epochs << " epochs, " << data.x_train.size(0) << " training rows"
             << (x_val.defined() ? std::string(", ") + std::to_string(x_val.size(0)) + " validation rows" : std::string())
             << std::endl;
+  if (a.optimizer == "lbfgs" && a.batch_size != 0) {
+    std::cout << "note: L-BFGS assumes the same loss at every step; with --batch-size " << a.batch_size
+              << " each step sees another mini-batch. --batch-size 0 gives it the full batch.\n";
+  }
   const TrainResult result = fit(*model, task, data, config, std::cout);
 
   const EpochRecord& last = result.history.back();
@@ -140,16 +174,24 @@ int run_train(const TrainArgs& a) {
   std::snprintf(line, sizeof line, " (%.2f s, %lld steps)\n", result.seconds, static_cast<long long>(result.steps));
   std::cout << line;
 
-  if (!a.save.empty()) {
+  // Each output is written on its own: one that fails (a full disk, say) does not cost the others.
+  int failures = 0;
+  auto write_output = [&](const std::string& path, const char* what, const auto& write) {
+    if (path.empty()) return;
+    try {
+      write();
+      std::cout << "saved " << what << ": " << path << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "xgrad train: could not write the " << what << " to " << path << ": " << e.what() << "\n";
+      ++failures;
+    }
+  };
+  write_output(a.save, "model", [&] {
     save_model(a.save, *model, spec,
                {{"optimizer", a.optimizer}, {"epochs_trained", std::to_string(last.epoch)}, {"source_data", a.data}});
-    std::cout << "saved model: " << a.save << "\n";
-  }
-  if (!a.log.empty()) {
-    write_history_csv(a.log, {{"train", &result.history}}, task);
-    std::cout << "saved metrics: " << a.log << "\n";
-  }
-  if (!a.plot.empty()) {
+  });
+  write_output(a.log, "metrics", [&] { write_history_csv(a.log, {{"train", &result.history}}, task); });
+  write_output(a.plot, "plot", [&] {
     Series train{"training loss", {}, {}}, val{"validation loss", {}, {}};
     for (const EpochRecord& r : result.history) {
       train.x.push_back(r.epoch), train.y.push_back(r.train.loss);
@@ -163,10 +205,9 @@ int run_train(const TrainArgs& a) {
     po.y_label = task == Task::Classify ? "cross-entropy loss" : "MSE (standardised target)";
     po.log_y = true;
     write_svg(a.plot, series, po);
-    std::cout << "saved plot: " << a.plot << "\n";
-  }
+  });
   if (result.interrupted) return kInterruptedExitCode;
-  return result.diverged ? 1 : 0;
+  return result.diverged || failures > 0 ? 1 : 0;
 }
 
 }  // namespace xgrad::cli

@@ -102,11 +102,15 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
     throw bad("unsupported dtype " + dt->dump() + " (this library reads F32, F64 and I64)");
   }
   if (!sh->is_array()) throw bad("'shape' is not an array");
-  std::uint64_t numel = 1;
+  // span: the product with zero sizes counted as 1, which the strides reach even when numel is 0.
+  std::uint64_t numel = 1, span = 1;
   for (const auto& d : *sh) {
     if (!d.is_number_unsigned()) throw bad("'shape' holds " + d.dump() + ", not a non-negative integer");
     auto size = d.get<std::uint64_t>();
-    if (size > static_cast<std::uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, size, &numel)) throw bad("'shape' is too large");
+    if (size > static_cast<std::uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, size, &numel) ||
+        __builtin_mul_overflow(span, std::max<std::uint64_t>(size, 1), &span) || span > static_cast<std::uint64_t>(INT64_MAX) / 8) {
+      throw bad("'shape' " + sh->dump() + " is too large to be addressed");
+    }
     e.shape.push_back(static_cast<std::int64_t>(size));
   }
   if (!off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() || !(*off)[1].is_number_unsigned()) {

@@ -60,7 +60,8 @@ template <class O, class StateFor>
 void adam_step(std::vector<OptimizerParamGroup>& groups, StateFor&& state_for, bool decoupled) {
   for (auto& group : groups) {
     const auto& o = static_cast<const O&>(group.options());
-    const auto [beta1, beta2] = o.betas();
+    // Plain variables, not a structured binding: clang < 16 cannot capture bindings in lambdas.
+    const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     for (const Tensor& p : group.params()) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;

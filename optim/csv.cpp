@@ -104,9 +104,10 @@ LabeledData load_labeled_csv(const std::string& path, const CsvOptions& options,
       const double x = v[static_cast<std::size_t>(r * cols + c)];
       if (c != lc) {
         features.push_back(x);
-      } else if (label_dtype == Dtype::Int64 && x != std::floor(x)) {
+      } else if (label_dtype == Dtype::Int64 && !(x == std::floor(x) && x >= -0x1p63 && x < 0x1p63)) {
+        // (Out of range, the conversion to Int64 would be undefined behaviour.)
         throw std::invalid_argument("load_labeled_csv: '" + path + "' row " + std::to_string(r + 1) + ": label " +
-                                    std::to_string(x) + " is not a whole number");
+                                    std::to_string(x) + " is not a whole number in the Int64 range");
       } else {
         labels.push_back(x);
       }

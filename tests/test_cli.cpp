@@ -232,6 +232,21 @@ TEST_CASE("bad data gives a clear error with the line number and exit status 1")
   CHECK(contains(missing.err, "nope.csv"));
 }
 
+TEST_CASE("an output path that cannot be written fails before training, naming the option") {
+  TempDir dir("paths");
+  fs::create_directories(dir.path / "a_directory");
+  const std::string file = dir.write("plain_file", "x");
+  const Output to_dir = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--save", dir / "a_directory"}, dir);
+  CHECK(to_dir.status != 0);
+  CHECK_MESSAGE(contains(to_dir.err, "--save"), to_dir.err);
+  CHECK_MESSAGE(contains(to_dir.err, "is a directory"), to_dir.err);
+  CHECK_FALSE(contains(to_dir.out, "epoch 1/1"));  // refused before any training
+  const Output under_file = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--log", file + "/sub/m.csv"}, dir);
+  CHECK(under_file.status != 0);
+  CHECK_MESSAGE(contains(under_file.err, "--log"), under_file.err);
+  CHECK_MESSAGE(contains(under_file.err, "cannot write there"), under_file.err);
+}
+
 TEST_CASE("Ctrl-C stops training after the current batch and still writes the model, metrics and plot") {
   TempDir dir("sigint");
   std::vector<std::string> args = {XGRAD_CLI_PATH, "train", "--data", kData + "iris.csv", "--batch-size", "1",
