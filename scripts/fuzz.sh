@@ -7,6 +7,8 @@
 #   XGRAD_FUZZ_SECONDS  time per harness (default 40)
 #   XGRAD_FUZZ_BUILD    build directory (default build/fuzz)
 #   XGRAD_FUZZ_CXX      clang++ to use (default clang++-14, else clang++)
+#   XGRAD_FUZZ_PREBUILT=1  the harnesses are already built in $build (scripts/test.sh builds them
+#                       with the sanitizer stage): only run them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${XGRAD_FUZZ_SECONDS:-40}
@@ -16,13 +18,15 @@ harnesses=(safetensors csv cli)
 
 # The library and the CLI are instrumented for coverage (fuzzer-no-link) and the sanitizers;
 # -O1 -g1 keeps the build cheap. Only the harnesses (and what they link) are built.
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=None \
-  -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
-  -DXGRAD_FUZZ=ON -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target "${harnesses[@]/#/fuzz_}"
+if [ "${XGRAD_FUZZ_PREBUILT:-0}" != "1" ]; then
+  cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=None \
+    -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+    -DXGRAD_FUZZ=ON -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target "${harnesses[@]/#/fuzz_}"
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/cmake/ubsan.supp"
 export OPENBLAS_NUM_THREADS=1
 # The harnesses write each input to a scratch file; libFuzzer ends without running atexit
 # handlers, so keep those files in the build tree.

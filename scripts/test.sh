@@ -1,22 +1,37 @@
 #!/usr/bin/env bash
-# Builds xgrad and runs the whole test suite (doctest through ctest), then the same suite
-# built with AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer).
+# Builds xgrad and runs the whole test suite (doctest through ctest) three ways:
+#   1. release build (gcc -O3): every test, example and benchmark smoke run;
+#   2. sanitizer build (clang -O1, AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer,
+#      with libFuzzer coverage): the same suite again, then each fuzzer for a bounded time;
+#   3. ThreadSanitizer build of the threading test (scripts/tsan.sh).
+# XGRAD_SKIP_SANITIZERS=1 runs stage 1 only. Each stage prints its elapsed time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
+stage() { printf '== test.sh: %s (%d min %02d s elapsed)\n' "$1" $((SECONDS / 60)) $((SECONDS % 60)); }
 
+stage "release build"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build build/release -j"$jobs"
+stage "release tests"
 (cd build/release && ctest --output-on-failure -j"$jobs")
 
 if [ "${XGRAD_SKIP_SANITIZERS:-0}" != "1" ]; then
-  # -O1 -g1: line tables are all a sanitizer report needs, and full debug info of the
-  # xtensor-heavy sources would double this stage's build time.
-  cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
-        -DXGRAD_SANITIZE=ON >/dev/null
+  # clang rather than gcc: its sanitizer builds of the xtensor-heavy sources take half the
+  # time, and the same build serves the fuzzers. -O1 -g1: line tables are all a report needs.
+  stage "sanitizer build (clang, ASan + UBSan)"
+  cmake -S . -B build/sanitize -DCMAKE_CXX_COMPILER="$(command -v clang++-14 || command -v clang++)" \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+        -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" -DXGRAD_SANITIZE=ON -DXGRAD_FUZZ=ON >/dev/null
   cmake --build build/sanitize -j"$jobs"
   export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
-  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/cmake/ubsan.supp"
+  stage "sanitizer tests"
   (cd build/sanitize && ctest --output-on-failure -j"$jobs")
+  stage "fuzzing"
+  XGRAD_FUZZ_BUILD=build/sanitize XGRAD_FUZZ_PREBUILT=1 XGRAD_FUZZ_SECONDS="${XGRAD_FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
+  stage "ThreadSanitizer"
+  bash scripts/tsan.sh
 fi
+stage "all passed"

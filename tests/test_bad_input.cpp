@@ -65,7 +65,9 @@ TEST_CASE("row: shape mismatch in every binary op") {
       {"gt", [](const Tensor& x, const Tensor& y) { return gt(x, y); }},
       {"ge", [](const Tensor& x, const Tensor& y) { return ge(x, y); }},
   };
-  for (const auto& [name, op] : ops) {
+  for (const auto& entry : ops) {  // no structured binding: clang 14 cannot capture one
+    const auto& name = entry.first;
+    const auto& op = entry.second;
     CAPTURE(name);
     expect_throw<std::invalid_argument>([&] { op(a, b); }, {name, "[2, 3]", "[4]", "Float64", "Float32"});
   }
@@ -120,7 +122,9 @@ TEST_CASE("row: reduction over a dim out of range") {
       {"softmax", [&] { softmax(x, 2); }},
       {"log_softmax", [&] { log_softmax(x, -3); }},
   };
-  for (const auto& [name, op] : ops) {
+  for (const auto& entry : ops) {  // no structured binding: clang 14 cannot capture one
+    const auto& name = entry.first;
+    const auto& op = entry.second;
     CAPTURE(name);
     expect_throw<std::out_of_range>(op, {name, "out of range", "[2, 3]"});
   }

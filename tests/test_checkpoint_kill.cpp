@@ -71,7 +71,9 @@ struct Run {
       if (name.rfind("optim.", 0) == 0) opt_state[name.substr(6)] = t;
     }
     NoGradGuard guard;
-    for (const auto& [name, t] : model->state_dict()) {
+    for (const auto& entry : model->state_dict()) {  // no structured binding: clang 14 cannot capture one
+      const auto& name = entry.first;
+      const auto& t = entry.second;
       auto it = all.find("model." + name);
       REQUIRE_MESSAGE(it != all.end(), "checkpoint lacks model." << name);
       Tensor dst = t;

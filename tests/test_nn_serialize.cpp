@@ -102,7 +102,9 @@ TEST_CASE("tensor maps round-trip bit-exactly in Float32, Float64 and Int64") {
   nn::Metadata metadata;
   nn::load(loaded, path, &metadata);
   REQUIRE(loaded.size() == tensors.size());
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {  // no structured binding: clang 14 cannot capture one
+    const auto& name = entry.first;
+    const auto& t = entry.second;
     CAPTURE(name);
     REQUIRE(loaded.count(name) == 1);
     CHECK(bit_equal(loaded[name], t));

@@ -94,7 +94,9 @@ TEST_CASE("resuming from state_dict continues bit-exactly") {
                                         LBFGSOptions(0.5).max_iter(3).history_size(4).line_search_fn("strong_wolfe"));
        }},
   };
-  for (const auto& [name, make] : cases) {
+  for (const auto& entry : cases) {  // no structured binding: clang 14 cannot capture one
+    const auto& name = entry.first;
+    const auto& make = entry.second;
     CAPTURE(name);
     if (name.rfind("LBFGS", 0) == 0) {
       // LBFGS needs a closure: resume with one, over a fixed objective.

@@ -45,6 +45,14 @@
 using namespace xgrad;
 using Dims = std::vector<std::int64_t>;
 
+#if defined(__SANITIZE_ADDRESS__)  // gcc
+#define XGRAD_ASAN 1
+#elif defined(__has_feature)  // clang
+#if __has_feature(address_sanitizer)
+#define XGRAD_ASAN 1
+#endif
+#endif
+
 namespace {
 
 #define XGRAD_OP_KINDS(X)                                                                                     \
@@ -68,11 +76,6 @@ enum class K {
 };
 constexpr const char* kNames[] = {
 #define X(name, arity) #name,
-    XGRAD_OP_KINDS(X)
-#undef X
-};
-constexpr int kArity[] = {
-#define X(name, arity) arity,
     XGRAD_OP_KINDS(X)
 #undef X
 };
@@ -964,7 +967,7 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef XGRAD_ASAN
 constexpr std::uint64_t kDefaultGraphs = 2000;
 #else
 constexpr std::uint64_t kDefaultGraphs = 8000;

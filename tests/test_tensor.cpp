@@ -1,6 +1,8 @@
 // Tensor creation, dtypes, accessors and printing.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -121,6 +123,21 @@ TEST_CASE("to(dtype) converts and is differentiable") {
   CHECK(x.grad().dtype() == kFloat32);
   CHECK(x.grad().to_vector<float>() == std::vector<float>{3.0f, -4.0f});
   CHECK(tensor(std::vector<double>{2.7, -1.2}).to(kInt64).to_vector<std::int64_t>() == std::vector<std::int64_t>{2, -1});
+}
+
+TEST_CASE("converting NaN, infinity or an out-of-range value to Int64 is an error, not undefined behaviour") {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double bad : {std::nan(""), inf, -inf, 1e19, -1e19}) {
+    CAPTURE(bad);
+    try {
+      (void)tensor(std::vector<double>{1.0, bad}).to(kInt64);
+      FAIL("expected an exception");
+    } catch (const std::domain_error& e) {
+      CHECK(std::string(e.what()).find("Int64") != std::string::npos);
+      CHECK(std::string(e.what()).find("Float64 [2]") != std::string::npos);
+    }
+  }
+  CHECK(tensor(std::vector<double>{-9.2e18}).to(kInt64).item<std::int64_t>() == static_cast<std::int64_t>(-9.2e18));
 }
 
 TEST_CASE("detach shares data but not history; clone copies and keeps history") {

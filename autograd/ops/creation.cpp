@@ -6,6 +6,14 @@
 #include "../random.hpp"
 #include "kernels.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)  // gcc
+#define XGRAD_ASAN 1
+#elif defined(__has_feature)  // clang
+#if __has_feature(address_sanitizer)
+#define XGRAD_ASAN 1
+#endif
+#endif
+
 namespace xgrad {
 
 namespace kernels {
@@ -22,7 +30,7 @@ Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op) {
   // x86-64 and AArch64 user space is at most 2^47 bytes: asking the allocator for more is a
   // user error, and sanitizer allocators abort on it instead of throwing bad_alloc.
   // AddressSanitizer aborts already above 2^40 bytes (its largest supported allocation).
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef XGRAD_ASAN
   constexpr std::size_t kMaxBytes = std::size_t{1} << 40;
 #else
   constexpr std::size_t kMaxBytes = std::size_t{1} << 47;
@@ -84,14 +92,27 @@ Shape broadcast_strides(const TensorImpl& t, const Shape& shape) {
 }
 
 namespace {
+// Float to Int64 truncates toward zero, as in PyTorch; but a NaN, an infinity or a value outside
+// Int64's range has no Int64 value (the cast would be undefined behaviour), so it is an error.
+template <class To, class From>
+To convert_one(From v, const TensorImpl& src) {
+  if constexpr (std::is_same_v<To, std::int64_t> && std::is_floating_point_v<From>) {
+    if (!(v >= From(-0x1p63) && v < From(0x1p63))) {
+      throw std::domain_error("to: " + std::to_string(v) + " in a " + dtype_name(src.dtype) + " " + shape_str(src.shape) +
+                              " tensor has no Int64 value (NaN, infinite, or outside the Int64 range)");
+    }
+  }
+  return static_cast<To>(v);
+}
+
 template <class To, class From>
 void convert_into(const TensorImpl& src, To* dst) {
   const From* p = src.template data_as<From>();
   if (src.contiguous) {
-    for (std::int64_t i = 0; i < src.numel; ++i) dst[i] = static_cast<To>(p[i]);
+    for (std::int64_t i = 0; i < src.numel; ++i) dst[i] = convert_one<To>(p[i], src);
   } else {
     for_each_offset(src.shape, &src.strides, nullptr, nullptr, 0, 0, 0,
-                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { dst[i] = static_cast<To>(p[o]); });
+                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { dst[i] = convert_one<To>(p[o], src); });
   }
 }
 }  // namespace
