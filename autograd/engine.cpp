@@ -7,6 +7,7 @@
 #include "engine.hpp"
 
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -287,6 +288,10 @@ void AccumulateGrad::run_pre_hooks(tensor_list& grads) const {
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
+  // Two threads may run backward through graphs that share this leaf (a weight used by both):
+  // the read-modify-write of .grad must not interleave.
+  static std::mutex grad_mutex;
+  std::lock_guard<std::mutex> lock(grad_mutex);
   TensorImpl& var = *variable_;
   if (!var.grad) {
     bool stealable = !GradMode::is_enabled() && g.impl_ptr().use_count() == 1 &&

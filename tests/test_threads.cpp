@@ -186,3 +186,24 @@ TEST_CASE("threads sharing read-only leaves backpropagate independently") {
   CHECK(got1 == expect1);
   CHECK(got2 == expect2);
 }
+
+TEST_CASE("threads running backward() into a shared leaf accumulate both gradients") {
+  // Each thread adds its own gradient to w.grad(); the accumulation is serialised, so the result
+  // is exactly g1 + g2 whichever thread comes first (two terms: the sum is the same either way).
+  Tensor w = randn({16}, TensorOptions(kFloat64).requires_grad(true));
+  auto grad_of = [&w](double scale) {
+    Tensor g = autograd::grad({(sin(w * scale) * w).sum()}, {w})[0];
+    return g.to_vector<double>();
+  };
+  const auto g1 = grad_of(0.5), g2 = grad_of(-2.0);
+  for (int round = 0; round < 20; ++round) {
+    w.mutable_grad() = Tensor();
+    std::thread t1([&] { (sin(w * 0.5) * w).sum().backward(); });
+    std::thread t2([&] { (sin(w * -2.0) * w).sum().backward(); });
+    t1.join();
+    t2.join();
+    const auto got = w.grad().to_vector<double>();
+    REQUIRE(got.size() == g1.size());
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == g1[i] + g2[i]);
+  }
+}
