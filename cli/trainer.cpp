@@ -100,6 +100,16 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
   result.history.push_back({0.0, 0.0, evaluate(model, task, data.x_train, data.y_train),
                             evaluate(model, task, data.x_val, data.y_val)});
   model.train();
+  // The parameters and buffers after the last epoch whose loss was finite: a run that diverges
+  // ends with these restored, so what it saves is the last good model, not NaNs.
+  std::vector<Tensor> last_good;
+  double last_good_epoch = 0;
+  auto snapshot = [&] {
+    NoGradGuard no_grad;
+    last_good.clear();
+    for (const auto& named : model.state_dict()) last_good.push_back(named.second.clone());
+  };
+  snapshot();
   std::int64_t examples = 0;
   using clock = std::chrono::steady_clock;
   for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -135,18 +145,27 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
     model.train();
     result.history.push_back(r);
     result.diverged = !std::isfinite(r.train.loss);
+    if (result.diverged) {
+      NoGradGuard no_grad;
+      const auto state = model.state_dict();
+      for (std::size_t i = 0; i < state.size(); ++i) Tensor(state[i].second).copy_(last_good[i]);
+    } else {
+      snapshot();
+      last_good_epoch = r.epoch;
+    }
     progress.on_epoch(epoch, format_scores(task, r), static_cast<double>(examples) / std::max(result.seconds, 1e-9));
     if (result.interrupted || result.out_of_time || result.diverged) break;
   }
   model.eval();
-  char note[96] = "";
+  char note[128] = "";
   if (result.interrupted) {
     std::snprintf(note, sizeof note, "interrupted at epoch %.2f", result.history.back().epoch);
   } else if (result.out_of_time) {
     std::snprintf(note, sizeof note, "time budget of %g s reached at epoch %.2f", config.time_budget_seconds,
                   result.history.back().epoch);
   } else if (result.diverged) {
-    std::snprintf(note, sizeof note, "diverged (the loss is not finite): try a smaller --lr");
+    std::snprintf(note, sizeof note, "diverged (the loss is not finite): kept the model of epoch %.2f; try a smaller --lr",
+                  last_good_epoch);
   }
   progress.finish(note);
   return result;

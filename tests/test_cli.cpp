@@ -242,6 +242,23 @@ TEST_CASE("bad data gives a clear error with the line number and exit status 1")
   CHECK(contains(missing.err, "nope.csv"));
 }
 
+TEST_CASE("a run that diverges stops with a clear message and saves the last model whose loss was finite") {
+  TempDir dir("diverge");
+  // A learning rate of 1e30 overflows Float32 within the first epochs.
+  const Output r = run_cli({"train", "--data", kData + "iris.csv", "--optim", "sgd", "--lr", "1e30", "--epochs", "20",
+                            "--progress", "plain", "--save", dir / "m.safetensors"},
+                           dir);
+  CHECK(r.status == 1);
+  CHECK_MESSAGE(contains(r.out, "diverged (the loss is not finite): kept the model of epoch"), r.out);
+  const auto saved = xgrad::nn::read_safetensors(dir / "m.safetensors");
+  REQUIRE(saved.tensors.size() == 4);
+  for (const auto& entry : saved.tensors) {
+    for (double v : entry.second.to_vector<double>()) CHECK(std::isfinite(v));
+  }
+  const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv"}, dir);
+  CHECK_MESSAGE(e.status == 0, e.err);
+}
+
 TEST_CASE("an output path that cannot be written fails before training, naming the option") {
   TempDir dir("paths");
   fs::create_directories(dir.path / "a_directory");
