@@ -45,6 +45,9 @@ def load(pattern):
         med = dict(entries[len(entries) // 2])
         cpu = sorted(e["cpu_time"] for e in entries)
         med["cpu_time"] = cpu[len(cpu) // 2]
+        paired = sorted(e["limit_ratio"] for e in entries if "limit_ratio" in e)
+        if paired:
+            med["limit_ratio"] = paired[len(paired) // 2]
         med["repetitions"] = len(entries)
         out[case] = med
     return out, ctx
@@ -97,7 +100,9 @@ def table(threads, run_dir):
         cs = f"{cpu_ratio:.2f}" if cpu_ratio is not None else "—"
         lim = xg.get(limit_case) if limit_case else None
         ls = fmt_time(usec(lim)) if lim else "—"
-        over = usec(xg[case], key) / usec(lim, key) if lim else None  # xgrad / limit
+        # xgrad / limit: paired iteration by iteration where the binary measured it (see
+        # run_paired in xgrad_bench.cpp), else from the two cases' medians.
+        over = xg[case].get("limit_ratio") or (usec(xg[case], key) / usec(lim, key) if lim else None)
         fs = f"{1 / over:.2f} (xgrad = {over:.2f} × limit)" if over else "—"
         targets, verdicts = [], []
         if ratio_target is not None:
@@ -169,7 +174,9 @@ def main():
         "with the same threads on both sides. Limits are measured in the xgrad binary: the three GEMMs",
         "of a matmul's forward and backward called directly through cblas, and a STREAM-like triad",
         "`a = b + 3c` on 2^20 floats. \"Fraction of limit\" is limit time / xgrad time (1 = at the",
-        "hardware limit), computed on the same clock as the verdict. op_overhead counts a mul and an",
+        "hardware limit), measured in pairs: the limit runs right after each timed iteration of its",
+        "case, and the median of the per-pair ratios is reported (the machine's speed drifts too much",
+        "for two benchmarks run seconds apart to compare). op_overhead counts a mul and an",
         "add per step of the 1,000-step chain (2,000 ops per iteration). Gradients are cleared by",
         "setting them to undefined on both sides. Verdicts use CPU time in the 1-thread table (a busy",
         "shared machine deschedules the process, which inflates wall time at random) and wall time",

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "../autograd/ops/kernels.hpp"
 #include "functional.hpp"
@@ -150,35 +152,81 @@ Tensor plane_scatter(const Tensor& grad_in, const Tensor& index, const Shape& sr
   return out;
 }
 
-template <class T>
-void max_pool_kernel(const PoolGeometry& g, const T* x, T* y, std::int64_t* idx) {
-  const std::int64_t HW = g.H * g.W, Lo = g.Ho * g.Wo;
+// Taps [lo, hi) of a kernel of k taps, dilation dil, starting at `start`, that fall in [0, size).
+std::pair<std::int64_t, std::int64_t> valid_taps(std::int64_t start, std::int64_t k, std::int64_t dil, std::int64_t size) {
+  std::int64_t lo = 0, hi = k;
+  while (lo < hi && start + lo * dil < 0) ++lo;
+  while (hi > lo && start + (hi - 1) * dil >= size) --hi;
+  return {lo, hi};
+}
+
+// Each window's valid taps are clipped once (rows per output row, columns once for all), not
+// tested per tap. The maximum is found first (`v > m ? v : m` is one maxss instruction), then the
+// first tap equal to it by a backward scan with a mask, so nothing branches on the data: on
+// random input `v > best` is a coin flip, and mispredicting it made this kernel the largest cost
+// of a small CNN step. KH and KW, when not 0, fix the common kernel sizes at compile time so the
+// tap loops unroll. As in PyTorch, taps are visited row-major, the first maximum wins, and a NaN
+// wins (the last one, as each replaced what came before).
+template <class T, int KH, int KW>
+[[gnu::noinline]] void max_pool_kernel(const PoolGeometry& g, const T* x, T* y, std::int64_t* idx) {
+  // Locals, not g's fields: as far as the compiler knows, stores through y and idx may alias g.
+  const std::int64_t kh = KH ? KH : g.kernel.h, kw = KW ? KW : g.kernel.w;
+  const std::int64_t H = g.H, W = g.W, Ho = g.Ho, Wo = g.Wo;
+  const std::int64_t sh = g.stride.h, sw = g.stride.w, ph = g.padding.h, pw = g.padding.w;
+  const std::int64_t dh = g.dilation.h, dw = g.dilation.w;
+  const std::int64_t HW = H * W, Lo = Ho * Wo;
+  std::vector<std::pair<std::int64_t, std::int64_t>> cols(static_cast<std::size_t>(Wo));
+  for (std::int64_t ow = 0; ow < Wo; ++ow) cols[static_cast<std::size_t>(ow)] = valid_taps(ow * sw - pw, kw, dw, W);
   for (std::int64_t p = 0; p < g.planes(); ++p) {
     const T* xp = x + p * HW;
-    for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
-      const std::int64_t h0 = oh * g.stride.h - g.padding.h;
-      for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
-        const std::int64_t w0 = ow * g.stride.w - g.padding.w;
-        T best = -std::numeric_limits<T>::infinity();
-        std::int64_t best_i = -1;
-        for (std::int64_t i = 0; i < g.kernel.h; ++i) {
-          const std::int64_t ih = h0 + i * g.dilation.h;
-          if (ih < 0 || ih >= g.H) continue;
-          for (std::int64_t j = 0; j < g.kernel.w; ++j) {
-            const std::int64_t iw = w0 + j * g.dilation.w;
-            if (iw < 0 || iw >= g.W) continue;
-            const T v = xp[ih * g.W + iw];
-            if (best_i < 0 || v > best || std::isnan(v)) {
-              best = v;
-              best_i = ih * g.W + iw;
+    T* yp = y + p * Lo;
+    std::int64_t* ip = idx + p * Lo;
+    for (std::int64_t oh = 0; oh < Ho; ++oh) {
+      const std::int64_t h0 = oh * sh - ph;
+      const auto [i_lo, i_hi] = valid_taps(h0, kh, dh, H);
+      for (std::int64_t ow = 0; ow < Wo; ++ow) {
+        const auto [j_lo, j_hi] = cols[static_cast<std::size_t>(ow)];
+        const std::int64_t origin = h0 * W + ow * sw - pw;  // tap (0, 0), maybe outside the plane
+        T m = -std::numeric_limits<T>::infinity();
+        std::int64_t best = -1;
+        auto scan = [&](std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1) {
+          if (i0 >= i1 || j0 >= j1) return;  // no tap inside the input
+          bool nan = false;
+          m = xp[origin + i0 * dh * W + j0 * dw];
+          for (std::int64_t i = i0; i < i1; ++i)
+            for (std::int64_t j = j0; j < j1; ++j) {
+              const T v = xp[origin + i * dh * W + j * dw];
+              nan |= v != v;
+              m = v > m ? v : m;
             }
+          if (nan) {  // rare: the last NaN
+            for (std::int64_t i = i0; i < i1; ++i)
+              for (std::int64_t j = j0; j < j1; ++j)
+                if (const std::int64_t at = origin + i * dh * W + j * dw; xp[at] != xp[at]) best = at;
+            m = xp[best];
+            return;
           }
-        }
-        y[p * Lo + oh * g.Wo + ow] = best;
-        idx[p * Lo + oh * g.Wo + ow] = best_i;
+          for (std::int64_t i = i1; i-- > i0;)
+            for (std::int64_t j = j1; j-- > j0;) {
+              const std::int64_t at = origin + i * dh * W + j * dw;
+              const std::int64_t hit = -static_cast<std::int64_t>(xp[at] == m);
+              best = (at & hit) | (best & ~hit);
+            }
+        };
+        if (i_lo == 0 && i_hi == kh && j_lo == 0 && j_hi == kw) scan(0, kh, 0, kw);
+        else scan(i_lo, i_hi, j_lo, j_hi);
+        yp[oh * Wo + ow] = m;
+        ip[oh * Wo + ow] = best;
       }
     }
   }
+}
+
+template <class T>
+void max_pool(const PoolGeometry& g, const T* x, T* y, std::int64_t* idx) {
+  if (g.kernel == Size2{2, 2}) max_pool_kernel<T, 2, 2>(g, x, y, idx);
+  else if (g.kernel == Size2{3, 3}) max_pool_kernel<T, 3, 3>(g, x, y, idx);
+  else max_pool_kernel<T, 0, 0>(g, x, y, idx);
 }
 
 // ---- average pooling --------------------------------------------------------------------------
@@ -279,7 +327,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 ke
     indices = empty_tensor(g.out_shape(), kInt64, "max_pool2d");
     dispatch_float(x.dtype(), "max_pool2d", [&](auto tag) {
       using T = decltype(tag);
-      max_pool_kernel<T>(g, x.impl()->template data_as<T>(), y.impl()->template data_as<T>(),
+      max_pool<T>(g, x.impl()->template data_as<T>(), y.impl()->template data_as<T>(),
                          indices.impl()->data_as<std::int64_t>());
     });
     if (auto n = record<MaxPool2DWithIndicesBackward0>({&x}, y)) {

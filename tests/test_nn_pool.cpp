@@ -58,6 +58,11 @@ TEST_CASE("max_pool2d propagates NaN as the maximum") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Tensor x = tensor(std::vector<double>{1, nan, 3, 2}, {1, 1, 2, 2});
   CHECK(std::isnan(F::max_pool2d(x, 2).item<double>()));
+  // PyTorch's rule `v > best || isnan(v)`: each NaN replaces what came before, so the index is
+  // the last NaN's.
+  auto [y, idx] = F::max_pool2d_with_indices(tensor(std::vector<double>{nan, 5, nan, 2}, {1, 1, 2, 2}), 2);
+  CHECK(std::isnan(y.item<double>()));
+  CHECK(idx.item<std::int64_t>() == 2);
 }
 
 TEST_CASE("avg_pool2d averages each window with PyTorch's divisor rules") {
@@ -129,4 +134,48 @@ TEST_CASE("pooling errors name the op and the input") {
   expect([] { F::avg_pool2d(zeros({4, 4}), 2); }, "avg_pool2d", "[4, 4]");
   expect([] { F::avg_pool2d(zeros({1, 1, 4, 4}), 2, {.divisor_override = 0}); }, "avg_pool2d", "divisor_override");
   expect([] { F::max_pool2d(zeros({1, 1, 4, 4}, kInt64), 2); }, "max_pool2d", "Int64");
+}
+
+// Brute force by the definition (row-major taps, first maximum wins, -inf outside), for every
+// geometry the kernel treats differently: fixed 2x2 and 3x3, other sizes, padding, dilation,
+// ceil_mode, and ties on integer-valued data.
+TEST_CASE("max_pool2d values and indices match a brute-force reference on many geometries") {
+  manual_seed(5);
+  struct Case { nn::Size2 k; F::MaxPool2dOptions o; };
+  const Case cases[] = {{{2, 2}, {}},
+                        {{3, 3}, {.stride = 1, .padding = 1}},
+                        {{3, 3}, {.stride = 2, .ceil_mode = true}},
+                        {{2, 3}, {.stride = {1, 2}, .padding = {1, 1}}},
+                        {{3, 2}, {.stride = 1, .dilation = 2}},
+                        {{2, 2}, {.stride = 1, .padding = 1, .ceil_mode = true}},
+                        {{4, 4}, {.stride = 3, .padding = 2}}};
+  for (const Case& c : cases) {
+    Tensor x = randint(0, 4, {2, 3, 7, 6}).to(kFloat64);  // many ties
+    auto [y, idx] = F::max_pool2d_with_indices(x, c.k, c.o);
+    const auto xv = x.to_vector<double>();
+    const auto yv = y.to_vector<double>();
+    const auto iv = idx.to_vector<std::int64_t>();
+    const std::int64_t Ho = y.size(2), Wo = y.size(3);
+    const nn::Size2 s = c.o.stride == nn::Size2{0, 0} ? c.k : c.o.stride;
+    for (std::int64_t p = 0; p < 6; ++p)
+      for (std::int64_t oh = 0; oh < Ho; ++oh)
+        for (std::int64_t ow = 0; ow < Wo; ++ow) {
+          double best = -std::numeric_limits<double>::infinity();
+          std::int64_t at = -1;
+          for (std::int64_t i = 0; i < c.k.h; ++i)
+            for (std::int64_t j = 0; j < c.k.w; ++j) {
+              const std::int64_t h = oh * s.h - c.o.padding.h + i * c.o.dilation.h;
+              const std::int64_t w = ow * s.w - c.o.padding.w + j * c.o.dilation.w;
+              if (h < 0 || h >= 7 || w < 0 || w >= 6) continue;
+              const double v = xv[static_cast<std::size_t>(p * 42 + h * 6 + w)];
+              if (at < 0 || v > best) best = v, at = h * 6 + w;
+            }
+          const auto o = static_cast<std::size_t>((p * Ho + oh) * Wo + ow);
+          CAPTURE(c.k.h);
+          CAPTURE(c.k.w);
+          CAPTURE(o);
+          CHECK(yv[o] == best);
+          CHECK(iv[o] == at);
+        }
+  }
 }

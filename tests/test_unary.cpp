@@ -544,3 +544,32 @@ TEST_CASE("gradcheck and gradgradcheck agree with central differences for every 
   CHECK(autograd::gradcheck(pw, {x, y}));
   CHECK(autograd::gradgradcheck(pw, {x, y}, kComposedBackward));
 }
+
+// Without create_graph, tanh, sigmoid and relu run a one-pass fused backward; with it, the
+// composite (differentiable) formula. Both must give the same gradient, for a dense incoming
+// gradient, the expanded one that sum() hands back, and a transposed one.
+TEST_CASE_TEMPLATE("fused backward of tanh, sigmoid and relu equals the differentiable formula", T, float, double) {
+  manual_seed(11);
+  const Dtype dt = std::is_same_v<T, float> ? kFloat32 : kFloat64;
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> ops = {
+      {"tanh", [](const Tensor& v) { return tanh(v); }},
+      {"sigmoid", [](const Tensor& v) { return sigmoid(v); }},
+      {"relu", [](const Tensor& v) { return relu(v); }}};
+  for (const auto& op : ops) {
+    Tensor x = randn({5, 4}, TensorOptions(dt).requires_grad(true));
+    Tensor w = randn({4, 5}, TensorOptions(dt));
+    const std::vector<std::function<Tensor(const Tensor&)>> heads = {
+        [](const Tensor& y) { return y.sum(); },                       // gradient: expanded scalar
+        [&](const Tensor& y) { return (y * w.t()).sum(); },            // dense
+        [&](const Tensor& y) { return (y.t() * w).sum(); }};           // arrives transposed
+    for (const auto& head : heads) {
+      Tensor fused = autograd::grad({head(op.second(x))}, {x})[0];
+      Tensor composite = autograd::grad({head(op.second(x))}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+      const std::string name = op.first;
+      CAPTURE(name);
+      if (name != "relu") CHECK(composite.requires_grad());  // relu's mask carries no history
+      const auto f = fused.to_vector<double>(), c = composite.to_vector<double>();
+      for (std::size_t i = 0; i < f.size(); ++i) CHECK(f[i] == doctest::Approx(c[i]).epsilon(tol<T>()));
+    }
+  }
+}

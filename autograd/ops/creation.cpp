@@ -1,4 +1,5 @@
 // Factories, dtype conversion, copies, and the shared kernel helpers.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -110,6 +111,8 @@ void convert_into(const TensorImpl& src, To* dst) {
   const From* p = src.template data_as<From>();
   if (src.contiguous) {
     for (std::int64_t i = 0; i < src.numel; ++i) dst[i] = convert_one<To>(p[i], src);
+  } else if (src.numel > 0 && reads_one_element(src)) {  // an expanded scalar, e.g. sum()'s gradient
+    std::fill_n(dst, src.numel, convert_one<To>(p[0], src));
   } else {
     for_each_offset(src.shape, &src.strides, nullptr, nullptr, 0, 0, 0,
                     [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { dst[i] = convert_one<To>(p[o], src); });

@@ -125,6 +125,14 @@ Tensor map_unary(const Tensor& x, F&& f, const char* op, Dtype out_dtype = dtype
   return out;
 }
 
+// True when every element of t is the same memory: one element, or one expanded (the gradient
+// that sum() hands back, for instance), so that it can be read as a scalar.
+inline bool reads_one_element(const TensorImpl& t) {
+  for (std::size_t d = 0; d < t.shape.size(); ++d)
+    if (t.shape[d] != 1 && t.strides[d] != 0) return false;
+  return true;
+}
+
 // out = f(a, b) elementwise with broadcasting; a and b already of dtype T. Same contract for f.
 template <class T, class O = T, class F>
 Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, const char* op) {
@@ -140,11 +148,11 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, c
   } else if (ai.contiguous && bi.contiguous && ai.numel == n && bi.numel == n) {
     auto xo = flat(po, n);
     xt::noalias(xo) = f(flat(pa, n), flat(pb, n));
-  } else if (ai.contiguous && ai.numel == n && bi.numel == 1) {
+  } else if (ai.contiguous && ai.numel == n && reads_one_element(bi)) {
     const T s = pb[0];
     auto xo = flat(po, n);
     xt::noalias(xo) = f(flat(pa, n), s);
-  } else if (bi.contiguous && bi.numel == n && ai.numel == 1) {
+  } else if (bi.contiguous && bi.numel == n && reads_one_element(ai)) {
     const T s = pa[0];
     auto xo = flat(po, n);
     xt::noalias(xo) = f(s, flat(pb, n));

@@ -23,11 +23,20 @@ namespace {
 template <class V>
 using elem_t = xt::get_value_type_t<std::decay_t<V>>;
 
-// c ? a : b elementwise: the conditional operator on scalars, xt::where on expressions.
+// c ? a : b elementwise: the conditional operator on scalars, xt::where on expressions (a
+// scalar condition with an array branch, as a fused backward may pass, is broadcast first).
 template <class C, class A, class B>
 auto select(C&& c, A&& a, B&& b) {
-  if constexpr (std::is_arithmetic_v<std::decay_t<C>>) return c ? a : b;
-  else return xt::where(std::forward<C>(c), std::forward<A>(a), std::forward<B>(b));
+  constexpr bool scalar_c = std::is_arithmetic_v<std::decay_t<C>>;
+  if constexpr (scalar_c && std::is_arithmetic_v<std::decay_t<A>> && std::is_arithmetic_v<std::decay_t<B>>) {
+    return c ? a : b;
+  } else if constexpr (scalar_c && !std::is_arithmetic_v<std::decay_t<A>>) {  // scalar condition, array branch
+    return xt::where(xt::full_like(a, c ? 1 : 0) > 0, std::forward<A>(a), std::forward<B>(b));
+  } else if constexpr (scalar_c) {
+    return xt::where(xt::full_like(b, c ? 1 : 0) > 0, std::forward<A>(a), std::forward<B>(b));
+  } else {
+    return xt::where(std::forward<C>(c), std::forward<A>(a), std::forward<B>(b));
+  }
 }
 
 // std::pow elementwise. Not xsimd's vectorised pow: it gets the special cases wrong
@@ -195,6 +204,13 @@ struct TanhBackward0 final : Node {
   tensor_list apply(tensor_list&& g) override {
     if (!g[0].defined()) return {Tensor()};
     Tensor y = result.unpack();
+    // Without create_graph one fused pass replaces three ops and their two temporaries.
+    if (!autograd::GradMode::is_enabled()) {
+      return {binary_kernel(g[0], y, "tanh_backward", [](const auto& gv, const auto& yv) {
+        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(yv)>>;
+        return gv * (T(1) - yv * yv);
+      })};
+    }
     return {g[0] * rsub(y * y, 1.0)};
   }
   void release_variables() override { result.reset(); }
@@ -215,6 +231,12 @@ struct SigmoidBackward0 final : Node {
   tensor_list apply(tensor_list&& g) override {
     if (!g[0].defined()) return {Tensor()};
     Tensor y = result.unpack();
+    if (!autograd::GradMode::is_enabled()) {  // fused, as for tanh
+      return {binary_kernel(g[0], y, "sigmoid_backward", [](const auto& gv, const auto& yv) {
+        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(yv)>>;
+        return gv * (yv * (T(1) - yv));
+      })};
+    }
     return {g[0] * (y * rsub(y, 1.0))};
   }
   void release_variables() override { result.reset(); }
@@ -241,6 +263,12 @@ struct ReluBackward0 final : Node {
   std::string name() const override { return "ReluBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     if (!g[0].defined()) return {Tensor()};
+    if (!autograd::GradMode::is_enabled()) {  // fused: g where y > 0, else 0 (even for g = NaN, as PyTorch)
+      return {binary_kernel(g[0], result.unpack(), "relu_backward", [](const auto& gv, const auto& yv) {
+        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(yv)>>;
+        return select(yv > T(0), gv, T(0));
+      })};
+    }
     Tensor positive = unary_kernel(result.unpack(), "relu_backward", [](const auto& v) {
       using T = elem_t<decltype(v)>;
       return select(v > T(0), T(1), T(0));
