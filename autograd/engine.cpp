@@ -229,7 +229,12 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
     // A node that received no gradient at all passes none on (its apply need not cope).
     bool any_grad = false;
     for (const auto& g : grads) any_grad = any_grad || g.defined();
-    tensor_list outs = any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
+    tensor_list outs;
+    try {
+      outs = any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
+    } catch (const SavedTensorsFreedError& e) {
+      throw SavedTensorsFreedError(node->name() + ": " + e.what());
+    }
     validate_outputs(*node, outs);
     if (AnomalyMode::is_enabled()) check_backward_finite(*node, outs);
     if (!keep_graph) node->release_variables();

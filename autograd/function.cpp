@@ -63,7 +63,7 @@ void AutogradContext::save_for_backward(tensor_list to_save) { to_save_ = std::m
 
 tensor_list AutogradContext::get_saved_variables() const {
   if (has_freed_) {
-    throw std::runtime_error(
+    throw SavedTensorsFreedError(
         "Trying to backward through the graph a second time (or to use saved tensors after they were freed). "
         "Pass retain_graph=true to the first backward if you need to backward through the graph again.");
   }

@@ -98,7 +98,7 @@ void SavedVariable::reset() noexcept {
 Tensor SavedVariable::unpack() const {
   if (!was_defined_) return Tensor();
   if (released_) {
-    throw std::runtime_error(
+    throw SavedTensorsFreedError(
         "Trying to backward through the graph a second time (or to use saved tensors after they were "
         "freed). Saved tensors are freed after backward() or autograd::grad(); pass retain_graph=true "
         "to the first call if you need to backward through the graph again.");

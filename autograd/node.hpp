@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +80,13 @@ class Node : public std::enable_shared_from_this<Node> {
   };
   std::vector<HookEntry> pre_hooks_;
   std::uint64_t sequence_nr_;
+};
+
+// Thrown when a node's saved tensors are used after backward freed them (a second backward
+// without retain_graph). The engine prefixes the name of the node that needed them.
+class SavedTensorsFreedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // A tensor saved for backward. Remembers the version of its storage at save time so that an

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <xgrad/autograd/ops.hpp>
@@ -49,10 +51,15 @@ struct Run {
   std::shared_ptr<nn::Sequential> model;
 };
 
+// --data if given; else the first of ./data, the source tree's data/ and the installed copy.
 std::string digits_path(const std::string& given) {
   if (!given.empty()) return given;
-  if (std::filesystem::exists("data/digits.csv.gz")) return "data/digits.csv.gz";
-  return std::string(XGRAD_SOURCE_DIR) + "/data/digits.csv.gz";
+  const std::string candidates[] = {"data/digits.csv.gz", std::string(XGRAD_SOURCE_DIR) + "/data/digits.csv.gz",
+                                    std::string(XGRAD_INSTALL_DATA_DIR) + "/digits.csv.gz"};
+  for (const auto& c : candidates)
+    if (std::filesystem::exists(c)) return c;
+  throw std::runtime_error("demo: the digits data set was not found in " + candidates[0] + ", " + candidates[1] +
+                           " or " + candidates[2] + "; pass its path with --data");
 }
 
 void banner(const std::string& text) { std::cout << "\n== " << text << " " << std::string(std::max<std::size_t>(3, 76 - text.size()), '=') << "\n\n"; }

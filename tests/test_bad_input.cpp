@@ -198,9 +198,10 @@ TEST_CASE("row: backward twice through a freed graph") {
   Tensor x = leaf({3});
   Tensor y = (x * x).sum();
   y.backward();
-  // (Like PyTorch's, the message does not name the node: the saved tensor that was freed does
-  // not know which node saved it.)
-  expect_throw<std::runtime_error>([&] { y.backward(); }, {"backward", "second time", "retain_graph=true"});
+  // Unlike PyTorch's, the message names the node whose saved tensors are gone. The type derives
+  // from std::runtime_error, PyTorch's RuntimeError.
+  expect_throw<autograd::SavedTensorsFreedError>([&] { y.backward(); },
+                                                 {"MulBackward0", "backward", "second time", "retain_graph=true"});
   // With retain_graph the second one is fine and accumulates.
   Tensor z = (x * x).sum();
   z.backward({}, true);

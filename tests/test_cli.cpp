@@ -26,17 +26,10 @@ TEST_CASE("the xgrad CLI is not built in this configuration") { MESSAGE("XGRAD_C
 
 #include <xgrad/xgrad.hpp>
 
+#include "sanitizers.hpp"
+
 extern char** environ;
 
-// gcc defines __SANITIZE_ADDRESS__; clang answers __has_feature instead.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define XGRAD_HAS_SANITIZER 1
-#endif
-#endif
-#ifndef XGRAD_HAS_SANITIZER
-#define XGRAD_HAS_SANITIZER 0
-#endif
 
 namespace {
 
@@ -333,7 +326,7 @@ TEST_CASE("the demo verifies the custom backward, trains four ways and writes pl
   // The full demo, as the README runs it: seconds in an optimised build. Exit status 0 means the
   // best run reached the 0.96 test accuracy the README promises. Under the sanitizers training
   // is ~10x slower, so the time budget may cut runs short; there only the structure is checked.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || XGRAD_HAS_SANITIZER
+#if defined(XGRAD_TEST_ASAN) || defined(XGRAD_TEST_TSAN)
   const Output r = run_cli({"demo", "--budget", "2", "--out", dir / "out", "--progress", "plain"}, dir);
   CHECK_MESSAGE((r.status == 0 || r.status == 1), r.err);
 #else

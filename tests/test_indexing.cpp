@@ -236,7 +236,7 @@ TEST_CASE("index_select errors") {
   check_throws<std::out_of_range>([&] { index_select(m, 0, tensor(std::vector<float>{0})); },
                                   {"index_select", "Int64", "Float32 [1]"});
   check_throws<std::out_of_range>([&] { index_select(m, 0, index_of({1, 3})); },
-                                  {"index_select", "index 3", "dimension 0", "size 3"});
+                                  {"index_select", "index 3", "dimension 0", "size 3", "input Float32 [3, 4]"});
   check_throws<std::out_of_range>([&] { index_select(m, 1, index_of({-1})); },
                                   {"index_select", "index -1", "dimension 1", "size 4"});
   check_throws<std::invalid_argument>([&] { index_select(m, 0, index_of({0, 1}, {1, 2})); },
@@ -305,7 +305,7 @@ TEST_CASE_TEMPLATE("scatter_add backward: self gets g, src gets g gathered", T, 
 TEST_CASE("gather and scatter_add errors name the op, the index, the dim and the shapes") {
   Tensor x = seq<float>({2, 3});
   check_throws<std::out_of_range>([&] { gather(x, 1, index_of({0, 3}, {1, 2})); },
-                                  {"gather", "index 3", "dimension 1", "size 3"});
+                                  {"gather", "index 3", "dimension 1", "size 3", "input Float32 [2, 3]"});
   check_throws<std::out_of_range>([&] { gather(x, 0, index_of({-1}, {1, 1})); }, {"gather", "index -1", "dimension 0", "size 2"});
   check_throws<std::out_of_range>([&] { gather(x, 0, tensor(std::vector<double>{0}, {1, 1})); }, {"gather", "Int64", "Float64 [1, 1]"});
   check_throws<std::invalid_argument>([&] { gather(x, 0, index_of({0, 0})); },

@@ -319,10 +319,14 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 TEST_CASE("errors name the op, the shapes and the dtypes") {
   SUBCASE("inner dimensions must agree") {
     CHECK_THROWS_AS(matmul(ones({2, 3}), ones({4, 5})), std::invalid_argument);
-    CHECK(error_of([] { matmul(ones({2, 3}), ones({4, 5})); }) == "matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)");
-    CHECK(error_of([] { matmul(ones({3}), ones({4})); }) == "matmul: shapes [3] and [4] cannot be multiplied (3 != 4)");
-    CHECK(error_of([] { matmul(ones({2, 2, 3}), ones({2})); }) == "matmul: shapes [2, 2, 3] and [2] cannot be multiplied (3 != 2)");
-    CHECK(error_of([] { mm(ones({2, 3}), ones({2, 3})); }) == "mm: shapes [2, 3] and [2, 3] cannot be multiplied (3 != 2)");
+    CHECK(error_of([] { matmul(ones({2, 3}), ones({4, 5})); }) ==
+          "matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4; operands Float32 [2, 3] and Float32 [4, 5])");
+    CHECK(error_of([] { matmul(ones({3}, TensorOptions(kFloat64)), ones({4}, TensorOptions(kFloat64))); }) ==
+          "matmul: shapes [3] and [4] cannot be multiplied (3 != 4; operands Float64 [3] and Float64 [4])");
+    CHECK(error_of([] { matmul(ones({2, 2, 3}), ones({2})); }) ==
+          "matmul: shapes [2, 2, 3] and [2] cannot be multiplied (3 != 2; operands Float32 [2, 2, 3] and Float32 [2])");
+    CHECK(error_of([] { mm(ones({2, 3}), ones({2, 3})); }) ==
+          "mm: shapes [2, 3] and [2, 3] cannot be multiplied (3 != 2; operands Float32 [2, 3] and Float32 [2, 3])");
   }
   SUBCASE("Int64 operands") {
     std::string e = error_of([] { matmul(ones({2, 3}, kInt64), ones({3, 4})); });

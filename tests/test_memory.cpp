@@ -9,16 +9,11 @@
 #include <string>
 #include <xgrad/xgrad.hpp>
 
+#include "sanitizers.hpp"
+
 using namespace xgrad;
 namespace F = xgrad::nn::functional;
 
-#if defined(__SANITIZE_ADDRESS__)
-#define XGRAD_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define XGRAD_TEST_ASAN 1
-#endif
-#endif
 
 namespace {
 

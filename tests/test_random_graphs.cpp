@@ -42,16 +42,11 @@
 #include <vector>
 #include <xgrad/xgrad.hpp>
 
+#include "sanitizers.hpp"
+
 using namespace xgrad;
 using Dims = std::vector<std::int64_t>;
 
-#if defined(__SANITIZE_ADDRESS__)  // gcc
-#define XGRAD_ASAN 1
-#elif defined(__has_feature)  // clang
-#if __has_feature(address_sanitizer)
-#define XGRAD_ASAN 1
-#endif
-#endif
 
 namespace {
 
@@ -967,7 +962,7 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-#ifdef XGRAD_ASAN
+#ifdef XGRAD_TEST_ASAN
 constexpr std::uint64_t kDefaultGraphs = 2000;
 #else
 constexpr std::uint64_t kDefaultGraphs = 8000;

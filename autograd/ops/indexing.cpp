@@ -184,9 +184,10 @@ Blocks blocks_of(const Shape& shape, std::int64_t dim) {
 }
 
 // The validated values of a 0-D or 1-D index along a dim of `size`.
-std::vector<std::int64_t> index_values(const Tensor& index, std::int64_t dim, std::int64_t size, const char* op) {
+std::vector<std::int64_t> index_values(const Tensor& index, std::int64_t dim, std::int64_t size, const char* op,
+                                       const Tensor& input) {
   std::vector<std::int64_t> v = index.to_vector<std::int64_t>();
-  for (auto i : v) check_index_value(i, dim, size, op);
+  for (auto i : v) check_index_value(i, dim, size, op, input);
   return v;
 }
 
@@ -202,7 +203,7 @@ struct IndexAddBackward0 final : Node {
 Tensor index_add_into_zeros(const Shape& in_shape, std::int64_t dim, const Tensor& index, const Tensor& src) {
   Tensor out = zeros(in_shape, src.dtype());
   Blocks ob = blocks_of(in_shape, dim);
-  auto idx = index_values(index, dim, ob.size, "index_add");
+  auto idx = index_values(index, dim, ob.size, "index_add", out);
   const auto n = static_cast<std::int64_t>(idx.size());
   Shape expected = in_shape;
   if (!expected.empty()) expected[static_cast<std::size_t>(dim)] = n;
@@ -247,7 +248,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   }
   std::int64_t d = wrap_dim(dim, x.dim(), "index_select", x.shape());
   Blocks xb = blocks_of(x.shape(), d);
-  auto idx = index_values(index, d, xb.size, "index_select");
+  auto idx = index_values(index, d, xb.size, "index_select", x);
   const auto n = static_cast<std::int64_t>(idx.size());
   Shape out_shape = x.shape();
   if (x.dim() == 0) {
@@ -360,7 +361,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
     T* po = out.impl()->template data_as<T>();
     for_each_offset(ig.shape, &ig.strides, &xs, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t oi, std::int64_t ox, std::int64_t) {
       const std::int64_t v = pi[oi];
-      check_index_value(v, d, size, "gather");
+      check_index_value(v, d, size, "gather", x);
       po[i] = px[ox + v * stride];
     });
   });
@@ -396,7 +397,7 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const
     for_each_offset(ig.shape, &ig.strides, &sg.strides, &os, 0, 0, 0,
                     [&](std::int64_t, std::int64_t oi, std::int64_t osrc, std::int64_t oo) {
                       const std::int64_t v = pi[oi];
-                      check_index_value(v, d, size, "scatter_add");
+                      check_index_value(v, d, size, "scatter_add", x);
                       po[oo + v * stride] += ps[osrc];
                     });
   });

@@ -106,21 +106,20 @@ auto flat(T* data, std::int64_t n) {
 // locals or by-value parameters: xtensor expressions hold lvalue operands by reference, so
 // anything that dies when f returns would dangle (a silent wrong result, not a crash).
 template <class T, class F>
-Tensor map_unary(const Tensor& x, F&& f, const char* op, Dtype out_dtype = dtype_of<T>()) {
-  using O = std::conditional_t<std::is_same_v<T, std::int64_t>, std::int64_t, T>;
-  Tensor out = empty_tensor(x.shape(), out_dtype, op);
+Tensor map_unary(const Tensor& x, F&& f, const char* op) {
+  Tensor out = empty_tensor(x.shape(), dtype_of<T>(), op);
   const TensorImpl& xi = *x.impl();
-  O* po = out.impl()->template data_as<O>();
+  T* po = out.impl()->template data_as<T>();
   const T* px = xi.template data_as<T>();
   const std::int64_t n = xi.numel;
   if (n == 1) {
-    po[0] = static_cast<O>(f(px[0]));
+    po[0] = static_cast<T>(f(px[0]));
   } else if (xi.contiguous) {
     auto xo = flat(po, n);
     xt::noalias(xo) = f(flat(px, n));
   } else {
     for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
-                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<O>(f(px[o])); });
+                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<T>(f(px[o])); });
   }
   return out;
 }

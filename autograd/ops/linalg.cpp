@@ -213,7 +213,8 @@ Dtype float_operands(const Tensor& a, const Tensor& b, const char* op) {
 void check_inner(std::int64_t ka, std::int64_t kb, const Tensor& a, const Tensor& b, const char* op) {
   if (ka != kb) {
     throw std::invalid_argument(std::string(op) + ": shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
-                                " cannot be multiplied (" + std::to_string(ka) + " != " + std::to_string(kb) + ")");
+                                " cannot be multiplied (" + std::to_string(ka) + " != " + std::to_string(kb) + "; operands " +
+                                describe(a) + " and " + describe(b) + ")");
   }
 }
 

@@ -48,10 +48,11 @@ inline void check_index_tensor(const Tensor& index, const char* op) {
 
 // Throws std::out_of_range naming op, the index value, the dim and its size unless
 // 0 <= value < size.
-inline void check_index_value(std::int64_t value, std::int64_t dim, std::int64_t size, const char* op) {
+// `input` is the indexed tensor, named in the error with its shape and dtype.
+inline void check_index_value(std::int64_t value, std::int64_t dim, std::int64_t size, const char* op, const Tensor& input) {
   if (value < 0 || value >= size) {
     throw std::out_of_range(std::string(op) + ": index " + std::to_string(value) + " is out of bounds for dimension " +
-                            std::to_string(dim) + " with size " + std::to_string(size));
+                            std::to_string(dim) + " with size " + std::to_string(size) + " of input " + describe(input));
   }
 }
 
