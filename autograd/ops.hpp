@@ -40,6 +40,25 @@ Tensor pow(const Tensor& x, double exponent);
 Tensor pow(const Tensor& x, const Tensor& exponent);
 Tensor pow(double base, const Tensor& exponent);
 
+// ---- lazy fusion of large elementwise chains ---------------------------------------------
+// neg, exp, tanh, sigmoid, relu, + - * / (tensor or scalar; add/sub with alpha 1 only) and the
+// backward passes of tanh, sigmoid and relu, on floating-point tensors of at least n elements
+// whose operands are contiguous with the result's shape (or single elements), are not computed
+// when called: the result holds a short program, and an op on such a result extends it. The
+// whole chain then runs in one pass over memory, in cache-sized blocks, when the data is first
+// read (data(), item(), any op that is not fused, printing, saving). `tanh(x * a + b)` reads x,
+// a and b once and writes once, instead of three times each. Values, gradients, errors and
+// in-place semantics are those of op-by-op evaluation (PyTorch needs torch.compile for this).
+// Default n: 32768. 0 fuses every size; a huge n turns fusion off. Throws on n < 0.
+void set_fusion_min_numel(std::int64_t n);
+std::int64_t fusion_min_numel();
+
+// Threads for xgrad's own kernels (today: a fused program of at least 2^18 elements is split
+// over them). Default: the machine's hardware threads. BLAS keeps its own setting (for OpenBLAS,
+// OPENBLAS_NUM_THREADS or openblas_set_num_threads). Throws on n < 1.
+void set_num_threads(int n);
+int get_num_threads();
+
 // ---- elementwise, binary (broadcasting) --------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);  // a + alpha * b
 Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);  // a - alpha * b

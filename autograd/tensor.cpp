@@ -1,6 +1,7 @@
 // Tensor handle basics: storage, accessors, autograd flags, hooks and printing.
 // The operations themselves live in autograd/ops/.
 #include "tensor.hpp"
+#include "ops/fusion.hpp"
 
 #include <malloc.h>
 
@@ -44,6 +45,8 @@ Storage::Storage(std::size_t nbytes) : data_(inline_), nbytes_(nbytes) {
     if (!data_) throw std::bad_alloc();
   }
 }
+
+void Storage::settle() const noexcept { fusion::Access::settle(*this); }
 
 Storage::~Storage() {
   if (data_ != inline_) std::free(data_);
@@ -183,6 +186,7 @@ T* Tensor::data_ptr() const {
     throw std::invalid_argument(std::string("data_ptr: the tensor holds ") + dtype_name(t.dtype) + ", not " +
                                 dtype_name(dtype_of<T>()));
   }
+  fusion::Access::escape(*t.storage);  // the caller may write through it at any later time
   return t.data_as<T>();
 }
 

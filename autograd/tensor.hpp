@@ -79,7 +79,9 @@ class Tensor {
   // The element at a full index (one entry per dim, negative counts from the end), as T.
   template <class T>
   T at(std::initializer_list<std::int64_t> index) const;
-  // Raw pointer to the first element; T must match dtype() exactly (throws otherwise).
+  // Raw pointer to the first element; T must match dtype() exactly (throws otherwise). The
+  // storage then never feeds a lazily fused result (see set_fusion_min_numel), so writing
+  // through the pointer later cannot change a result computed before.
   template <class T>
   T* data_ptr() const;
   // All elements in row-major order, converted to T.

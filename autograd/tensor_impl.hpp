@@ -1,6 +1,7 @@
 // What a Tensor points to: storage, the view onto it, and the autograd fields.
 // Public so that custom kernels can reach raw data; ordinary users only need tensor.hpp.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -18,10 +19,20 @@ using IntArrayRef = const Shape&;
 namespace autograd {
 class Node;
 }
+namespace fusion {
+struct Pending;
+struct Access;
+}
 
 // A reference-counted block of memory shared by a tensor and its views. Its version counter
 // is bumped by every in-place write, so that saved tensors can tell they were overwritten.
 // Small blocks live inline in the Storage object itself: one allocation for a tiny tensor.
+//
+// A large elementwise result may be pending (see set_fusion_min_numel in ops.hpp): its bytes
+// are written by a fused program the first time data() is called. data() also first evaluates
+// the pending results that read this storage, so that whoever writes through the pointer it
+// returns cannot change a result computed earlier. A pointer kept across later ops must come
+// from Tensor::data_ptr(), which takes the storage out of fusion for good.
 class Storage {
  public:
   static std::shared_ptr<Storage> allocate(std::size_t nbytes);
@@ -30,16 +41,26 @@ class Storage {
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  void* data() const noexcept { return data_; }
+  void* data() const noexcept {
+    if (lazy_.load(std::memory_order_acquire) != 0) [[unlikely]] settle();
+    return data_;
+  }
   std::size_t nbytes() const noexcept { return nbytes_; }
   std::uint32_t version() const noexcept { return version_; }
   void bump_version() noexcept { ++version_; }
 
  private:
+  friend struct fusion::Access;
+  void settle() const noexcept;  // runs the pending programs described above
+
   static constexpr std::size_t kInlineBytes = 32;
   void* data_;
   std::size_t nbytes_;
   std::uint32_t version_ = 0;
+  mutable std::atomic<std::uint8_t> lazy_{0};    // fusion::Access::kPending | kHasReaders
+  std::atomic<bool> escaped_{false};             // a raw pointer was handed out: never read lazily
+  std::unique_ptr<fusion::Pending> pending_;     // the program that fills data_, while pending
+  std::unique_ptr<std::vector<std::weak_ptr<Storage>>> readers_;  // pending results reading data_
   alignas(32) unsigned char inline_[kInlineBytes];
 };
 

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages xgrad needs, only those that are missing (run as root).
 set -euo pipefail
 packages=(g++ cmake make pkg-config ccache
-          libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
+          libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev libeigen3-dev
           doctest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev
           clang-14 libclang-rt-14-dev)  # clang: the sanitizer and fuzzing stages of the tests
 missing=()

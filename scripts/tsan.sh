@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the library and the threading test with ThreadSanitizer and runs it: zero reports
+# Builds the library and the threading tests (concurrent backward; lazy fusion, whose programs
+# run under locks and split over threads) with ThreadSanitizer and runs them: zero reports
 # allowed. Only what the test needs is built, at -O1 -g1, to keep the stage cheap.
 #   XGRAD_TSAN_BUILD  build directory (default build/tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${XGRAD_TSAN_BUILD:-build/tsan}
-tests=(test_threads)
-[ -f tests/test_threads.cpp ] || tests=(test_engine)  # until the threading test exists
+tests=(test_threads test_fusion)
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=thread" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DXGRAD_BUILD_TESTS=ON -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null

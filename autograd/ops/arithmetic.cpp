@@ -1,5 +1,6 @@
 // + - * / between tensors and with scalars. Each op's backward sits next to its forward;
 // gradients of broadcast inputs are summed back to their shapes by the engine (sum_to).
+#include "fusion.hpp"
 #include "kernels.hpp"
 
 namespace xgrad {
@@ -26,8 +27,12 @@ struct AddScalarBackward final : Node {
 namespace {
 // `op` names the public function in error messages (sub is add with -alpha).
 Tensor add_impl(const Tensor& a, const Tensor& b, double alpha, const char* op) {
-  Tensor out = alpha == 1 ? binary_kernel(a, b, op, [](const auto& x, const auto& y) { return x + y; })
-                          : binary_kernel(a, b, op, [alpha](const auto& x, const auto& y) { return x + y * alpha; });
+  Tensor out = alpha == 1 ? fusion::defer(fusion::Op::Add, a, b)
+               : alpha == -1 ? fusion::defer(fusion::Op::Sub, a, b) : Tensor();
+  if (!out.defined()) {
+    out = alpha == 1 ? binary_kernel(a, b, op, [](const auto& x, const auto& y) { return x + y; })
+                     : binary_kernel(a, b, op, [alpha](const auto& x, const auto& y) { return x + y * alpha; });
+  }
   if (auto n = record<AddBackward0>({&a, &b}, out)) n->alpha = alpha;
   return out;
 }
@@ -38,7 +43,8 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) { return add_impl(a, 
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add_impl(a, b, -alpha, "sub"); }
 
 Tensor add(const Tensor& a, double b) {
-  Tensor out = scalar_kernel(a, b, "add", [](const auto& x, const auto& s) { return x + s; });
+  Tensor out = fusion::defer(fusion::Op::Add, a, b);
+  if (!out.defined()) out = scalar_kernel(a, b, "add", [](const auto& x, const auto& s) { return x + s; });
   record<AddScalarBackward>({&a}, out);
   return out;
 }
@@ -64,7 +70,8 @@ struct MulScalarBackward final : Node {
 }  // namespace
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_kernel(a, b, "mul", [](const auto& x, const auto& y) { return x * y; });
+  Tensor out = fusion::defer(fusion::Op::Mul, a, b);
+  if (!out.defined()) out = binary_kernel(a, b, "mul", [](const auto& x, const auto& y) { return x * y; });
   if (auto n = record<MulBackward0>({&a, &b}, out)) {
     if (n->should_compute_output(0)) n->b = save(b);
     if (n->should_compute_output(1)) n->a = save(a);
@@ -73,7 +80,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, double b) {
-  Tensor out = scalar_kernel(a, b, "mul", [](const auto& x, const auto& s) { return x * s; });
+  Tensor out = fusion::defer(fusion::Op::Mul, a, b);
+  if (!out.defined()) out = scalar_kernel(a, b, "mul", [](const auto& x, const auto& s) { return x * s; });
   if (auto n = record<MulScalarBackward>({&a}, out)) n->s = b;
   return out;
 }
@@ -103,7 +111,8 @@ struct RdivBackward final : Node {  // d(s / a) = -g s / a^2
 }  // namespace
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_kernel(a, b, "div", [](const auto& x, const auto& y) { return x / y; }, /*int_to_float=*/true);
+  Tensor out = fusion::defer(fusion::Op::Div, a, b);
+  if (!out.defined()) out = binary_kernel(a, b, "div", [](const auto& x, const auto& y) { return x / y; }, /*int_to_float=*/true);
   if (auto n = record<DivBackward0>({&a, &b}, out)) {
     n->b = save(b);
     if (n->should_compute_output(1)) n->a = save(a);
@@ -134,7 +143,8 @@ struct NegBackward0 final : Node {
 
 Tensor neg(const Tensor& x) {
   check_defined(x, "neg");
-  Tensor out = dispatch(x.dtype(), [&](auto tag) { return map_unary<decltype(tag)>(x, [](const auto& v) { return -v; }, "neg"); });
+  Tensor out = fusion::defer(fusion::Op::Neg, x);
+  if (!out.defined()) out = dispatch(x.dtype(), [&](auto tag) { return map_unary<decltype(tag)>(x, [](const auto& v) { return -v; }, "neg"); });
   record<NegBackward0>({&x}, out);
   return out;
 }

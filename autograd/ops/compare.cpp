@@ -2,6 +2,7 @@
 // eq/ne/lt/le/gt/ge family (Int64 0/1 results, never differentiable), allclose and equal.
 #include <cmath>
 
+#include "elementwise.hpp"
 #include "kernels.hpp"
 
 namespace xgrad {
@@ -10,17 +11,6 @@ using namespace kernels;
 using autograd::record;
 
 namespace {
-
-// The element type of a scalar or of an xtensor expression.
-template <class V>
-using elem_t = xt::get_value_type_t<std::decay_t<V>>;
-
-// c ? a : b elementwise: the conditional operator on scalars, xt::where on expressions.
-template <class C, class A, class B>
-auto select(C&& c, A&& a, B&& b) {
-  if constexpr (std::is_arithmetic_v<std::decay_t<C>>) return c ? a : b;
-  else return xt::where(std::forward<C>(c), std::forward<A>(a), std::forward<B>(b));
-}
 
 // Elementwise x == y and x != y. (On xtensor expressions the operators compare whole arrays,
 // and xsimd's != is false for NaN, hence !(x == y).)

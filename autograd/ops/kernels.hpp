@@ -164,6 +164,23 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, c
   return out;
 }
 
+// Sum of m <= kSumBlock contiguous elements in sixteen independent lanes: the compiler
+// vectorises them without reassociating (no -ffast-math), and they hide the add latency that
+// makes a serial loop 8x slower. Whole sums add these block sums in order, in double for floats.
+inline constexpr std::int64_t kSumBlock = 1024;
+template <class T>
+T block_sum(const T* q, std::int64_t m) {
+  constexpr std::int64_t kLanes = 16;
+  T acc[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= m; i += kLanes)
+    for (std::int64_t j = 0; j < kLanes; ++j) acc[j] += q[i + j];
+  for (std::int64_t j = 0; i < m; ++i, ++j) acc[j] += q[i];
+  for (std::int64_t w = kLanes / 2; w > 0; w /= 2)
+    for (std::int64_t j = 0; j < w; ++j) acc[j] += acc[j + w];
+  return acc[0];
+}
+
 // Saves t for backward (see SavedVariable); shorthand used by every op.
 inline SavedVariable save(const Tensor& t, bool is_output = false) { return SavedVariable(t, is_output); }
 

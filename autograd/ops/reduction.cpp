@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "fusion.hpp"
 #include "kernels.hpp"
 
 namespace xgrad {
@@ -33,27 +34,13 @@ Shape reduced_shape(const Shape& in, const std::vector<bool>& mask, bool keepdim
   return out;
 }
 
-// Sum of n contiguous elements. Sixteen independent lanes let the compiler vectorise without
-// reassociating (no -ffast-math) and hide the add latency that makes a serial loop 8x slower;
-// lanes are folded per block of 1024 into a double (floats) so the rounding error grows with
-// n / 1024 rather than with n, close to PyTorch's cascade sum.
+// Sum of n contiguous elements, block by block (see block_sum in kernels.hpp): the rounding
+// error grows with n / 1024 rather than with n, close to PyTorch's cascade sum.
 template <class T>
 T sum_contiguous(const T* p, std::int64_t n) {
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
-  constexpr std::int64_t kLanes = 16, kBlock = 1024;
   Acc total = 0;
-  for (std::int64_t b = 0; b < n; b += kBlock) {
-    const T* q = p + b;
-    const std::int64_t m = std::min(kBlock, n - b);
-    T acc[kLanes] = {};
-    std::int64_t i = 0;
-    for (; i + kLanes <= m; i += kLanes)
-      for (std::int64_t j = 0; j < kLanes; ++j) acc[j] += q[i + j];
-    for (std::int64_t j = 0; i < m; ++i, ++j) acc[j] += q[i];
-    for (std::int64_t w = kLanes / 2; w > 0; w /= 2)
-      for (std::int64_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-    total += acc[0];
-  }
+  for (std::int64_t b = 0; b < n; b += kSumBlock) total += block_sum(p + b, std::min(kSumBlock, n - b));
   return static_cast<T>(total);
 }
 
@@ -95,10 +82,23 @@ Tensor sum_kernel(const Tensor& x, const std::vector<bool>& mask, bool keepdim, 
   Tensor out = zeros(kshape, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = xi.template data_as<T>();
     T* po = out.impl()->template data_as<T>();
     if (xi.numel == 0) return;
     ReductionLoop r = plan_reduction(xi, mask, contiguous_strides(kshape));
+    if constexpr (std::is_floating_point_v<T>) {
+      // A pending result summed whole: sum each block as the fused program writes it, rather
+      // than in a second pass. The block sums are added in order, so the value is the same.
+      if (r.shape.size() == 1 && r.inner_reduced && fusion::pending_whole(x)) {
+        std::vector<T> sums(static_cast<std::size_t>((xi.numel + kSumBlock - 1) / kSumBlock));
+        if (fusion::run_summing(x, sums.data())) {
+          double total = 0;
+          for (T v : sums) total += v;
+          po[0] += static_cast<T>(total);  // as the eager loop below (0 + -0 is +0)
+          return;
+        }
+      }
+    }
+    const T* px = xi.template data_as<T>();  // runs x's program if x is pending
     if (r.shape.empty()) {  // every dim has size 1
       po[0] = px[0];
       return;

@@ -10,6 +10,8 @@
 
 #include <xtensor/xvectorize.hpp>
 
+#include "elementwise.hpp"
+#include "fusion.hpp"
 #include "kernels.hpp"
 
 namespace xgrad {
@@ -18,26 +20,6 @@ using namespace kernels;
 using autograd::record;
 
 namespace {
-
-// The element type of a scalar or of an xtensor expression.
-template <class V>
-using elem_t = xt::get_value_type_t<std::decay_t<V>>;
-
-// c ? a : b elementwise: the conditional operator on scalars, xt::where on expressions (a
-// scalar condition with an array branch, as a fused backward may pass, is broadcast first).
-template <class C, class A, class B>
-auto select(C&& c, A&& a, B&& b) {
-  constexpr bool scalar_c = std::is_arithmetic_v<std::decay_t<C>>;
-  if constexpr (scalar_c && std::is_arithmetic_v<std::decay_t<A>> && std::is_arithmetic_v<std::decay_t<B>>) {
-    return c ? a : b;
-  } else if constexpr (scalar_c && !std::is_arithmetic_v<std::decay_t<A>>) {  // scalar condition, array branch
-    return xt::where(xt::full_like(a, c ? 1 : 0) > 0, std::forward<A>(a), std::forward<B>(b));
-  } else if constexpr (scalar_c) {
-    return xt::where(xt::full_like(b, c ? 1 : 0) > 0, std::forward<A>(a), std::forward<B>(b));
-  } else {
-    return xt::where(std::forward<C>(c), std::forward<A>(a), std::forward<B>(b));
-  }
-}
 
 // std::pow elementwise. Not xsimd's vectorised pow: it gets the special cases wrong
 // (pow(0, 0) = 0, pow(0, -1) = 0, pow(inf, 0) = NaN in xsimd 8).
@@ -81,7 +63,8 @@ struct ExpBackward0 final : Node {
 }  // namespace
 
 Tensor exp(const Tensor& x) {
-  Tensor out = unary_kernel(x, "exp", [](const auto& v) { using std::exp; return exp(v); });
+  Tensor out = fusion::defer(fusion::Op::Exp, x);
+  if (!out.defined()) out = unary_kernel(x, "exp", [](const auto& v) { using std::exp; return exp(v); });
   if (auto n = record<ExpBackward0>({&x}, out)) n->result = save(out, /*is_output=*/true);
   return out;
 }
@@ -206,10 +189,8 @@ struct TanhBackward0 final : Node {
     Tensor y = result.unpack();
     // Without create_graph one fused pass replaces three ops and their two temporaries.
     if (!autograd::GradMode::is_enabled()) {
-      return {binary_kernel(g[0], y, "tanh_backward", [](const auto& gv, const auto& yv) {
-        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(yv)>>;
-        return gv * (T(1) - yv * yv);
-      })};
+      Tensor gx = fusion::defer(fusion::Op::TanhBackward, g[0], y);
+      return {gx.defined() ? gx : binary_kernel(g[0], y, "tanh_backward", tanh_backward_formula)};
     }
     return {g[0] * rsub(y * y, 1.0)};
   }
@@ -218,7 +199,16 @@ struct TanhBackward0 final : Node {
 }  // namespace
 
 Tensor tanh(const Tensor& x) {
-  Tensor out = unary_kernel(x, "tanh", [](const auto& v) { using std::tanh; return tanh(v); });
+  Tensor out = fusion::defer(fusion::Op::Tanh, x);
+  if (!out.defined() && x.is_floating_point() && x.is_contiguous()) {
+    out = dispatch_float(x.dtype(), "tanh", [&](auto tag) {
+      using T = decltype(tag);
+      Tensor r = empty_tensor(x.shape(), x.dtype(), "tanh");
+      tanh_contiguous(x.impl()->template data_as<T>(), r.impl()->template data_as<T>(), x.numel());
+      return r;
+    });
+  }
+  if (!out.defined()) out = unary_kernel(x, "tanh", [](const auto& v) { using std::tanh; return tanh(v); });
   if (auto n = record<TanhBackward0>({&x}, out)) n->result = save(out, true);
   return out;
 }
@@ -232,10 +222,8 @@ struct SigmoidBackward0 final : Node {
     if (!g[0].defined()) return {Tensor()};
     Tensor y = result.unpack();
     if (!autograd::GradMode::is_enabled()) {  // fused, as for tanh
-      return {binary_kernel(g[0], y, "sigmoid_backward", [](const auto& gv, const auto& yv) {
-        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(yv)>>;
-        return gv * (yv * (T(1) - yv));
-      })};
+      Tensor gx = fusion::defer(fusion::Op::SigmoidBackward, g[0], y);
+      return {gx.defined() ? gx : binary_kernel(g[0], y, "sigmoid_backward", sigmoid_backward_formula)};
     }
     return {g[0] * (y * rsub(y, 1.0))};
   }
@@ -244,14 +232,8 @@ struct SigmoidBackward0 final : Node {
 }  // namespace
 
 Tensor sigmoid(const Tensor& x) {
-  // exp(-|x|) never overflows, and each side of 0 uses the form without cancellation, so
-  // sigmoid(-100) is 3.7e-44 rather than 0 and nothing becomes inf / inf.
-  Tensor out = unary_kernel(x, "sigmoid", [](const auto& v) {
-    using T = elem_t<decltype(v)>;
-    using std::abs;
-    using std::exp;
-    return select(v >= T(0), T(1) / (T(1) + exp(-abs(v))), exp(-abs(v)) / (T(1) + exp(-abs(v))));
-  });
+  Tensor out = fusion::defer(fusion::Op::Sigmoid, x);
+  if (!out.defined()) out = unary_kernel(x, "sigmoid", sigmoid_formula);
   if (auto n = record<SigmoidBackward0>({&x}, out)) n->result = save(out, true);
   return out;
 }
@@ -263,11 +245,10 @@ struct ReluBackward0 final : Node {
   std::string name() const override { return "ReluBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     if (!g[0].defined()) return {Tensor()};
-    if (!autograd::GradMode::is_enabled()) {  // fused: g where y > 0, else 0 (even for g = NaN, as PyTorch)
-      return {binary_kernel(g[0], result.unpack(), "relu_backward", [](const auto& gv, const auto& yv) {
-        using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(yv)>>;
-        return select(yv > T(0), gv, T(0));
-      })};
+    if (!autograd::GradMode::is_enabled()) {  // fused, as for tanh
+      Tensor y = result.unpack();
+      Tensor gx = fusion::defer(fusion::Op::ReluBackward, g[0], y);
+      return {gx.defined() ? gx : binary_kernel(g[0], y, "relu_backward", relu_backward_formula)};
     }
     Tensor positive = unary_kernel(result.unpack(), "relu_backward", [](const auto& v) {
       using T = elem_t<decltype(v)>;
@@ -280,11 +261,8 @@ struct ReluBackward0 final : Node {
 }  // namespace
 
 Tensor relu(const Tensor& x) {
-  // `x < 0 ? 0 : x` rather than max(x, 0): NaN passes through, as in PyTorch.
-  Tensor out = same_dtype_kernel(x, "relu", [](const auto& v) {
-    using T = elem_t<decltype(v)>;
-    return select(v < T(0), T(0), v);
-  });
+  Tensor out = fusion::defer(fusion::Op::Relu, x);
+  if (!out.defined()) out = same_dtype_kernel(x, "relu", relu_formula);
   if (auto n = record<ReluBackward0>({&x}, out)) n->result = save(out, true);
   return out;
 }
