@@ -274,8 +274,26 @@ bool append_whole(const Tensor& t, std::vector<Instr>& code, std::vector<Input>&
   return true;
 }
 
+// The public op that `op` implements, for error messages.
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::Neg: return "neg";
+    case Op::Exp: return "exp";
+    case Op::Tanh: return "tanh";
+    case Op::Sigmoid: return "sigmoid";
+    case Op::Relu: return "relu";
+    case Op::Add: return "add";
+    case Op::Sub: return "sub";
+    case Op::Mul: return "mul";
+    case Op::Div: return "div";
+    case Op::TanhBackward: return "tanh_backward";
+    case Op::SigmoidBackward: return "sigmoid_backward";
+    case Op::ReluBackward: return "relu_backward";
+    default: return "elementwise";
+  }
+}
+
 Tensor build(Op op, const Shape& shape, Dtype dtype, std::initializer_list<Fragment> operands) {
-  Tensor out = kernels::empty_tensor(shape, dtype, "fusion");
   std::vector<Instr> code;
   std::vector<Input> inputs;
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -290,6 +308,8 @@ Tensor build(Op op, const Shape& shape, Dtype dtype, std::initializer_list<Fragm
   code.push_back({op, 0, 0});
   if (code.size() > kMaxCode || stack_depth(code) > kMaxDepth) return Tensor();
 
+  // Allocated only once the op is known to fuse (an op that runs eagerly allocates its own).
+  Tensor out = kernels::empty_tensor(shape, dtype, op_name(op));
   const auto& storage = out.impl()->storage;
   for (const Input& in : inputs) Access::add_reader(*in.storage, storage);
   Access::make_pending(*storage, Program{dtype, out.numel(), std::move(code), std::move(inputs)});
