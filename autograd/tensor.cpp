@@ -39,17 +39,20 @@ Storage::Storage(std::size_t nbytes) : data_(inline_), nbytes_(nbytes) {
   if (nbytes > kInlineBytes) {
     static const bool malloc_tuned = (keep_freed_blocks(), true);
     (void)malloc_tuned;
-    // 64-byte alignment: whole cache lines and full-width SIMD loads for BLAS and xsimd.
-    std::size_t rounded = (nbytes + 63) / 64 * 64;
-    data_ = std::aligned_alloc(64, rounded);
-    if (!data_) throw std::bad_alloc();
+    // 64-byte alignment: whole cache lines and full-width SIMD loads for BLAS and xsimd. Not
+    // from aligned_alloc: glibc splits the slack off as small free chunks, which other
+    // allocations then take, so that freed multi-MB blocks no longer merge and the heap creeps
+    // into fresh pages (page faults) every training step.
+    block_ = std::malloc(nbytes + 64);
+    if (!block_) throw std::bad_alloc();
+    data_ = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(block_) + 63) / 64 * 64);
   }
 }
 
 void Storage::settle() const noexcept { fusion::Access::settle(*this); }
 
 Storage::~Storage() {
-  if (data_ != inline_) std::free(data_);
+  std::free(block_);
 }
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) { return std::make_shared<Storage>(nbytes); }

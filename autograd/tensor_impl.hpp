@@ -55,6 +55,7 @@ class Storage {
 
   static constexpr std::size_t kInlineBytes = 32;
   void* data_;
+  void* block_ = nullptr;  // what malloc returned, data_ rounded up to 64 bytes within it
   std::size_t nbytes_;
   std::uint32_t version_ = 0;
   mutable std::atomic<std::uint8_t> lazy_{0};    // fusion::Access::kPending | kHasReaders

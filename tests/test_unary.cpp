@@ -4,12 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
 
+#include <xgrad/autograd/ops/elementwise.hpp>
 #include <xgrad/xgrad.hpp>
 
 using namespace xgrad;
@@ -572,4 +575,44 @@ TEST_CASE_TEMPLATE("fused backward of tanh, sigmoid and relu equals the differen
       for (std::size_t i = 0; i < f.size(); ++i) CHECK(f[i] == doctest::Approx(c[i]).epsilon(tol<T>()));
     }
   }
+}
+
+namespace {
+// Distance in units in the last place between two finite floats of the same sign region.
+std::int64_t ulps(float a, float b) {
+  auto key = [](float f) {
+    std::int32_t i;
+    std::memcpy(&i, &f, sizeof i);
+    return i < 0 ? std::int64_t{INT32_MIN} - i : std::int64_t{i};  // monotone in f
+  };
+  return std::abs(key(a) - key(b));
+}
+}  // namespace
+
+TEST_CASE("float tanh: each kernel this CPU runs is within 5 ulp, with exact ±0, ±1 at ±inf and NaN kept") {
+  // A sweep across the rational approximation's range and past its clamp, and the edge cases,
+  // at an odd length and from an odd offset, so that every lane width and tail is used.
+  std::vector<float> in{0.0f, -0.0f, 1e-30f, -1e-30f, 1e-4f, 8.0f, 9.5f, 30.0f, -30.0f,
+                        std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+  for (int i = 0; i <= 4000; ++i) in.push_back(-10.0f + 0.005f * static_cast<float>(i));
+  for (const auto& [name, kernel] : kernels::float_tanh_kernels()) {
+    CAPTURE(name);
+    for (std::size_t offset : {0, 1}) {
+      std::vector<float> out(in.size());
+      kernel(in.data() + offset, out.data() + offset, static_cast<std::int64_t>(in.size() - offset));
+      for (std::size_t i = offset; i < in.size(); ++i) {
+        CAPTURE(in[i]);
+        const float exact = static_cast<float>(std::tanh(static_cast<double>(in[i])));
+        if (std::isnan(in[i])) {
+          CHECK(std::isnan(out[i]));
+        } else if (in[i] == 0.0f || std::isinf(in[i])) {
+          CHECK(std::memcmp(&out[i], &exact, sizeof(float)) == 0);  // the sign of zero too
+        } else {
+          CHECK(ulps(out[i], exact) <= 5);
+        }
+      }
+    }
+  }
+  CHECK(kernels::float_tanh_kernels().front().first == std::string("portable"));
 }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xmath.hpp>
@@ -63,8 +65,14 @@ inline constexpr auto relu_backward_formula = [](const auto& gv, const auto& yv)
 };
 
 // out[i] = tanh(in[i]) for n contiguous elements (Eigen's rational approximation for float,
-// within 5 ulp and twice as fast as xsimd's; xsimd for double). In-place (out == in) is fine.
+// within 5 ulp and twice as fast as xsimd's, with AVX-512 where the CPU has it; xsimd for
+// double). In-place (out == in) is fine.
 void tanh_contiguous(const float* in, float* out, std::int64_t n);
 void tanh_contiguous(const double* in, double* out, std::int64_t n);
+
+// The float tanh kernels that this build and this CPU can run, by name ("portable", "avx512"):
+// tanh_contiguous uses the last. For tests, which must check each of them.
+using FloatTanhKernel = void (*)(const float* in, float* out, std::int64_t n);
+std::vector<std::pair<const char*, FloatTanhKernel>> float_tanh_kernels();
 
 }  // namespace xgrad::kernels

@@ -2,13 +2,15 @@
 // tensors of its own shape, or single elements, does not compute its result: it returns a tensor
 // whose storage is *pending*, holding a short stack program over the operands' storages. An op on
 // a pending operand copies that program into its own, so `tanh(x * a + b)` becomes one program
-// reading x, a and b. The program runs the first time anyone calls the storage's data(), in
-// blocks of 1024 elements that stay in cache: one pass over memory instead of one per op, split
-// over threads when large (set_num_threads). sum() of a pending result adds each block up as it
-// is written (run_summing), so that `tanh(x * a + b).sum()` reads its inputs exactly once.
+// reading x, a and b. The program runs the first time anyone calls the storage's data(), 1 KiB
+// of elements at a time in cache: one pass over memory instead of one per op, split over
+// threads when large (set_num_threads). sum() of a pending result adds each block of 1024
+// elements up as it is written (run_summing), so that `tanh(x * a + b).sum()` reads its inputs
+// exactly once.
 //
 // Eager semantics are kept exactly:
-// - values: each instruction runs the same formula (elementwise.hpp) as the eager op;
+// - values: each instruction runs the same formula (elementwise.hpp) as the eager op, and
+//   rounds its own result (the library is built with -ffp-contract=off);
 // - later in-place writes: a program's inputs list it as a reader, and their data() runs every
 //   pending reader before handing out the pointer that could be written through;
 // - raw pointers kept by users: Tensor::data_ptr() marks the storage escaped, and an escaped
