@@ -596,7 +596,9 @@ TEST_CASE("float tanh: each kernel this CPU runs is within 5 ulp, with exact ±0
                         std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
                         -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
   for (int i = 0; i <= 4000; ++i) in.push_back(-10.0f + 0.005f * static_cast<float>(i));
-  for (const auto& [name, kernel] : kernels::float_tanh_kernels()) {
+  for (const auto& named : kernels::float_tanh_kernels()) {
+    const std::string name = named.first;  // not a structured binding: clang 14 cannot capture one
+    const kernels::FloatTanhKernel kernel = named.second;
     CAPTURE(name);
     for (std::size_t offset : {0, 1}) {
       std::vector<float> out(in.size());
