@@ -160,63 +160,97 @@ std::pair<std::int64_t, std::int64_t> valid_taps(std::int64_t start, std::int64_
   return {lo, hi};
 }
 
-// Each window's valid taps are clipped once (rows per output row, columns once for all), not
-// tested per tap. The maximum is found first (`v > m ? v : m` is one maxss instruction), then the
-// first tap equal to it by a backward scan with a mask, so nothing branches on the data: on
-// random input `v > best` is a coin flip, and mispredicting it made this kernel the largest cost
-// of a small CNN step. KH and KW, when not 0, fix the common kernel sizes at compile time so the
-// tap loops unroll. As in PyTorch, taps are visited row-major, the first maximum wins, and a NaN
-// wins (the last one, as each replaced what came before).
+// The taps of each output row and column that fall inside the input (one range per row and per
+// column, not a test per tap), and the output columns [full_lo, full_hi) whose windows are not
+// clipped.
+struct ClippedTaps {
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows, cols;
+  std::int64_t full_lo = 0, full_hi = 0;
+};
+
+ClippedTaps clip_taps(const PoolGeometry& g) {
+  ClippedTaps t;
+  t.rows.resize(static_cast<std::size_t>(g.Ho));
+  t.cols.resize(static_cast<std::size_t>(g.Wo));
+  for (std::int64_t oh = 0; oh < g.Ho; ++oh)
+    t.rows[static_cast<std::size_t>(oh)] = valid_taps(oh * g.stride.h - g.padding.h, g.kernel.h, g.dilation.h, g.H);
+  t.full_lo = t.full_hi = g.Wo;
+  for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
+    const auto taps = valid_taps(ow * g.stride.w - g.padding.w, g.kernel.w, g.dilation.w, g.W);
+    t.cols[static_cast<std::size_t>(ow)] = taps;
+    if (taps.first == 0 && taps.second == g.kernel.w) {
+      if (t.full_lo == g.Wo) t.full_lo = ow;
+      t.full_hi = ow + 1;
+    }
+  }
+  return t;
+}
+
+// As in PyTorch, taps are visited row-major and a tap replaces the running maximum if it is
+// greater or NaN, so the first maximum wins and so does the last NaN. Windows wholly inside the
+// input (all but a border, if any) take a fast path: `v > m` picks the maximum and its index
+// with selects, not branches (on random input it is a coin flip, and mispredicting it made this
+// kernel the largest cost of a small CNN step). A row whose fast windows hold a NaN is redone
+// by the exact scan, which also serves the clipped border windows. KH and KW, when not 0, fix
+// the common kernel sizes at compile time so the tap loops unroll.
 template <class T, int KH, int KW>
-[[gnu::noinline]] void max_pool_kernel(const PoolGeometry& g, const T* x, T* y, std::int64_t* idx) {
+[[gnu::noinline]] void max_pool_kernel(const PoolGeometry& g, const ClippedTaps& taps, const T* x, T* y,
+                                       std::int64_t* idx) {
   // Locals, not g's fields: as far as the compiler knows, stores through y and idx may alias g.
   const std::int64_t kh = KH ? KH : g.kernel.h, kw = KW ? KW : g.kernel.w;
   const std::int64_t H = g.H, W = g.W, Ho = g.Ho, Wo = g.Wo;
   const std::int64_t sh = g.stride.h, sw = g.stride.w, ph = g.padding.h, pw = g.padding.w;
   const std::int64_t dh = g.dilation.h, dw = g.dilation.w;
-  const std::int64_t HW = H * W, Lo = Ho * Wo;
-  std::vector<std::pair<std::int64_t, std::int64_t>> cols(static_cast<std::size_t>(Wo));
-  for (std::int64_t ow = 0; ow < Wo; ++ow) cols[static_cast<std::size_t>(ow)] = valid_taps(ow * sw - pw, kw, dw, W);
-  for (std::int64_t p = 0; p < g.planes(); ++p) {
+  const std::int64_t P = g.planes(), HW = H * W, Lo = Ho * Wo;
+  const std::int64_t full_lo = taps.full_lo, full_hi = taps.full_hi;
+  const bool all_cols_full = full_lo == 0 && full_hi == Wo;
+  const auto* rows = taps.rows.data();
+  const auto* cols = taps.cols.data();
+  for (std::int64_t p = 0; p < P; ++p) {
     const T* xp = x + p * HW;
-    T* yp = y + p * Lo;
-    std::int64_t* ip = idx + p * Lo;
     for (std::int64_t oh = 0; oh < Ho; ++oh) {
+      T* yr = y + p * Lo + oh * Wo;
+      std::int64_t* ir = idx + p * Lo + oh * Wo;
       const std::int64_t h0 = oh * sh - ph;
-      const auto [i_lo, i_hi] = valid_taps(h0, kh, dh, H);
+      const auto [i_lo, i_hi] = rows[oh];
+      const bool rows_full = i_lo == 0 && i_hi == kh;
+      bool nan = false;
+      if (rows_full) {
+        for (std::int64_t ow = full_lo; ow < full_hi; ++ow) {
+          const std::int64_t origin = h0 * W + ow * sw - pw;
+          T m = -std::numeric_limits<T>::infinity();
+          std::int64_t best = origin;  // all taps -inf: the first
+          T sum = 0;  // NaN if a tap is (or if +inf meets -inf: then the exact scan runs for nothing)
+          for (std::int64_t i = 0; i < kh; ++i)
+            for (std::int64_t j = 0; j < kw; ++j) {
+              const std::int64_t at = origin + i * dh * W + j * dw;
+              const T v = xp[at];
+              // A mask, not `v > m ? at : best`, which GCC compiles to a branch.
+              const std::int64_t hit = -static_cast<std::int64_t>(v > m);
+              best = (at & hit) | (best & ~hit);
+              m = v > m ? v : m;
+              sum += v;
+            }
+          nan |= sum != sum;
+          yr[ow] = m;
+          ir[ow] = best;
+        }
+      }
+      if (rows_full && !nan && all_cols_full) continue;
       for (std::int64_t ow = 0; ow < Wo; ++ow) {
-        const auto [j_lo, j_hi] = cols[static_cast<std::size_t>(ow)];
+        if (rows_full && !nan && ow >= full_lo && ow < full_hi) continue;
+        const auto [j_lo, j_hi] = cols[ow];
         const std::int64_t origin = h0 * W + ow * sw - pw;  // tap (0, 0), maybe outside the plane
         T m = -std::numeric_limits<T>::infinity();
-        std::int64_t best = -1;
-        auto scan = [&](std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1) {
-          if (i0 >= i1 || j0 >= j1) return;  // no tap inside the input
-          bool nan = false;
-          m = xp[origin + i0 * dh * W + j0 * dw];
-          for (std::int64_t i = i0; i < i1; ++i)
-            for (std::int64_t j = j0; j < j1; ++j) {
-              const T v = xp[origin + i * dh * W + j * dw];
-              nan |= v != v;
-              m = v > m ? v : m;
-            }
-          if (nan) {  // rare: the last NaN
-            for (std::int64_t i = i0; i < i1; ++i)
-              for (std::int64_t j = j0; j < j1; ++j)
-                if (const std::int64_t at = origin + i * dh * W + j * dw; xp[at] != xp[at]) best = at;
-            m = xp[best];
-            return;
+        std::int64_t best = -1;  // no tap inside the input
+        if (i_lo < i_hi && j_lo < j_hi) best = origin + i_lo * dh * W + j_lo * dw;
+        for (std::int64_t i = i_lo; i < i_hi; ++i)
+          for (std::int64_t j = j_lo; j < j_hi; ++j) {
+            const std::int64_t at = origin + i * dh * W + j * dw;
+            if (xp[at] > m || xp[at] != xp[at]) m = xp[at], best = at;
           }
-          for (std::int64_t i = i1; i-- > i0;)
-            for (std::int64_t j = j1; j-- > j0;) {
-              const std::int64_t at = origin + i * dh * W + j * dw;
-              const std::int64_t hit = -static_cast<std::int64_t>(xp[at] == m);
-              best = (at & hit) | (best & ~hit);
-            }
-        };
-        if (i_lo == 0 && i_hi == kh && j_lo == 0 && j_hi == kw) scan(0, kh, 0, kw);
-        else scan(i_lo, i_hi, j_lo, j_hi);
-        yp[oh * Wo + ow] = m;
-        ip[oh * Wo + ow] = best;
+        yr[ow] = m;
+        ir[ow] = best;
       }
     }
   }
@@ -224,9 +258,11 @@ template <class T, int KH, int KW>
 
 template <class T>
 void max_pool(const PoolGeometry& g, const T* x, T* y, std::int64_t* idx) {
-  if (g.kernel == Size2{2, 2}) max_pool_kernel<T, 2, 2>(g, x, y, idx);
-  else if (g.kernel == Size2{3, 3}) max_pool_kernel<T, 3, 3>(g, x, y, idx);
-  else max_pool_kernel<T, 0, 0>(g, x, y, idx);
+  const ClippedTaps taps = clip_taps(g);
+  auto kernel = g.kernel == Size2{2, 2}   ? max_pool_kernel<T, 2, 2>
+                : g.kernel == Size2{3, 3} ? max_pool_kernel<T, 3, 3>
+                                          : max_pool_kernel<T, 0, 0>;
+  kernel(g, taps, x, y, idx);
 }
 
 // ---- average pooling --------------------------------------------------------------------------
