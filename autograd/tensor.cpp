@@ -35,7 +35,8 @@ void keep_freed_blocks() noexcept {
 }
 }  // namespace
 
-Storage::Storage(std::size_t nbytes) : data_(inline_), nbytes_(nbytes) {
+Storage::Storage(std::size_t nbytes)
+    : data_(reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(inline_) + 31) / 32 * 32)), nbytes_(nbytes) {
   if (nbytes > kInlineBytes) {
     static const bool malloc_tuned = (keep_freed_blocks(), true);
     (void)malloc_tuned;

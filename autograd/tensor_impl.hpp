@@ -62,7 +62,11 @@ class Storage {
   std::atomic<bool> escaped_{false};             // a raw pointer was handed out: never read lazily
   std::unique_ptr<fusion::Pending> pending_;     // the program that fills data_, while pending
   std::unique_ptr<std::vector<std::weak_ptr<Storage>>> readers_;  // pending results reading data_
-  alignas(32) unsigned char inline_[kInlineBytes];
+  // Inline data starts 32-byte aligned, as a tensor's elements may be computed differently
+  // (scalar peel or SIMD) depending on their alignment, and results must not depend on which
+  // allocation a tensor got. The slack does it, not alignas(32): an over-aligned Storage would
+  // need aligned operator new (glibc's memalign), ~500 instructions per tiny tensor, not ~50.
+  alignas(16) unsigned char inline_[kInlineBytes + 16];
 };
 
 class Tensor;
