@@ -40,10 +40,14 @@ void keep_freed_blocks() noexcept {
 // possible dependency and stalls ("4K aliasing"): tanh(x * a + b) with its backward ran ~3%
 // slower with 64-byte alignment, where offsets depended on the order of allocation.
 constexpr std::size_t kPageAlignFrom = std::size_t{1} << 16;
+
+void* align_up(void* p, std::uintptr_t alignment) noexcept {
+  return reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(p) + alignment - 1) / alignment * alignment);
+}
 }  // namespace
 
 Storage::Storage(std::size_t nbytes)
-    : data_(reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(inline_) + 31) / 32 * 32)), nbytes_(nbytes) {
+    : data_(align_up(inline_, 32)), nbytes_(nbytes) {
   if (nbytes > kInlineBytes) {
     static const bool malloc_tuned = (keep_freed_blocks(), true);
     (void)malloc_tuned;
@@ -54,7 +58,7 @@ Storage::Storage(std::size_t nbytes)
     const std::size_t align = nbytes >= kPageAlignFrom ? 4096 : 64;
     block_ = std::malloc(nbytes + align);
     if (!block_) throw std::bad_alloc();
-    data_ = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(block_) + align - 1) / align * align);
+    data_ = align_up(block_, align);
   }
 }
 

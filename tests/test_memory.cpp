@@ -46,7 +46,8 @@ std::int64_t minor_faults() {
 TEST_CASE("a loop over multi-MB tensors reuses its memory: no page faults after warm-up, aligned data") {
   // Each step allocates and frees five 4 MiB buffers, between small ones (nodes, shapes). If
   // freed big blocks did not merge again, every step would map fresh pages (with aligned_alloc
-  // it was about 20 faults a step, and RSS crept up by tens of MB).
+  // and the Storage layout of the time it was about 20 faults a step, and RSS crept up by tens
+  // of MB; whether that happens depends on the sizes of the small objects in between).
   const int saved_threads = get_num_threads();
   set_num_threads(1);  // worker threads would map their stacks
   manual_seed(5);
