@@ -195,6 +195,53 @@ TEST_CASE("a fused result keeps its inputs alive only until it has run") {
   CHECK(a_storage.expired());
 }
 
+TEST_CASE("a result is written over an input that dies with its program, with the same values") {
+  // Programs ending in a unary op, a binary op and a fused pair; one input read twice; a sum
+  // taken as the blocks are written; sizes with a short last step, split over threads or not.
+  const std::vector<std::function<Tensor(const Tensor&, const Tensor&)>> programs = {
+      [](const Tensor& t, const Tensor& a) { return tanh(t * a + 0.5); },
+      [](const Tensor& t, const Tensor& a) { return t * t - a; },
+      [](const Tensor& t, const Tensor& a) { return sigmoid(t) * a + t; },
+  };
+  ThreadsAt threads(2);
+  FusionAt on(0);
+  for (Dtype dt : {kFloat32, kFloat64}) {
+    for (std::int64_t n : {std::int64_t{9}, std::int64_t{5000}, std::int64_t{1} << 19}) {
+      for (std::size_t k = 0; k < programs.size(); ++k) {
+        CAPTURE(dtype_name(dt));
+        CAPTURE(n);
+        CAPTURE(k);
+        Tensor t = randn({n}, TensorOptions(dt)), a = randn({n}, TensorOptions(dt));
+        const Tensor t_values = t.clone();
+        const void* t_buffer = t.impl()->data();
+        Tensor kept = programs[k](t, a);  // built while t is held: written to a fresh buffer
+        Tensor y = programs[k](t, a);
+        t = Tensor();
+        const Tensor kept_sum = kept.sum();  // y's program still holds t: kept leaves it alone
+        CHECK(kept.impl()->data() != t_buffer);
+        const Tensor y_sum = y.sum();  // only y's program holds t: y takes its buffer
+        CHECK(y.impl()->data() == t_buffer);
+        CHECK(allclose(y, kept, 0, 0));
+        CHECK(equal(y_sum, kept_sum));
+        {
+          FusionAt off(kNever);
+          const double tol = dt == kFloat32 ? 1e-6 : 1e-15;
+          CHECK(allclose(y, programs[k](t_values, a), tol, tol));
+        }
+        // An input that a view still shares keeps its buffer and its values.
+        Tensor u = t_values.clone();
+        const Tensor view = u.slice(0, 0, 1);
+        const void* u_buffer = u.impl()->data();
+        Tensor z = programs[k](u, a);
+        u = Tensor();
+        CHECK(allclose(z, kept, 0, 0));
+        CHECK(z.impl()->data() != u_buffer);
+        CHECK(allclose(view, t_values.slice(0, 0, 1), 0, 0));
+      }
+    }
+  }
+}
+
 TEST_CASE("the errors of an unfusable op are the eager op's") {
   FusionAt on(0);
   CHECK_THROWS_WITH_AS(mul(randn({3, 4}), randn({5})), doctest::Contains("mul"), std::invalid_argument);
@@ -255,5 +302,24 @@ TEST_CASE("threads reading one pending result run its program once, and all see 
     for (auto& th : threads) th.join();
     for (float s : sums) CHECK(s == doctest::Approx(ref.item<float>()).epsilon(1e-5));
     CHECK(allclose(w, x * a));
+  }
+}
+
+TEST_CASE("threads running two results that share a dying input: the one that runs last may take it over") {
+  FusionAt on(0);
+  const Tensor x = randn({1 << 15});
+  const std::vector<float> xv = x.to_vector<float>();
+  for (int round = 0; round < 20; ++round) {
+    Tensor t = x.clone();
+    Tensor y1 = t * 2.0, y2 = t * 3.0;
+    t = Tensor();
+    std::vector<float> v1, v2;
+    std::thread other([&] { v1 = y1.to_vector<float>(); });
+    v2 = y2.to_vector<float>();
+    other.join();
+    for (std::size_t i = 0; i < xv.size(); i += 97) {
+      CHECK(v1[i] == xv[i] * 2.0f);
+      CHECK(v2[i] == xv[i] * 3.0f);
+    }
   }
 }

@@ -142,8 +142,11 @@ void with_binary(Op op, K&& k) {
 // the one its operand does not occupy, so no loop reads what it writes; a constant has a
 // buffer of its own per position, filled again only when the value changes.
 // With block_sums, the sum of each kBlock elements is taken as soon as they are written.
+// With out_is_input, `out` is also an input's buffer (see take_over_candidate): the last
+// instruction then writes into a stack buffer too, copied to `out` once the step's reads are done.
 template <class T>
-void execute(const Program& p, T* out, const void* const* sources, std::int64_t begin, std::int64_t end, T* block_sums) {
+void execute(const Program& p, T* out, const void* const* sources, std::int64_t begin, std::int64_t end, T* block_sums,
+             bool out_is_input) {
   constexpr std::int64_t kStep = 1024 / sizeof(T);
   static_assert(kBlock % kStep == 0);
   alignas(64) T slots[kMaxDepth][2][kStep];
@@ -152,6 +155,7 @@ void execute(const Program& p, T* out, const void* const* sources, std::int64_t 
   bool const_filled[kMaxDepth + 1] = {};
   auto free_slot = [&](int pos, const T* occupied) { return occupied == slots[pos][0] ? slots[pos][1] : slots[pos][0]; };
   const std::size_t n_code = p.code.size();
+  const std::size_t last_into_out = out_is_input ? n_code + 1 : n_code;  // never, or at the end
   for (std::int64_t block = begin; block < end; block += kBlock) {
     const std::int64_t block_end = std::min(block + kBlock, end);
     for (std::int64_t base = block; base < block_end; base += kStep) {
@@ -176,12 +180,12 @@ void execute(const Program& p, T* out, const void* const* sources, std::int64_t 
           top[sp] = leaf(in, sp);
           ++sp;
         } else if (n_in == 1) {
-          T* r = k + 1 == n_code ? out + base : free_slot(sp - 1, top[sp - 1]);
+          T* r = k + 1 == last_into_out ? out + base : free_slot(sp - 1, top[sp - 1]);
           apply_unary(in.op, top[sp - 1], r, m);
           top[sp - 1] = r;
         } else {
           const bool pair = k + 2 < n_code && arity(p.code[k + 1].op) == 0 && arity(p.code[k + 2].op) == 2;
-          T* r = k + (pair ? 3 : 1) == n_code ? out + base : free_slot(sp - 2, top[sp - 2]);
+          T* r = k + (pair ? 3 : 1) == last_into_out ? out + base : free_slot(sp - 2, top[sp - 2]);
           const T* a = top[sp - 2];
           const T* b = top[sp - 1];
           if (pair) {
@@ -196,9 +200,30 @@ void execute(const Program& p, T* out, const void* const* sources, std::int64_t 
           --sp;
         }
       }
+      if (out_is_input) std::memcpy(out + base, top[0], static_cast<std::size_t>(m) * sizeof(T));
     }
     if (block_sums) block_sums[block / kBlock] = kernels::block_sum(out + block, block_end - block);  // still in L1
   }
+}
+
+// An input that dies with the program and is as large as its result: the program may write the
+// result over it. Such inputs are common in backward, whose temporaries (a saved output, an
+// incoming gradient) are freed with the graph before the gradient they feed is read. Writing
+// over an input stores to cache lines its loads just brought in, where a fresh buffer costs a
+// read-for-ownership of every line: a program reading two arrays takes ~3/4 of the time. Only this
+// program holds the input, so nothing can read it afterwards; a weak reference (a reader list)
+// may lock it meanwhile, but only to find it settled. Returns the input's index, or -1.
+int take_over_candidate(const Program& p, const Storage& s) {
+  for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+    const Input& in = p.inputs[i];
+    if (in.offset != 0 || in.storage->nbytes() != s.nbytes()) continue;
+    // Counted on a copy, not by use_count() alone: the copy's increment is an acquire-release
+    // operation (use_count() is a relaxed load), so the last other holder's reads and writes,
+    // in whatever thread, happen before our stores.
+    const std::shared_ptr<Storage> probe = in.storage;
+    if (probe.use_count() == 2) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 }  // namespace
@@ -230,11 +255,20 @@ bool Access::run(const Storage& cs, void* block_sums) noexcept {
     const Input& in = p.program.inputs[i];
     sources[i] = static_cast<const char*>(raw(*in.storage)) + in.offset * static_cast<std::int64_t>(element_size(p.program.dtype));
   }
+  // The result takes the dying input's buffer, which takes the result's unused one to free.
+  const int donor = s.block_ ? take_over_candidate(p.program, s) : -1;  // not an inline buffer
+  if (donor >= 0) {
+    Storage& d = *p.program.inputs[static_cast<std::size_t>(donor)].storage;
+    std::swap(s.data_, d.data_);
+    std::swap(s.block_, d.block_);
+  }
+  const bool out_is_input = donor >= 0;
   auto part = [&](std::int64_t begin, std::int64_t end) {
     if (p.program.dtype == Dtype::Float32) {
-      execute(p.program, static_cast<float*>(s.data_), sources, begin, end, static_cast<float*>(block_sums));
+      execute(p.program, static_cast<float*>(s.data_), sources, begin, end, static_cast<float*>(block_sums), out_is_input);
     } else {
-      execute(p.program, static_cast<double*>(s.data_), sources, begin, end, static_cast<double*>(block_sums));
+      execute(p.program, static_cast<double*>(s.data_), sources, begin, end, static_cast<double*>(block_sums),
+              out_is_input);
     }
   };
   in_parallel(p.program.numel, part);

@@ -6,7 +6,10 @@
 // of elements at a time in cache: one pass over memory instead of one per op, split over
 // threads when large (set_num_threads). sum() of a pending result adds each block of 1024
 // elements up as it is written (run_summing), so that `tanh(x * a + b).sum()` reads its inputs
-// exactly once.
+// exactly once. A program writes its result over an input that nothing else holds any more
+// (typically a backward temporary, freed with the graph before the gradient it feeds is read):
+// its stores then go to cache lines that its loads just brought in, not to a fresh buffer whose
+// every line must first be read from memory.
 //
 // Eager semantics are kept exactly:
 // - values: each instruction runs the same formula (elementwise.hpp) as the eager op, and
