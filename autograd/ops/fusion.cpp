@@ -210,9 +210,10 @@ void execute(const Program& p, T* out, const void* const* sources, std::int64_t 
 // result over it. Such inputs are common in backward, whose temporaries (a saved output, an
 // incoming gradient) are freed with the graph before the gradient they feed is read. Writing
 // over an input stores to cache lines its loads just brought in, where a fresh buffer costs a
-// read-for-ownership of every line: a program reading two arrays takes ~3/4 of the time. Only this
-// program holds the input, so nothing can read it afterwards; a weak reference (a reader list)
-// may lock it meanwhile, but only to find it settled. Returns the input's index, or -1.
+// read-for-ownership of every line: a program reading two arrays takes ~3/4 of the time.
+// Only this program holds the input, so nothing can read it afterwards; a weak reference (a
+// reader list) may lock it meanwhile, but only to find it settled. Returns the input's index,
+// or -1.
 int take_over_candidate(const Program& p, const Storage& s) {
   for (std::size_t i = 0; i < p.inputs.size(); ++i) {
     const Input& in = p.inputs[i];
@@ -265,7 +266,8 @@ bool Access::run(const Storage& cs, void* block_sums) noexcept {
   const bool out_is_input = donor >= 0;
   auto part = [&](std::int64_t begin, std::int64_t end) {
     if (p.program.dtype == Dtype::Float32) {
-      execute(p.program, static_cast<float*>(s.data_), sources, begin, end, static_cast<float*>(block_sums), out_is_input);
+      execute(p.program, static_cast<float*>(s.data_), sources, begin, end, static_cast<float*>(block_sums),
+              out_is_input);
     } else {
       execute(p.program, static_cast<double*>(s.data_), sources, begin, end, static_cast<double*>(block_sums),
               out_is_input);
