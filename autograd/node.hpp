@@ -113,6 +113,13 @@ class SavedVariable {
   bool requires_grad_ = false;
 };
 
+// A node whose backward needs exactly one saved tensor (most unary ops): the slot and its
+// release, written once.
+struct SavedOneNode : Node {
+  SavedVariable saved;
+  void release_variables() override { saved.reset(); }
+};
+
 // ---- helpers for writing ops ---------------------------------------------------------------
 // True if recording is on and any input requires grad.
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
