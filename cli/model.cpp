@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include <xgrad/autograd/ops.hpp>
-#include <xgrad/nn/activation.hpp>
-#include <xgrad/nn/linear.hpp>
+#include <xgrad/nn/modules/activation.hpp>
+#include <xgrad/nn/modules/linear.hpp>
 
 namespace xgrad::cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <xgrad/nn/container.hpp>
+#include <xgrad/nn/modules/container.hpp>
 #include <xgrad/nn/serialize.hpp>
 
 #include "table.hpp"

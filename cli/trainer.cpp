@@ -10,7 +10,7 @@
 
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/ops.hpp>
-#include <xgrad/nn/loss.hpp>
+#include <xgrad/nn/modules/loss.hpp>
 #include <xgrad/optim/optim.hpp>
 
 #include "interrupt.hpp"

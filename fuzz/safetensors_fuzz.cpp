@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include <xgrad/nn/linear.hpp>
+#include <xgrad/nn/modules/linear.hpp>
 #include <xgrad/nn/serialize.hpp>
 
 #include "scratch_file.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "../autograd/grad_mode.hpp"
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/op_support.hpp"
 #include "../autograd/random.hpp"
 
 namespace xgrad::nn::init {
@@ -18,13 +18,13 @@ namespace {
 // t[i] = value(), visiting elements in row-major order whatever t's strides.
 template <class F>
 Tensor fill_with(Tensor t, const char* op, F&& value) {
-  kernels::check_defined(t, op);
+  autograd::check_defined(t, op);
   NoGradGuard guard;
   TensorImpl& ti = *t.impl();
-  kernels::dispatch_float(ti.dtype, op, [&](auto tag) {
+  autograd::dispatch_float(ti.dtype, op, [&](auto tag) {
     using T = decltype(tag);
     T* p = ti.template data_as<T>();
-    kernels::for_each_offset(ti.shape, &ti.strides, nullptr, nullptr, 0, 0, 0,
+    autograd::for_each_offset(ti.shape, &ti.strides, nullptr, nullptr, 0, 0, 0,
                              [&](std::int64_t, std::int64_t o, std::int64_t, std::int64_t) { p[o] = static_cast<T>(value()); });
   });
   ti.storage->bump_version();
@@ -52,10 +52,10 @@ double calculate_gain(Nonlinearity nonlinearity, std::optional<double> param) {
 }
 
 std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
-  kernels::check_defined(t, "calculate_fan_in_and_fan_out");
+  autograd::check_defined(t, "calculate_fan_in_and_fan_out");
   if (t.dim() < 2) {
     throw std::invalid_argument("calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a tensor with "
-                                "fewer than 2 dimensions, got " + kernels::describe(t));
+                                "fewer than 2 dimensions, got " + autograd::describe(t));
   }
   std::int64_t receptive = 1;
   for (std::int64_t d = 2; d < t.dim(); ++d) receptive *= t.size(d);

@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "../autograd/grad_mode.hpp"
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/op_support.hpp"
 
 namespace xgrad::nn {
 
@@ -34,7 +34,7 @@ Tensor Module::register_parameter(const std::string& name, const Tensor& tensor,
   check_new_name(name, "parameter");
   if (!tensor.defined()) return tensor;
   if (requires_grad && !tensor.is_floating_point()) {
-    throw std::invalid_argument(type_name_ + ": parameter '" + name + "' (" + kernels::describe(tensor) +
+    throw std::invalid_argument(type_name_ + ": parameter '" + name + "' (" + autograd::describe(tensor) +
                                 ") must be floating point to require grad");
   }
   Tensor p = tensor.detach();
@@ -154,14 +154,14 @@ namespace {
 // Points `t`'s own TensorImpl at converted data, so every handle to it sees the change.
 void convert_in_place(const Tensor& t, Dtype dtype) {
   if (!t.is_floating_point() || t.dtype() == dtype) return;
-  Tensor c = kernels::copy_as(t, dtype);
+  Tensor c = autograd::copy_as(t, dtype);
   TensorImpl& impl = *t.impl();
   impl.storage = c.impl()->storage;
   impl.offset = 0;
   impl.dtype = dtype;
   impl.is_view = false;
   impl.set_contiguous_strides();
-  if (impl.grad) impl.grad = kernels::copy_as(Tensor(impl.grad), dtype).impl_ptr();
+  if (impl.grad) impl.grad = autograd::copy_as(Tensor(impl.grad), dtype).impl_ptr();
 }
 }  // namespace
 
@@ -190,7 +190,7 @@ void Module::pretty_print(std::ostream& os, int indent) const {
   if (!own.empty()) {
     os << " {";
     for (std::size_t i = 0; i < own.size(); ++i) {
-      os << (i ? ", " : "") << own[i].first << ": " << kernels::describe(own[i].second);
+      os << (i ? ", " : "") << own[i].first << ": " << autograd::describe(own[i].second);
     }
     os << "}";
   }

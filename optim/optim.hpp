@@ -3,7 +3,7 @@
 #pragma once
 #include "adagrad.hpp"
 #include "adam.hpp"
-#include "clip_grad.hpp"
+#include "../nn/utils/clip_grad.hpp"
 #include "csv.hpp"
 #include "dataloader.hpp"
 #include "dataset.hpp"

@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "module.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "functional.hpp"
-#include "module.hpp"
+#include "../functional/conv.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

@@ -1,5 +1,5 @@
-// Loss functions, as free functions in nn::functional and as modules, with PyTorch's
-// semantics for reduction (None: per element / per sample, Mean, Sum). Every loss is
+// Loss functions as free functions in nn::functional (the modules are in nn/modules/loss.hpp),
+// with PyTorch's semantics for reduction (None: per element / per sample, Mean, Sum). Every loss is
 // differentiable in its floating-point input (and target, where PyTorch's is) and throws
 // std::invalid_argument naming the loss, the shapes and the dtypes when its inputs do not fit.
 // Unlike PyTorch, an input and a target of different shapes are refused rather than
@@ -8,8 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "../autograd/tensor.hpp"
-#include "module.hpp"
+#include "../../autograd/tensor.hpp"
 
 namespace xgrad::nn {
 
@@ -71,83 +70,5 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                         const BCEWithLogitsOptions& options = {});
 
 }  // namespace functional
-
-// ---- as modules: loss(input, target) ---------------------------------------------------------
-// Class weights and pos_weight are registered as buffers (saved with the module, as PyTorch).
-
-class Loss : public Module {
- public:
-  using Module::Module;
-  virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
-  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
-  using Module::forward;
-};
-
-class MSELoss : public Loss {
- public:
-  explicit MSELoss(Reduction reduction = kMean) : Loss("MSELoss"), reduction(reduction) {}
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  Reduction reduction;
-};
-
-class L1Loss : public Loss {
- public:
-  explicit L1Loss(Reduction reduction = kMean) : Loss("L1Loss"), reduction(reduction) {}
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  Reduction reduction;
-};
-
-class SmoothL1Loss : public Loss {
- public:
-  explicit SmoothL1Loss(Reduction reduction = kMean, double beta = 1.0) : Loss("SmoothL1Loss"), reduction(reduction), beta(beta) {}
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  Reduction reduction;
-  double beta;
-};
-
-class HuberLoss : public Loss {
- public:
-  explicit HuberLoss(Reduction reduction = kMean, double delta = 1.0) : Loss("HuberLoss"), reduction(reduction), delta(delta) {}
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  Reduction reduction;
-  double delta;
-};
-
-class CrossEntropyLoss : public Loss {
- public:
-  explicit CrossEntropyLoss(const CrossEntropyOptions& options = {});
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  CrossEntropyOptions options;
-};
-
-class NLLLoss : public Loss {
- public:
-  explicit NLLLoss(const NLLLossOptions& options = {});
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  NLLLossOptions options;
-};
-
-class BCELoss : public Loss {
- public:
-  explicit BCELoss(const Tensor& weight = Tensor(), Reduction reduction = kMean);
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  Tensor weight;
-  Reduction reduction;
-};
-
-class BCEWithLogitsLoss : public Loss {
- public:
-  explicit BCEWithLogitsLoss(const BCEWithLogitsOptions& options = {});
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  BCEWithLogitsOptions options;
-};
 
 }  // namespace xgrad::nn

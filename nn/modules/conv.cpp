@@ -1,10 +1,10 @@
-// The Conv2d module (the convolution itself is in conv_ops.cpp).
+// The Conv2d module (the convolution itself is F::conv2d, nn/functional/conv.cpp).
 #include "conv.hpp"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "init.hpp"
+#include "../init.hpp"
 
 namespace xgrad::nn {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "module.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

@@ -2,8 +2,8 @@
 #pragma once
 #include <string>
 
-#include "functional.hpp"
-#include "module.hpp"
+#include "../functional/pooling.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

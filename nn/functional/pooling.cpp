@@ -8,12 +8,12 @@
 #include <utility>
 #include <vector>
 
-#include "../autograd/ops/kernels.hpp"
-#include "functional.hpp"
+#include "../../autograd/op_support.hpp"
+#include "pooling.hpp"
 
 namespace xgrad::nn::functional {
 
-using namespace xgrad::kernels;
+using namespace xgrad::autograd;
 using autograd::record;
 
 namespace {

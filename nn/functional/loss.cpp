@@ -6,12 +6,12 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../../autograd/op_support.hpp"
 #include "loss.hpp"
 
 namespace xgrad::nn {
 
-using namespace xgrad::kernels;
+using namespace xgrad::autograd;
 using autograd::record;
 
 namespace {

@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include "../autograd/tensor.hpp"
+#include "../../autograd/tensor.hpp"
 
 namespace xgrad::nn::utils {
 

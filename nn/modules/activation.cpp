@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "../autograd/ops.hpp"
+#include "../../autograd/ops.hpp"
 
 namespace xgrad::nn {
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "module.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

@@ -1,4 +1,4 @@
-// MaxPool2d and AvgPool2d modules (the kernels are in pooling_ops.cpp).
+// MaxPool2d and AvgPool2d modules (the kernels are in nn/functional/pooling.cpp).
 #include "pooling.hpp"
 
 namespace xgrad::nn {

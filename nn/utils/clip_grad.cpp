@@ -3,9 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "../autograd/grad_mode.hpp"
-#include "../autograd/ops.hpp"
-#include "options_check.hpp"
+#include "../../autograd/grad_mode.hpp"
+#include "../../autograd/ops.hpp"
+#include "../../optim/options_check.hpp"
 
 namespace xgrad::nn::utils {
 

@@ -1,5 +1,4 @@
 // Loss modules: each holds its options and calls the functional loss.
-#include "functional.hpp"
 #include "loss.hpp"
 
 namespace xgrad::nn {

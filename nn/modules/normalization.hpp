@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "module.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

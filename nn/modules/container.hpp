@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "module.hpp"
+#include "../module.hpp"
 
 namespace xgrad::nn {
 

@@ -1,12 +1,9 @@
 // Linear, and F::linear.
-#include "linear.hpp"
-
 #include <cmath>
 #include <stdexcept>
 
-#include "../autograd/ops/kernels.hpp"
-#include "functional.hpp"
-#include "init.hpp"
+#include "../../autograd/op_support.hpp"
+#include "linear.hpp"
 
 namespace xgrad::nn {
 
@@ -42,13 +39,13 @@ struct LinearBackward final : autograd::Node {
 }  // namespace
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
-  kernels::check_defined(input, "linear", "input");
-  kernels::check_defined(weight, "linear", "weight");
+  autograd::check_defined(input, "linear", "input");
+  autograd::check_defined(weight, "linear", "weight");
   if (weight.dim() != 2 || input.dim() < 1 || input.size(-1) != weight.size(1) ||
       (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))) {
     throw std::invalid_argument("linear: expected input [*, in], weight [out, in] and bias [out]; got input " +
-                                kernels::describe(input) + ", weight " + kernels::describe(weight) +
-                                (bias.defined() ? ", bias " + kernels::describe(bias) : std::string()));
+                                autograd::describe(input) + ", weight " + autograd::describe(weight) +
+                                (bias.defined() ? ", bias " + autograd::describe(bias) : std::string()));
   }
   const bool one_dtype = input.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == weight.dtype());
   if (!one_dtype || !weight.is_floating_point()) {  // promotion and its errors: the composite path
@@ -63,38 +60,11 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   }
   if (auto n = autograd::record<LinearBackward>({&input, &weight, &bias}, y)) {
     n->has_bias = bias.defined();
-    if (n->should_compute_output(0)) n->weight = kernels::save(weight);
-    if (n->should_compute_output(1)) n->input = kernels::save(input);
+    if (n->should_compute_output(0)) n->weight = autograd::save(weight);
+    if (n->should_compute_output(1)) n->input = autograd::save(input);
   }
   return y;
 }
 
 }  // namespace functional
-
-Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias)
-    : Module("Linear"), in_features(in), out_features(out) {
-  if (in < 0 || out < 0) {
-    throw std::invalid_argument("Linear: feature counts must be non-negative, got in_features=" + std::to_string(in) +
-                                ", out_features=" + std::to_string(out));
-  }
-  weight = register_parameter("weight", empty({out, in}));
-  if (with_bias) bias = register_parameter("bias", empty({out}));
-  reset_parameters();
-}
-
-void Linear::reset_parameters() {
-  init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
-    init::uniform_(bias, -bound, bound);
-  }
-}
-
-Tensor Linear::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
-
-std::string Linear::extra_repr() const {
-  return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
-         ", bias=" + (bias.defined() ? "true" : "false");
-}
-
 }  // namespace xgrad::nn

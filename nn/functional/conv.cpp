@@ -12,8 +12,8 @@
 #include <sstream>
 #include <vector>
 
-#include "../autograd/ops/kernels.hpp"
-#include "functional.hpp"
+#include "../../autograd/op_support.hpp"
+#include "conv.hpp"
 
 namespace xgrad::nn {
 
@@ -25,7 +25,7 @@ std::string to_string(Size2 s) {
 
 namespace functional {
 
-using namespace xgrad::kernels;
+using namespace xgrad::autograd;
 using autograd::record;
 
 namespace {

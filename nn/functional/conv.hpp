@@ -1,0 +1,23 @@
+// F::conv2d (nn::Conv2d's computation).
+#pragma once
+#include <cstdint>
+
+#include "../../autograd/tensor.hpp"
+#include "size2.hpp"
+
+namespace xgrad::nn::functional {
+
+struct Conv2dFuncOptions {
+  Size2 stride = 1;
+  Size2 padding = 0;  // zeros on each side
+  Size2 dilation = 1;
+  std::int64_t groups = 1;
+};
+// 2-D cross-correlation, as torch.nn.functional.conv2d. input [N, C_in, H, W] (or unbatched
+// [C_in, H, W]), weight [C_out, C_in / groups, kH, kW], bias [C_out] (optional) ->
+// [N, C_out, H_out, W_out] with H_out = (H + 2 pad - dil (kH - 1) - 1) / stride + 1.
+// im2col + one GEMM per sample and group. Its backward is itself differentiable (to any order).
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+              const Conv2dFuncOptions& options = {});
+
+}  // namespace xgrad::nn::functional
