@@ -1,0 +1,3 @@
+// Moved to nn/utils/clip_grad.hpp (namespace xgrad::nn::utils).
+#pragma once
+#include "../nn/utils/clip_grad.hpp"
