@@ -234,3 +234,28 @@ TEST_CASE("Embedding refuses indices out of range or not Int64") {
   check_throws_naming([&] { emb(tensor(std::vector<float>{0, 1})); }, "embedding", "Float32 [2]");
   CHECK_THROWS_AS(nn::Embedding(3, 2, 3), std::out_of_range);
 }
+
+TEST_CASE("nn's backward nodes report PyTorch's grad_fn names, at every order") {
+  auto name = [](const Tensor& t) { return t.grad_fn() ? t.grad_fn()->name() : std::string("(none)"); };
+  Tensor x = randn({2, 3}, kFloat64).requires_grad_(true);
+  Tensor w = randn({4, 3}, kFloat64).requires_grad_(true);
+  CHECK(name(F::linear(x, w)) == "MmBackward0");
+  CHECK(name(F::linear(x, w, randn({4}, kFloat64))) == "AddmmBackward0");
+
+  Tensor img = randn({1, 2, 4, 4}, kFloat64).requires_grad_(true);
+  Tensor k = randn({3, 2, 2, 2}, kFloat64).requires_grad_(true);
+  Tensor y = F::conv2d(img, k);
+  CHECK(name(y) == "ConvolutionBackward0");
+  tensor_list g = autograd::grad({y}, {img, k}, {ones_like(y).requires_grad_(true)}, true, true);
+  CHECK(name(g[0]) == "ConvolutionBackwardInputBackward0");
+  CHECK(name(g[1]) == "ConvolutionBackwardWeightBackward0");
+
+  Tensor p = F::max_pool2d(img, 2);
+  CHECK(name(p) == "MaxPool2DWithIndicesBackward0");
+  Tensor gp = ones_like(p).requires_grad_(true);
+  Tensor g1 = autograd::grad({p}, {img}, {gp}, true, true)[0];
+  CHECK(name(g1) == "MaxPool2DWithIndicesBackwardBackward0");
+  Tensor gg = ones_like(g1).requires_grad_(true);
+  Tensor g2 = autograd::grad({g1}, {gp}, {gg}, true, true)[0];
+  CHECK(name(g2) == "MaxPool2DWithIndicesBackwardBackwardBackward0");
+}

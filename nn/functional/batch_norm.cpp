@@ -15,7 +15,6 @@
 namespace xgrad::nn {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -97,10 +96,8 @@ struct NativeBatchNormBackward0 final : Node {
   SavedVariable x, w;
   Tensor mean, invstd;  // batch statistics [C], no history
   double eps = 1e-5;
-  std::string name() const override { return "NativeBatchNormBackward0"; }
 
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor(), Tensor(), Tensor()};
     Tensor xv = x.unpack(), wv = w.unpack();
     if (autograd::GradMode::is_enabled()) return differentiable(grads[0], xv, wv);
     Tensor g = grads[0].contiguous();

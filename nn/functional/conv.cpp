@@ -26,7 +26,6 @@ std::string to_string(Size2 s) {
 namespace functional {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -208,9 +207,7 @@ struct ConvolutionBackward0 final : Node {
   SavedVariable x, w;
   Shape x_shape, w_shape;
   ConvParams p;
-  std::string name() const override { return "ConvolutionBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
     return {should_compute_output(0) ? input_grad_op(g[0], w.unpack(), x_shape, p) : Tensor(),
             should_compute_output(1) ? weight_grad_op(g[0], x.unpack(), w_shape, p) : Tensor(),
             should_compute_output(2) ? sum(g[0], {0, 2, 3}) : Tensor()};
@@ -218,26 +215,22 @@ struct ConvolutionBackward0 final : Node {
   void release_variables() override { x.reset(); w.reset(); }
 };
 
-struct ConvInputGradBackward0 final : Node {
+struct ConvolutionBackwardInputBackward0 final : Node {
   SavedVariable gy, w;
   Shape w_shape;
   ConvParams p;
-  std::string name() const override { return "ConvolutionBackwardInputBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor(), Tensor()};
     return {should_compute_output(0) ? conv_op(g[0], w.unpack(), Tensor(), p) : Tensor(),
             should_compute_output(1) ? weight_grad_op(gy.unpack(), g[0], w_shape, p) : Tensor()};
   }
   void release_variables() override { gy.reset(); w.reset(); }
 };
 
-struct ConvWeightGradBackward0 final : Node {
+struct ConvolutionBackwardWeightBackward0 final : Node {
   SavedVariable gy, x;
   Shape x_shape;
   ConvParams p;
-  std::string name() const override { return "ConvolutionBackwardWeightBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor(), Tensor()};
     return {should_compute_output(0) ? conv_op(x.unpack(), g[0], Tensor(), p) : Tensor(),
             should_compute_output(1) ? input_grad_op(gy.unpack(), g[0], x_shape, p) : Tensor()};
   }
@@ -270,7 +263,7 @@ Tensor input_grad_op(const Tensor& gy_in, const Tensor& w_in, const Shape& in_sh
     using T = decltype(tag);
     input_grad_kernel<T>(g, ptr<T>(gy), ptr<T>(w), gx.impl()->template data_as<T>());
   });
-  if (auto n = record<ConvInputGradBackward0>({&gy, &w}, gx)) {
+  if (auto n = record<ConvolutionBackwardInputBackward0>({&gy, &w}, gx)) {
     if (n->should_compute_output(1)) n->gy = save(gy);
     if (n->should_compute_output(0)) n->w = save(w);
     n->w_shape = w.shape();
@@ -287,7 +280,7 @@ Tensor weight_grad_op(const Tensor& gy_in, const Tensor& x_in, const Shape& w_sh
     using T = decltype(tag);
     weight_grad_kernel<T>(g, ptr<T>(gy), ptr<T>(x), gw.impl()->template data_as<T>());
   });
-  if (auto n = record<ConvWeightGradBackward0>({&gy, &x}, gw)) {
+  if (auto n = record<ConvolutionBackwardWeightBackward0>({&gy, &x}, gw)) {
     if (n->should_compute_output(1)) n->gy = save(gy);
     if (n->should_compute_output(0)) n->x = save(x);
     n->x_shape = x.shape();

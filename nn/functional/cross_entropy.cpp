@@ -15,7 +15,6 @@
 namespace xgrad::nn {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -94,10 +93,8 @@ struct CrossEntropyLossBackward0 final : Node {
   double smoothing = 0, denom = 1;
   std::int64_t ignore_index = -100, M = 0, C = 0;
   Reduction reduction = Reduction::Mean;
-  std::string name() const override { return "CrossEntropyLossBackward0"; }
 
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor(), Tensor()};
     Tensor zv = z.unpack(), tv = t.unpack();
     if (autograd::GradMode::is_enabled()) return differentiable(grads[0], zv, tv);
     Tensor g = grads[0].contiguous();
@@ -204,9 +201,7 @@ struct NllLossBackward0 final : Node {
   Tensor coef;  // [M, C]: -w_y / denom at (i, y_i), else 0
   std::int64_t M = 0;
   Reduction reduction = Reduction::Mean;
-  std::string name() const override { return "NllLossBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor()};
     Tensor s = reduction == Reduction::None ? reshape(grads[0], {M, 1}) : grads[0];
     return {s * coef};  // linear in the gradient: differentiable as it stands
   }

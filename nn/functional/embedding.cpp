@@ -9,7 +9,6 @@
 namespace xgrad::nn {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -20,9 +19,8 @@ Tensor scatter_rows(const Tensor& grad, const Tensor& indices, std::int64_t num_
 struct EmbeddingBackward0 final : Node {
   Tensor indices;
   std::int64_t num_rows = 0, padding_idx = -1;
-  std::string name() const override { return "EmbeddingBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined() || !indices.defined()) return {Tensor()};
+    if (!indices.defined()) return {Tensor()};  // released by a backward without retain_graph
     return {scatter_rows(g[0], indices, num_rows, padding_idx)};
   }
   void release_variables() override { indices = Tensor(); }
@@ -31,9 +29,8 @@ struct EmbeddingBackward0 final : Node {
 struct EmbeddingBackwardBackward0 final : Node {
   Tensor indices;
   std::int64_t padding_idx = -1;
-  std::string name() const override { return "EmbeddingBackwardBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined() || !indices.defined()) return {Tensor()};
+    if (!indices.defined()) return {Tensor()};  // released by a backward without retain_graph
     return {gather_rows(g[0], indices, padding_idx, /*zero_padding=*/true)};
   }
   void release_variables() override { indices = Tensor(); }

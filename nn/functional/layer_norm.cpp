@@ -12,7 +12,6 @@
 namespace xgrad::nn {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -27,10 +26,8 @@ struct NativeLayerNormBackward0 final : Node {
   std::int64_t D = 1;
   std::size_t ndims = 1;  // trailing dims normalised
   double eps = 1e-5;
-  std::string name() const override { return "NativeLayerNormBackward0"; }
 
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor(), Tensor(), Tensor()};
     Tensor xv = x.unpack(), wv = w.unpack();
     if (autograd::GradMode::is_enabled()) return differentiable(grads[0], xv, wv);
     Tensor g = grads[0].contiguous();

@@ -1,5 +1,5 @@
-// Linear, and F::linear.
-#include <cmath>
+// F::linear: x W^T + b as one node.
+#include <memory>
 #include <stdexcept>
 
 #include "../../autograd/op_support.hpp"
@@ -14,13 +14,10 @@ namespace {
 // instead of three (transpose, matmul, add), and the weight's gradient comes out of one gemm
 // already in W's layout: the composite path would hand AccumulateGrad a transposed view that it
 // must copy element by element.
-struct LinearBackward final : autograd::Node {
+struct MmBackward0 : autograd::Node {  // not final: AddmmBackward0 is the same node with a bias
   autograd::SavedVariable input, weight;
-  bool has_bias = false;
-  std::string name() const override { return has_bias ? "AddmmBackward0" : "MmBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
     const Tensor& g = grads[0];
-    if (!g.defined()) return {Tensor(), Tensor(), Tensor()};
     const Tensor g2 = g.dim() == 2 ? g : reshape(g, {-1, g.size(-1)});
     Tensor gi, gw, gb;
     if (should_compute_output(0)) gi = matmul(g, weight.unpack());
@@ -36,6 +33,8 @@ struct LinearBackward final : autograd::Node {
     weight.reset();
   }
 };
+// PyTorch's grad_fn name for x W^T + b.
+struct AddmmBackward0 final : MmBackward0 {};
 }  // namespace
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
@@ -58,8 +57,9 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     y = matmul(input, t(weight));
     if (bias.defined()) y.add_(bias);
   }
-  if (auto n = autograd::record<LinearBackward>({&input, &weight, &bias}, y)) {
-    n->has_bias = bias.defined();
+  std::shared_ptr<MmBackward0> n = bias.defined() ? autograd::record<AddmmBackward0>({&input, &weight, &bias}, y)
+                                                  : autograd::record<MmBackward0>({&input, &weight, &bias}, y);
+  if (n) {
     if (n->should_compute_output(0)) n->weight = autograd::save(weight);
     if (n->should_compute_output(1)) n->input = autograd::save(input);
   }

@@ -12,7 +12,6 @@
 namespace xgrad::nn {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -58,9 +57,7 @@ const T* ptr_or_null(const Tensor& t) {
 struct BinaryCrossEntropyBackward0 final : Node {
   SavedVariable x, t;
   Tensor w;  // expanded weight or undefined
-  std::string name() const override { return "BinaryCrossEntropyBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor(), Tensor()};
     Tensor xv = x.unpack(), tv = t.unpack(), g = grads[0];
     if (w.defined()) g = g * w;
     if (autograd::GradMode::is_enabled()) {
@@ -93,9 +90,7 @@ struct BinaryCrossEntropyBackward0 final : Node {
 struct BinaryCrossEntropyWithLogitsBackward0 final : Node {
   SavedVariable x, t;
   Tensor w, pw;  // expanded weight / pos_weight or undefined
-  std::string name() const override { return "BinaryCrossEntropyWithLogitsBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor(), Tensor()};
     Tensor xv = x.unpack(), tv = t.unpack(), g = grads[0];
     if (w.defined()) g = g * w;
     if (autograd::GradMode::is_enabled()) {

@@ -14,7 +14,6 @@
 namespace xgrad::nn::functional {
 
 using namespace xgrad::autograd;
-using autograd::record;
 
 namespace {
 
@@ -84,30 +83,27 @@ Tensor plane_scatter(const Tensor& grad, const Tensor& index, const Shape& src_s
 struct MaxPool2DWithIndicesBackward0 final : Node {
   Tensor index;  // Int64, no history: held directly
   Shape in_shape;
-  std::string name() const override { return "MaxPool2DWithIndicesBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined() || !index.defined()) return {Tensor()};
+    if (!index.defined()) return {Tensor()};  // released by a backward without retain_graph
     return {plane_scatter(g[0], index, in_shape)};
   }
   void release_variables() override { index = Tensor(); }
 };
 
-struct PlaneScatterBackward0 final : Node {
+struct MaxPool2DWithIndicesBackwardBackward0 final : Node {
   Tensor index;
-  std::string name() const override { return "MaxPool2DWithIndicesBackwardBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined() || !index.defined()) return {Tensor()};
+    if (!index.defined()) return {Tensor()};  // released by a backward without retain_graph
     return {plane_gather(g[0], index)};
   }
   void release_variables() override { index = Tensor(); }
 };
 
-struct PlaneGatherBackward0 final : Node {
+struct MaxPool2DWithIndicesBackwardBackwardBackward0 final : Node {
   Tensor index;
   Shape src_shape;
-  std::string name() const override { return "MaxPool2DWithIndicesBackwardBackwardBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined() || !index.defined()) return {Tensor()};
+    if (!index.defined()) return {Tensor()};  // released by a backward without retain_graph
     return {plane_scatter(g[0], index, src_shape)};
   }
   void release_variables() override { index = Tensor(); }
@@ -127,7 +123,7 @@ Tensor plane_gather(const Tensor& src_in, const Tensor& index) {
     for (std::int64_t p = 0; p < P; ++p)
       for (std::int64_t l = 0; l < Lo; ++l) po[p * Lo + l] = ps[p * HW + pi[p * Lo + l]];
   });
-  if (auto n = record<PlaneGatherBackward0>({&src}, out)) {
+  if (auto n = record<MaxPool2DWithIndicesBackwardBackwardBackward0>({&src}, out)) {
     n->index = index;
     n->src_shape = src.shape();
   }
@@ -148,7 +144,7 @@ Tensor plane_scatter(const Tensor& grad_in, const Tensor& index, const Shape& sr
     for (std::int64_t p = 0; p < P; ++p)
       for (std::int64_t l = 0; l < Lo; ++l) po[p * HW + pi[p * Lo + l]] += pg[p * Lo + l];
   });
-  if (auto n = record<PlaneScatterBackward0>({&grad}, out)) n->index = index;
+  if (auto n = record<MaxPool2DWithIndicesBackwardBackward0>({&grad}, out)) n->index = index;
   return out;
 }
 
@@ -314,18 +310,14 @@ Tensor avg_pool_backward_op(const Tensor& gy, const PoolGeometry& g);
 
 struct AvgPool2DBackward0 final : Node {
   PoolGeometry g;
-  std::string name() const override { return "AvgPool2DBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor()};
     return {avg_pool_backward_op(grads[0], g)};
   }
 };
 
 struct AvgPool2DBackwardBackward0 final : Node {
   PoolGeometry g;
-  std::string name() const override { return "AvgPool2DBackwardBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
-    if (!grads[0].defined()) return {Tensor()};
     return {avg_pool_op(grads[0], g)};
   }
 };
