@@ -208,14 +208,12 @@ struct NllLossBackward0 final : Node {
   void release_variables() override { coef = Tensor(); }
 };
 
-}  // namespace
+// ---- cross_entropy's forward, in steps -----------------------------------------------------------
 
-namespace functional {
-
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
-  const char* op = "cross_entropy";
-  check_defined(input, op, "input");
-  check_defined(target, op, "target");
+// Refuses what cross_entropy cannot take, naming the input and the target.
+void check_cross_entropy_args(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
+  check_defined(input, "cross_entropy", "input");
+  check_defined(target, "cross_entropy", "target");
   if (!input.is_floating_point() || input.dim() < 1) {
     throw std::invalid_argument("cross_entropy: expected a floating-point input [N, C], [C] or [N, C, d1, ...], got input " +
                                 describe(input) + " and target " + describe(target));
@@ -223,43 +221,59 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1)) {
     throw std::invalid_argument("cross_entropy: label_smoothing must be between 0 and 1, got " + std::to_string(o.label_smoothing));
   }
-  Rows r = to_rows(input);
-  const bool prob = target.is_floating_point();
-  Tensor classes, soft_targets;
-  if (prob) {
-    if (target.shape() != input.shape() || target.dtype() != input.dtype()) {
-      throw std::invalid_argument("cross_entropy: probability targets must have the input's shape and dtype, got input " +
-                                  describe(input) + " and target " + describe(target));
-    }
-    soft_targets = to_rows(target).rows;
-  } else {
-    classes = class_targets(target, input, r, o.ignore_index, op);
+  if (target.is_floating_point() && (target.shape() != input.shape() || target.dtype() != input.dtype())) {
+    throw std::invalid_argument("cross_entropy: probability targets must have the input's shape and dtype, got input " +
+                                describe(input) + " and target " + describe(target));
   }
-  Tensor weight = class_weight(o.weight, input, r.C, op);
-  const Tensor& z = r.rows;
-  const std::int64_t M = r.M, C = r.C;
-  const double sm = o.label_smoothing, eps_c = sm / static_cast<double>(C);
+}
 
-  std::vector<double> lse(static_cast<std::size_t>(M));
-  Tensor per_row = empty_tensor({M}, z.dtype(), op);
-  Tensor probs = empty_tensor({M, C}, z.dtype(), op);
-  double denom = prob ? static_cast<double>(M) : 0.0, total = 0.0;
+// The target as rows: probabilities [M, C] or Int64 classes [M] (the other undefined), and the
+// class weights [C] in the input's dtype (undefined: all 1).
+struct CrossEntropyTargets {
+  Tensor soft_targets, classes, weight;
+};
+
+// What the forward computes and the backward reuses.
+struct CrossEntropyForward {
+  Tensor per_row;               // the loss of each row [M]
+  Tensor probs;                 // softmax of each row [M, C]
+  std::vector<double> lse;      // log-sum-exp of each row
+  double total = 0, denom = 0;  // sum of the row losses; the divisor of Mean
+};
+
+// pp = exp(z - max of its row) for z [M, C], in one vectorised pass; returns each row's maximum.
+template <class T>
+std::vector<T> shifted_exp_rows(const T* pz, T* pp, std::int64_t M, std::int64_t C) {
+  std::vector<T> row_max(static_cast<std::size_t>(M));
+  for (std::int64_t i = 0; i < M; ++i) {
+    const T* zr = pz + i * C;
+    T m = -std::numeric_limits<T>::infinity();
+    for (std::int64_t c = 0; c < C; ++c) m = std::max(m, zr[c]);
+    row_max[static_cast<std::size_t>(i)] = m;
+    for (std::int64_t c = 0; c < C; ++c) pp[i * C + c] = zr[c] - m;
+  }
+  auto all = flat(pp, M * C);
+  xt::noalias(all) = xt::exp(all);
+  return row_max;
+}
+
+// Per row of z [M, C]: the softmax, the log-sum-exp and the loss -sum_c q_c (z_c - lse).
+CrossEntropyForward cross_entropy_rows(const Tensor& z, const CrossEntropyTargets& t, const CrossEntropyOptions& o,
+                                       std::int64_t M, std::int64_t C) {
+  const char* op = "cross_entropy";
+  const bool prob = t.soft_targets.defined();
+  const double sm = o.label_smoothing, eps_c = sm / static_cast<double>(C);
+  CrossEntropyForward f;
+  f.lse.resize(static_cast<std::size_t>(M));
+  f.per_row = empty_tensor({M}, z.dtype(), op);
+  f.probs = empty_tensor({M, C}, z.dtype(), op);
+  f.denom = prob ? static_cast<double>(M) : 0.0;
   dispatch_float(z.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
-    const T *pz = ptr_or_null<T>(z), *pt = ptr_or_null<T>(soft_targets), *pw = ptr_or_null<T>(weight);
-    const std::int64_t* py = prob ? nullptr : classes.impl()->data_as<std::int64_t>();
-    T *out = per_row.impl()->template data_as<T>(), *pp = probs.impl()->template data_as<T>();
-    // softmax: shift each row by its maximum, exponentiate everything in one vectorised pass
-    std::vector<T> row_max(static_cast<std::size_t>(M));
-    for (std::int64_t i = 0; i < M; ++i) {
-      const T* zr = pz + i * C;
-      T m = -std::numeric_limits<T>::infinity();
-      for (std::int64_t c = 0; c < C; ++c) m = std::max(m, zr[c]);
-      row_max[static_cast<std::size_t>(i)] = m;
-      for (std::int64_t c = 0; c < C; ++c) pp[i * C + c] = zr[c] - m;
-    }
-    auto all = flat(pp, M * C);
-    xt::noalias(all) = xt::exp(all);
+    const T *pz = ptr_or_null<T>(z), *pt = ptr_or_null<T>(t.soft_targets), *pw = ptr_or_null<T>(t.weight);
+    const std::int64_t* py = prob ? nullptr : t.classes.impl()->data_as<std::int64_t>();
+    T *out = f.per_row.impl()->template data_as<T>(), *pp = f.probs.impl()->template data_as<T>();
+    const std::vector<T> row_max = shifted_exp_rows(pz, pp, M, C);
     for (std::int64_t i = 0; i < M; ++i) {
       const T* zr = pz + i * C;
       T* pr = pp + i * C;
@@ -267,7 +281,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
       for (std::int64_t c = 0; c < C; ++c) se += pr[c];
       const double m = row_max[static_cast<std::size_t>(i)];
       const double l = std::isinf(m) ? m : m + std::log(se);
-      lse[static_cast<std::size_t>(i)] = l;
+      f.lse[static_cast<std::size_t>(i)] = l;
       const T inv = static_cast<T>(1.0 / se);
       for (std::int64_t c = 0; c < C; ++c) pr[c] *= inv;
       double loss = 0;
@@ -279,30 +293,51 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
         if (sm > 0) {
           for (std::int64_t c = 0; c < C; ++c) loss -= eps_c * (pw ? pw[c] : 1.0) * (zr[c] - l);
         }
-        denom += wy;
+        f.denom += wy;
       }
       out[i] = static_cast<T>(loss);
-      total += loss;
+      f.total += loss;
     }
   });
+  return f;
+}
 
-  Tensor out;
-  if (o.reduction == Reduction::None) out = per_row;
-  else out = scalar_tensor(o.reduction == Reduction::Mean ? total / denom : total, z.dtype());
-  if (auto n = record<CrossEntropyLossBackward0>({&z, &soft_targets}, out)) {
+// Makes `out`, the loss of rows z, the output of a CrossEntropyLossBackward0 that keeps what
+// the forward computed.
+void record_cross_entropy(Tensor& out, const Tensor& z, const CrossEntropyTargets& t, CrossEntropyForward&& f,
+                          const CrossEntropyOptions& o, std::int64_t M, std::int64_t C) {
+  if (auto n = record<CrossEntropyLossBackward0>({&z, &t.soft_targets}, out)) {
     n->z = save(z);
-    if (prob) n->t = save(soft_targets);
-    n->classes = classes;
-    n->weight = weight;
-    n->probs = probs;
-    n->lse = std::move(lse);
-    n->smoothing = sm;
-    n->denom = denom;
+    if (t.soft_targets.defined()) n->t = save(t.soft_targets);
+    n->classes = t.classes;
+    n->weight = t.weight;
+    n->probs = std::move(f.probs);
+    n->lse = std::move(f.lse);
+    n->smoothing = o.label_smoothing;
+    n->denom = f.denom;
     n->ignore_index = o.ignore_index;
     n->M = M;
     n->C = C;
     n->reduction = o.reduction;
   }
+}
+
+}  // namespace
+
+namespace functional {
+
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
+  check_cross_entropy_args(input, target, o);
+  const Rows r = to_rows(input);
+  CrossEntropyTargets t;
+  if (target.is_floating_point()) t.soft_targets = to_rows(target).rows;
+  else t.classes = class_targets(target, input, r, o.ignore_index, "cross_entropy");
+  t.weight = class_weight(o.weight, input, r.C, "cross_entropy");
+  CrossEntropyForward f = cross_entropy_rows(r.rows, t, o, r.M, r.C);
+  Tensor out = o.reduction == Reduction::None
+                   ? f.per_row
+                   : scalar_tensor(o.reduction == Reduction::Mean ? f.total / f.denom : f.total, input.dtype());
+  record_cross_entropy(out, r.rows, t, std::move(f), o, r.M, r.C);
   return o.reduction == Reduction::None ? from_rows(out, r.batch_shape) : out;
 }
 
