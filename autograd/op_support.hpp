@@ -84,6 +84,12 @@ using kernels::dispatch_float;
 // xtensor expressions, that builds no expression on its own locals (they would dangle).
 using kernels::map_binary;
 using kernels::map_unary;
+// ptr_or_null<T>(t): t's elements (t contiguous, of dtype T), or nullptr when t is undefined:
+// how a raw kernel takes an optional weight.
+template <class T>
+const T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? t.impl()->template data_as<T>() : nullptr;
+}
 // flat(p, n): a 1-D xtensor view of n contiguous elements at p, for hand-written kernels.
 using kernels::flat;
 // for_each_offset(shape, &strides0, &strides1, &strides2, base0, base1, base2, f): row-major

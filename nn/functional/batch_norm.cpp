@@ -42,11 +42,6 @@ Shape channel_shape(const Tensor& x) {  // [1, C, 1, ...] to broadcast a [C] ten
   return s;
 }
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.impl()->template data_as<T>() : nullptr;
-}
-
 // Per-channel mean and biased variance (two passes).
 template <class T>
 void channel_stats(const T* x, const Layout& l, std::vector<double>& mean, std::vector<double>& var) {

@@ -18,11 +18,6 @@ using namespace xgrad::autograd;
 
 namespace {
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.impl()->template data_as<T>() : nullptr;
-}
-
 // input as [M, C] rows (contiguous) and the shape of the per-row loss.
 struct Rows {
   Tensor rows;

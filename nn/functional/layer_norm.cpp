@@ -15,11 +15,6 @@ using namespace xgrad::autograd;
 
 namespace {
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.impl()->template data_as<T>() : nullptr;
-}
-
 struct NativeLayerNormBackward0 final : Node {
   SavedVariable x, w;
   Tensor mean, invstd;  // per row [R], no history

@@ -48,11 +48,6 @@ Tensor expanded_constant(const Tensor& t, const Shape& shape, Dtype dtype, const
   return copy_as(expand(t.detach(), shape), dtype);
 }
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.impl()->template data_as<T>() : nullptr;
-}
-
 // ---- binary_cross_entropy -------------------------------------------------------------------
 struct BinaryCrossEntropyBackward0 final : Node {
   SavedVariable x, t;
