@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include <xgrad/optim/csv.hpp>
+#include <xgrad/data/csv.hpp>
 
 namespace xgrad::cli {
 

@@ -10,7 +10,7 @@
 
 #include <xgrad/autograd/ops.hpp>
 #include <xgrad/autograd/tensor.hpp>
-#include <xgrad/optim/dataset.hpp>
+#include <xgrad/data/dataset.hpp>
 
 #include "commands.hpp"
 #include "interrupt.hpp"

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include <xgrad/optim/csv.hpp>
+#include <xgrad/data/csv.hpp>
 
 #include "scratch_file.hpp"
 

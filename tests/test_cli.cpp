@@ -34,7 +34,7 @@ extern char** environ;
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/data/";
+const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/datasets/";
 
 struct Output {
   int status = -1;  // the exit code, or 128 + the signal that ended the program

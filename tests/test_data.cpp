@@ -18,7 +18,7 @@ using namespace xgrad::data;
 
 namespace {
 
-const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/data/";
+const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/datasets/";
 
 std::string temp_file(const std::string& name, const std::string& contents) {
   const std::string path = (std::filesystem::temp_directory_path() / name).string();
