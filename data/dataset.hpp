@@ -56,10 +56,14 @@ TrainTestSplit train_test_split(const Tensor& x, const Tensor& y, double test_fr
 
 // Per-feature (column) standardisation: x' = (x - mean) / std with the mean and the population
 // standard deviation of the data it was fitted on (constant columns get std 1). Fit it on the
-// training set and apply the same transform to the test set.
+// training set and apply the same transform to the test set. Columns of values near the
+// double range (+-1e300, 1.7e308) and near its bottom (1e-300) are handled without overflow.
 class Standardizer {
  public:
-  // x: [n, features] floating point, n >= 1. Throws std::invalid_argument otherwise.
+  Standardizer() = default;
+  // A fitted transform from saved statistics: mean and scale of shape [features].
+  Standardizer(const Tensor& mean, const Tensor& scale);
+  // x: [n, features] floating point, n >= 1, finite. Throws std::invalid_argument otherwise.
   Standardizer& fit(const Tensor& x);
   // x: [m, features] with the fitted number of features; same dtype out, no graph history.
   Tensor transform(const Tensor& x) const;
