@@ -60,46 +60,44 @@ struct Cells {
   std::int64_t rows = 0, columns = -1;
 };
 
-double number_cell(std::string_view field, const std::string& path, std::int64_t line_no, std::int64_t col) {
+// first_row: a word there may be a header's; further down it is not, and no hint says so.
+double number_cell(std::string_view field, const std::string& path, std::int64_t line_no, std::int64_t col, bool first_row) {
   double v = 0;
   if (is_missing_value(field)) {
     throw std::invalid_argument(where(path, line_no, col) + "missing value (" +
-                                (field.empty() ? std::string("an empty cell") : "'" + std::string(field) + "'") +
+                                (field.empty() ? std::string("an empty cell") : "'" + shorten(field) + "'") +
                                 "): missing values are not supported; remove the row or fill the value in");
   }
   if (!parse_number(field, v)) {
-    throw std::invalid_argument(where(path, line_no, col) + "'" + std::string(field) +
-                                "' is not a number (a header line? set CsvOptions().skip_rows)");
+    throw std::invalid_argument(where(path, line_no, col) + "'" + shorten(field) + "' is not a number" +
+                                (first_row ? " (a header line? set CsvOptions().skip_rows)" : ""));
   }
   // from_chars accepts "nan" and "inf": a missing value would then poison training silently.
   if (!std::isfinite(v)) {
-    throw std::invalid_argument(where(path, line_no, col) + "'" + std::string(field) +
+    throw std::invalid_argument(where(path, line_no, col) + "'" + shorten(field) +
                                 "' is not a finite number (missing values are not supported: remove or impute them)");
   }
   return v;
 }
 
-// Splits one trimmed line into cells and appends them to `out`; returns its number of cells.
+// Appends the cells of one line to `out`; returns their number.
 std::int64_t parse_line(std::string_view line, std::int64_t line_no, const std::string& path, char delimiter,
                         std::int64_t text_column, Cells& out) {
   std::int64_t col = 0;
-  while (true) {
-    const std::size_t cut = line.find(delimiter);
-    const std::string_view field = cell_text(line.substr(0, cut));
+  for (const std::string_view field : split_cells(line, delimiter)) {
     double v = 0;
     if (col == text_column) {
       // A label column: a name is a class, but a missing label is still an error.
-      if (is_missing_value(field) || parse_number(field, v)) v = number_cell(field, path, line_no, col);
+      if (is_missing_value(field) || parse_number(field, v)) v = number_cell(field, path, line_no, col, out.rows == 0);
       else out.has_text = true;
       out.text.emplace_back(field);
     } else {
-      v = number_cell(field, path, line_no, col);
+      v = number_cell(field, path, line_no, col, out.rows == 0);
     }
     out.values.push_back(v);
     ++col;
-    if (cut == std::string_view::npos) return col;
-    line.remove_prefix(cut + 1);
   }
+  return col;
 }
 
 // text_column < 0 counts from the end (resolved on the first row); -1 with allow_text false: none.
@@ -157,10 +155,28 @@ bool parse_number(std::string_view s, double& value) {
   return true;
 }
 
+std::vector<std::string_view> split_cells(std::string_view line, char delimiter) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const std::size_t cut = line.find(delimiter);
+    out.push_back(cell_text(line.substr(0, cut)));
+    if (cut == std::string_view::npos) return out;
+    line.remove_prefix(cut + 1);
+  }
+}
+
 bool is_missing_value(std::string_view cell) {
   // The spellings R, pandas, spreadsheets and UCI's files use.
   static constexpr std::string_view kMissing[] = {"", "NA", "N/A", "na", "n/a", "null", "NULL", "None", "?"};
   return std::find(std::begin(kMissing), std::end(kMissing), cell) != std::end(kMissing);
+}
+
+std::string shorten(std::string_view cell) {
+  constexpr std::size_t kMax = 40;
+  if (cell.size() <= kMax) return std::string(cell);
+  std::string out(cell.data(), kMax - 3);
+  out.append(3, '.');  // (not append("..."): GCC 12 warns falsely about its memcpy)
+  return out;
 }
 
 char detect_delimiter(std::string_view line) {

@@ -33,9 +33,17 @@ std::string read_text(const std::string& path);
 // (1e999) becomes +-inf. False for anything else (text, an empty field, trailing characters).
 bool parse_number(std::string_view text, double& value);
 
+// The cells of one line: split at `delimiter`, trimmed of spaces and tabs, and without the
+// double quotes around a quoted cell (a quoted delimiter is not supported).
+std::vector<std::string_view> split_cells(std::string_view line, char delimiter);
+
 // True for the spellings of a missing value that exporters write: an empty cell, NA, N/A, na,
 // n/a, null, NULL, None and `?` (UCI's). The loaders refuse them with a message that says so.
 bool is_missing_value(std::string_view cell);
+
+// `cell` cut to at most 40 characters (with "..."): error messages quote cells of untrusted
+// files, and a cell can be a whole megabyte line.
+std::string shorten(std::string_view cell);
 
 // The delimiter of a file whose first line is `line`: tab if it holds one, else ';' if it holds
 // one (a file with decimal commas must use another delimiter), else ','.

@@ -281,6 +281,11 @@ TEST_CASE("numbers as spreadsheets write them: +3, 1e-400, quoted; delimiters de
   const std::string huge = temp_file("xgrad_test_huge.csv", "1,1e999\n");
   CHECK_THROWS_WITH_AS(read_csv(huge), doctest::Contains("'1e999' is not a finite number"), std::invalid_argument);
   std::remove(huge.c_str());
+  // Only a word in the first row may be a header's: the hint is not given further down.
+  const std::string euro = temp_file("xgrad_test_euro.csv", "1;2\n1,5;3\n");
+  const std::string message = "read_csv: '" + euro + "' line 2 column 1: '1,5' is not a number";
+  CHECK_THROWS_WITH_AS(read_csv(euro, CsvOptions().delimiter(';')), message.c_str(), std::invalid_argument);
+  std::remove(euro.c_str());
   CHECK(detect_delimiter("a;b;c") == ';');
   CHECK(detect_delimiter("a\tb;c") == '\t');
   CHECK(detect_delimiter("1.5,2") == ',');
