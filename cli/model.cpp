@@ -62,7 +62,8 @@ std::string join_names(const std::vector<std::string>& names) {
 // has none, and gets the defaults (numeric classes, auto detection).
 void read_csv_settings(const nn::Metadata& m, const std::string& path, ModelSpec& s) {
   auto bad = [&](const std::string& key) {
-    return std::invalid_argument("'" + path + "': malformed metadata '" + key + "' = '" + data::shorten(m.at(key)) + "'");
+    return std::invalid_argument("'" + path + "': malformed metadata '" + key + "' = '" + data::shorten(m.at(key)) +
+                                 "'");
   };
   if (auto it = m.find("classes"); it != m.end() && !it->second.empty()) {
     std::string_view rest = it->second;
@@ -141,8 +142,9 @@ Tensor standardise_features(const ModelSpec& spec, const Tensor& features) {
   const Tensor z = standardise(features, spec.feature_mean, spec.feature_std);
   if (const std::int64_t c = first_non_finite_column(z); c >= 0) {
     const auto j = static_cast<std::size_t>(c);
-    throw std::invalid_argument("feature " + std::to_string(c) + " (mean " + join(std::vector<double>{spec.feature_mean[j]}) +
-                                ", std " + join(std::vector<double>{spec.feature_std[j]}) +
+    throw std::invalid_argument("feature " + std::to_string(c) + " (mean " +
+                                join(std::vector<double>{spec.feature_mean[j]}) + ", std " +
+                                join(std::vector<double>{spec.feature_std[j]}) +
                                 ") has values too large to standardise into Float32: the data, not the learning rate, "
                                 "is the problem (rescale that column)");
   }

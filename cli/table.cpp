@@ -62,7 +62,8 @@ bool looks_like_header(const std::string& first, const std::string& next, std::i
   if (below.size() != cells.size()) return true;
   const auto n = static_cast<std::int64_t>(cells.size());
   const std::int64_t t = target_column < 0 ? target_column + n : target_column;
-  return t >= 0 && t < n && is_name(cells[static_cast<std::size_t>(t)]) && is_number(below[static_cast<std::size_t>(t)]);
+  if (t < 0 || t >= n) return false;
+  return is_name(cells[static_cast<std::size_t>(t)]) && is_number(below[static_cast<std::size_t>(t)]);
 }
 
 namespace {
@@ -70,8 +71,8 @@ namespace {
 // The loader's errors, with the hint about headers in command-line terms.
 data::LabeledData load_cells(const std::string& path, const Table& t) {
   try {
-    return data::load_labeled_csv(path, data::CsvOptions().skip_rows(t.header_lines).dtype(kFloat64).delimiter(t.delimiter),
-                                  t.target_column, kFloat64);
+    const auto options = data::CsvOptions().skip_rows(t.header_lines).dtype(kFloat64).delimiter(t.delimiter);
+    return data::load_labeled_csv(path, options, t.target_column, kFloat64);
   } catch (const std::invalid_argument& e) {
     std::string message = e.what();
     const std::string api_hint = "set CsvOptions().skip_rows";
@@ -89,7 +90,8 @@ Table load_table(const std::string& path, std::int64_t target_column, HeaderMode
   t.delimiter = delimiter ? delimiter : data::detect_delimiter(lines[0].second);
   bool has_header = header == HeaderMode::Yes;
   if (header == HeaderMode::Auto) {
-    has_header = looks_like_header(lines[0].second, lines.size() > 1 ? lines[1].second : std::string(), target_column, t.delimiter);
+    const std::string next = lines.size() > 1 ? lines[1].second : std::string();
+    has_header = looks_like_header(lines[0].second, next, target_column, t.delimiter);
   }
   const std::size_t first_data = has_header ? 1 : 0;
   if (lines.size() <= first_data) {
@@ -137,7 +139,8 @@ Tensor match_classes(const Table& table, const std::vector<std::string>& classes
   const auto y = table.targets.to_vector<double>();
   auto line = [&](std::size_t r) { return "'" + path + "' line " + std::to_string(table.line_of_row[r]) + ": "; };
   if (table.classes.empty()) {
-    throw std::invalid_argument(line(0) + "the target is a number, but the model's classes are names (" + class_list(classes) + ")");
+    throw std::invalid_argument(line(0) + "the target is a number, but the model's classes are names (" +
+                                class_list(classes) + ")");
   }
   std::vector<double> out;
   for (std::size_t r = 0; r < y.size(); ++r) {
@@ -145,7 +148,8 @@ Tensor match_classes(const Table& table, const std::vector<std::string>& classes
     const auto it = std::find(classes.begin(), classes.end(), name);
     if (it == classes.end()) {
       throw std::invalid_argument(line(r) + "class '" + data::shorten(name) + "' is unknown to the model" +
-                                  (classes.empty() ? std::string(", whose classes are numbers") : ", which knows " + class_list(classes)));
+                                  (classes.empty() ? std::string(", whose classes are numbers")
+                                                   : ", which knows " + class_list(classes)));
     }
     out.push_back(static_cast<double>(it - classes.begin()));
   }

@@ -25,6 +25,16 @@ namespace xgrad::cli {
 
 bool live_progress(const std::string& mode) { return mode == "bar" || (mode == "auto" && stdout_is_terminal()); }
 
+namespace {
+// A CLI11 validator: "" when `v` is a usable --delimiter, else why not.
+std::string check_delimiter(const std::string& v) {
+  const bool one = v.size() == 1 && !std::isalnum(static_cast<unsigned char>(v[0])) &&
+                   std::string("\".+-").find(v) == std::string::npos;  // a character of a number or quote
+  if (v == "auto" || v == "tab" || one) return "";
+  return "expected auto, tab or one character that cannot be part of a number, got '" + v + "'";
+}
+}  // namespace
+
 void add_csv_options(CLI::App& cmd, std::string& header, std::string& delimiter, bool training) {
   // The rule of looks_like_header (table.hpp), stated whole so that users can predict it.
   const std::string rule =
@@ -34,14 +44,9 @@ void add_csv_options(CLI::App& cmd, std::string& header, std::string& delimiter,
   const std::string as_trained = training ? "" : " (default: as given to train)";
   CLI::Option* h = cmd.add_option("--header", header, rule + as_trained)->check(CLI::IsMember({"auto", "yes", "no"}));
   CLI::Option* d = cmd.add_option("--delimiter", delimiter,
-                                  "Between cells: one character, tab, or auto (tab if the first line has one, else ; if "
-                                  "it has one, else ,)" + as_trained)
-                       ->check([](const std::string& v) {
-                         return v == "auto" || v == "tab" || (v.size() == 1 && v != "\"" && v != "." && v != "-" &&
-                                                              v != "+" && !std::isalnum(static_cast<unsigned char>(v[0])))
-                                    ? std::string()
-                                    : "expected auto, tab or one character that cannot be part of a number, got '" + v + "'";
-                       });
+                                  "Between cells: one character, tab, or auto (tab if the first line has one, "
+                                  "else ; if it has one, else ,)" + as_trained)
+                       ->check(check_delimiter);
   if (training) h->capture_default_str(), d->capture_default_str();
 }
 
@@ -123,7 +128,8 @@ int run_train(const TrainArgs& a) {
   const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
   if (task == Task::Regress && !table.classes.empty()) {
     throw std::invalid_argument("'" + a.data + "': --task regress needs a numeric target, column " +
-                                std::to_string(table.target_column) + " holds names ('" + data::shorten(table.classes.front()) + "')");
+                                std::to_string(table.target_column) + " holds names ('" +
+                                data::shorten(table.classes.front()) + "')");
   }
   const std::int64_t rows = table.features.size(0), features = table.features.size(1);
   ModelSpec spec;

@@ -61,7 +61,8 @@ struct Cells {
 };
 
 // first_row: a word there may be a header's; further down it is not, and no hint says so.
-double number_cell(std::string_view field, const std::string& path, std::int64_t line_no, std::int64_t col, bool first_row) {
+double number_cell(std::string_view field, const std::string& path, std::int64_t line_no, std::int64_t col,
+                   bool first_row) {
   double v = 0;
   if (is_missing_value(field)) {
     throw std::invalid_argument(where(path, line_no, col) + "missing value (" +
@@ -225,7 +226,8 @@ LabeledData load_labeled_csv(const std::string& path, const CsvOptions& options,
   features.reserve(static_cast<std::size_t>(rows * (cols - 1)));
   for (std::int64_t r = 0; r < rows; ++r) {
     for (std::int64_t c = 0; c < cols; ++c) {
-      const double x = cells.has_text && c == lc ? names[static_cast<std::size_t>(r)] : v[static_cast<std::size_t>(r * cols + c)];
+      const double x =
+          cells.has_text && c == lc ? names[static_cast<std::size_t>(r)] : v[static_cast<std::size_t>(r * cols + c)];
       if (c != lc) {
         features.push_back(x);
       } else if (label_dtype == Dtype::Int64 && !(x == std::floor(x) && x >= -0x1p63 && x < 0x1p63)) {
@@ -239,8 +241,8 @@ LabeledData load_labeled_csv(const std::string& path, const CsvOptions& options,
   }
   Tensor f = tensor(features, {rows, cols - 1});
   Tensor l = tensor(labels, {rows});
-  return {options.dtype() == Dtype::Float64 ? f : f.to(options.dtype()), label_dtype == Dtype::Float64 ? l : l.to(label_dtype),
-          std::move(classes)};
+  return {options.dtype() == Dtype::Float64 ? f : f.to(options.dtype()),
+          label_dtype == Dtype::Float64 ? l : l.to(label_dtype), std::move(classes)};
 }
 
 }  // namespace xgrad::data

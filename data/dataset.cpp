@@ -164,7 +164,8 @@ Standardizer& Standardizer::fit(const Tensor& x) {
     double largest = 0;
     for (std::int64_t i = 0; i < n; ++i) largest = std::max(largest, std::fabs(column(i)));
     if (!std::isfinite(largest)) {
-      throw std::invalid_argument("Standardizer::fit: feature " + std::to_string(j) + " holds a value that is not finite");
+      throw std::invalid_argument("Standardizer::fit: feature " + std::to_string(j) +
+                                  " holds a value that is not finite");
     }
     const int exponent = largest > 0 ? std::ilogb(largest) : 0;
     double sum = 0, squares = 0;
