@@ -55,8 +55,8 @@ std::string class_list(const std::vector<std::string>& classes);
 // name the model does not know, or of a number when the model knows names.
 Tensor match_classes(const Table& table, const std::vector<std::string>& classes, const std::string& path);
 
-// Classification when every target is a whole number >= 0 with few distinct values (at most
-// 100 and at most half the rows), else regression.
+// Classification when the targets are names, or every target is a whole number >= 0 with few
+// distinct values (at most 100 and at most half the rows), else regression.
 Task detect_task(const Table& table);
 
 // The class count for classification (max label + 1). Throws std::invalid_argument naming the

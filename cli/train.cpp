@@ -57,7 +57,7 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--target-column", a.target_column, "Column of the target, from 0; negative counts from the end")
       ->capture_default_str();
-  cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are few whole numbers)")
+  cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are names or few whole numbers)")
       ->check(CLI::IsMember({"auto", "classify", "regress"}))
       ->capture_default_str();
   add_csv_options(*cmd, a.header, a.delimiter, true);
