@@ -9,5 +9,6 @@
 #include "autograd/ops.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
+#include "data/data.hpp"
 #include "nn/nn.hpp"
 #include "optim/optim.hpp"

@@ -13,8 +13,8 @@ void add_commands(CLI::App& app, CommandLine& line) {
   // Set after the subcommands, which would otherwise inherit it.
   app.footer("Examples:\n"
              "  xgrad demo\n"
-             "  xgrad train --data data/iris.csv --model mlp:16 --epochs 50 --save out/iris.safetensors\n"
-             "  xgrad eval --model out/iris.safetensors --data data/iris.csv\n"
+             "  xgrad train --data datasets/iris.csv --model mlp:16 --epochs 50 --save out/iris.safetensors\n"
+             "  xgrad eval --model out/iris.safetensors --data datasets/iris.csv\n"
              "Run `xgrad COMMAND --help` for the options of a command.");
 }
 

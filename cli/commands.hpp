@@ -14,7 +14,7 @@ namespace xgrad::cli {
 struct TrainArgs {
   std::string data;
   std::int64_t target_column = -1;
-  std::string task = "auto", header = "auto";
+  std::string task = "auto", header = "auto", delimiter = "auto";
   std::string model = "mlp:64", activation = "relu", optimizer = "adam";
   std::optional<double> lr;
   double momentum = 0, weight_decay = 0;
@@ -28,7 +28,8 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& args);
 int run_train(const TrainArgs& args);
 
 struct EvalArgs {
-  std::string model, data, header = "auto";
+  std::string model, data;
+  std::string header, delimiter;  // empty: as the model was trained
   std::optional<std::int64_t> target_column;
 };
 CLI::App* add_eval_command(CLI::App& app, EvalArgs& args);
@@ -36,12 +37,15 @@ int run_eval(const EvalArgs& args);
 
 struct DemoArgs {
   std::string out = "out";
-  std::string data;  // default: data/digits.csv.gz here, else in the source tree
+  std::string data;  // default: datasets/digits.csv.gz here, else in the source tree
   double budget = 25;  // seconds of training per run
   std::string progress = "auto";
 };
 CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
 int run_demo(const DemoArgs& args);
+
+// --header and --delimiter, shared by train and eval (whose defaults are the model's).
+void add_csv_options(CLI::App& cmd, std::string& header, std::string& delimiter, bool training);
 
 // "auto" (a bar on a terminal, plain lines otherwise), "bar" or "plain".
 bool live_progress(const std::string& mode);

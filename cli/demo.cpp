@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <xgrad/autograd/ops.hpp>
-#include <xgrad/optim/dataset.hpp>
+#include <xgrad/data/dataset.hpp>
 
 #include "commands.hpp"
 #include "demo_gradcheck.hpp"
@@ -29,7 +29,7 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& a) {
       "demo", "Verify a custom backward pass with gradcheck, then train an MLP on handwritten digits with full-batch "
               "GD, mini-batch GD, SGD and Adam; writes plots, curves and the best model to --out");
   cmd->add_option("--out", a.out, "Directory for the plots, curves (CSV) and model (safetensors)")->capture_default_str();
-  cmd->add_option("--data", a.data, "The digits CSV (default: data/digits.csv.gz, here or in the source tree)")
+  cmd->add_option("--data", a.data, "The digits CSV (default: datasets/digits.csv.gz, here or in the source tree)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--budget", a.budget, "Seconds of training allowed per run (a run stops early when it is spent)")
       ->check(CLI::PositiveNumber)
@@ -51,10 +51,10 @@ struct Run {
   std::shared_ptr<nn::Sequential> model;
 };
 
-// --data if given; else the first of ./data, the source tree's data/ and the installed copy.
+// --data if given; else the first of ./datasets, the source tree's datasets/ and the installed copy.
 std::string digits_path(const std::string& given) {
   if (!given.empty()) return given;
-  const std::string candidates[] = {"data/digits.csv.gz", std::string(XGRAD_SOURCE_DIR) + "/data/digits.csv.gz",
+  const std::string candidates[] = {"datasets/digits.csv.gz", std::string(XGRAD_SOURCE_DIR) + "/datasets/digits.csv.gz",
                                     std::string(XGRAD_INSTALL_DATA_DIR) + "/digits.csv.gz"};
   for (const auto& c : candidates)
     if (std::filesystem::exists(c)) return c;

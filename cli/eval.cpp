@@ -20,9 +20,7 @@ CLI::App* add_eval_command(CLI::App& app, EvalArgs& a) {
   cmd->add_option("--model", a.model, "A model written by `xgrad train --save`")->required()->check(CLI::ExistingFile);
   cmd->add_option("--data", a.data, "CSV file with the columns the model was trained on")->required()->check(CLI::ExistingFile);
   cmd->add_option("--target-column", a.target_column, "Column of the target (default: the one used in training)");
-  cmd->add_option("--header", a.header, "Is the first line a header? auto: yes when a field is not a number")
-      ->check(CLI::IsMember({"auto", "yes", "no"}))
-      ->capture_default_str();
+  add_csv_options(*cmd, a.header, a.delimiter, false);
   return cmd;
 }
 
@@ -48,7 +46,11 @@ void print_confusion(const std::vector<std::int64_t>& truth, const std::vector<s
 int run_eval(const EvalArgs& a) {
   const LoadedModel loaded = load_model(a.model);
   const ModelSpec& spec = loaded.spec;
-  const Table table = load_table(a.data, a.target_column.value_or(spec.target_column), parse_header_mode(a.header));
+  // --header and --delimiter default to the choices made at training time.
+  Table table = load_table(a.data, a.target_column.value_or(spec.target_column),
+                           parse_header_mode(a.header.empty() ? spec.header : a.header),
+                           parse_delimiter(a.delimiter.empty() ? spec.delimiter : a.delimiter));
+  if (spec.task == Task::Classify) table.targets = match_classes(table, spec.classes, a.data);
   const Tensor x = standardise_features(spec, table.features);
   const std::int64_t rows = x.size(0);
   NoGradGuard no_grad;
@@ -58,6 +60,7 @@ int run_eval(const EvalArgs& a) {
   for (auto h : spec.hidden) std::printf("-%lld", static_cast<long long>(h));
   std::printf("-%lld%s%s)\ndata: %s: %lld rows\n", static_cast<long long>(spec.outputs), spec.hidden.empty() ? "" : ", ",
               spec.hidden.empty() ? "" : spec.activation.c_str(), a.data.c_str(), static_cast<long long>(rows));
+  if (!spec.classes.empty()) std::printf("classes: %s\n", class_list(spec.classes).c_str());
 
   if (spec.task == Task::Classify) {
     const std::int64_t classes = check_class_labels(table, a.data);

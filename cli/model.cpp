@@ -1,12 +1,15 @@
 #include "model.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
 
 #include <xgrad/autograd/ops.hpp>
+#include <xgrad/data/csv.hpp>
+#include <xgrad/data/dataset.hpp>
 #include <xgrad/nn/modules/activation.hpp>
 #include <xgrad/nn/modules/linear.hpp>
 
@@ -48,6 +51,39 @@ bool split_numbers(std::string_view text, std::vector<T>& out) {
   }
 }
 
+// Class names one per line: a CSV cell holds no newline, but may hold a comma.
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "\n" : "") + names[i];
+  return out;
+}
+
+// The keys added with text class labels and header/delimiter memory; a model saved before them
+// has none, and gets the defaults (numeric classes, auto detection).
+void read_csv_settings(const nn::Metadata& m, const std::string& path, ModelSpec& s) {
+  auto bad = [&](const std::string& key) {
+    return std::invalid_argument("'" + path + "': malformed metadata '" + key + "' = '" + data::shorten(m.at(key)) +
+                                 "'");
+  };
+  if (auto it = m.find("classes"); it != m.end() && !it->second.empty()) {
+    std::string_view rest = it->second;
+    for (std::size_t cut = 0; cut != std::string_view::npos; rest.remove_prefix(cut + 1)) {
+      cut = rest.find('\n');
+      s.classes.emplace_back(rest.substr(0, cut));
+      if (cut == std::string_view::npos) break;
+    }
+    if (s.task != Task::Classify || std::int64_t(s.classes.size()) != s.outputs) throw bad("classes");
+  }
+  if (auto it = m.find("header"); it != m.end()) {
+    if (it->second != "auto" && it->second != "yes" && it->second != "no") throw bad("header");
+    s.header = it->second;
+  }
+  if (auto it = m.find("delimiter"); it != m.end()) {
+    if (it->second != "auto" && it->second != "tab" && it->second.size() != 1) throw bad("delimiter");
+    s.delimiter = it->second;
+  }
+}
+
 nn::ModulePtr make_activation(const std::string& name) {
   if (name == "relu") return std::make_shared<nn::ReLU>();
   if (name == "tanh") return std::make_shared<nn::Tanh>();
@@ -81,14 +117,57 @@ std::shared_ptr<nn::Sequential> build_model(const ModelSpec& spec) {
   return model;
 }
 
+namespace {
+
+Tensor standardise(const Tensor& x, const std::vector<double>& mean, const std::vector<double>& sd) {
+  return data::Standardizer(tensor(mean), tensor(sd)).transform(x.to(kFloat64)).to(kFloat32);
+}
+
+// The first column of `z` ([rows, columns] Float32) that holds a value that is not finite, or -1.
+std::int64_t first_non_finite_column(const Tensor& z) {
+  const std::int64_t columns = z.size(1);
+  const auto v = z.to_vector<float>();
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) return static_cast<std::int64_t>(i) % columns;
+  return -1;
+}
+
+}  // namespace
+
 Tensor standardise_features(const ModelSpec& spec, const Tensor& features) {
   if (features.dim() != 2 || features.size(1) != spec.inputs) {
     throw std::invalid_argument("the data has " + std::to_string(features.dim() == 2 ? features.size(1) : 0) +
                                 " feature columns, the model expects " + std::to_string(spec.inputs));
   }
-  const Tensor mean = tensor(spec.feature_mean);
-  const Tensor std = tensor(spec.feature_std);
-  return ((features.to(kFloat64) - mean) / std).to(kFloat32);
+  const Tensor z = standardise(features, spec.feature_mean, spec.feature_std);
+  if (const std::int64_t c = first_non_finite_column(z); c >= 0) {
+    const auto j = static_cast<std::size_t>(c);
+    throw std::invalid_argument("feature " + std::to_string(c) + " (mean " +
+                                join(std::vector<double>{spec.feature_mean[j]}) + ", std " +
+                                join(std::vector<double>{spec.feature_std[j]}) +
+                                ") has values too large to standardise into Float32: the data, not the learning rate, "
+                                "is the problem (rescale that column)");
+  }
+  return z;
+}
+
+void fit_standardisation(ModelSpec& spec, const Tensor& x_train, const Tensor& y_train, const std::string& path) {
+  data::Standardizer scaler;
+  scaler.fit(x_train);
+  spec.feature_mean = scaler.mean().to_vector<double>();
+  spec.feature_std = scaler.scale().to_vector<double>();
+  if (spec.task != Task::Regress) return;
+  // The target's statistics are computed as the features' are: sums of 1.7e308s overflow.
+  scaler.fit(y_train.reshape({-1, 1}));
+  spec.target_mean = scaler.mean().item<double>();
+  spec.target_std = scaler.scale().item<double>();
+  const Tensor z = standardise(y_train.reshape({-1, 1}), {spec.target_mean}, {spec.target_std});
+  if (first_non_finite_column(z) >= 0) {
+    throw std::invalid_argument("'" + path + "': the target is too large to standardise into Float32 (mean " +
+                                join(std::vector<double>{spec.target_mean}) + ", std " +
+                                join(std::vector<double>{spec.target_std}) +
+                                "): the data, not the learning rate, is the problem (rescale the target)");
+  }
 }
 
 nn::Metadata to_metadata(const ModelSpec& spec) {
@@ -104,7 +183,10 @@ nn::Metadata to_metadata(const ModelSpec& spec) {
           {"feature_mean", join(spec.feature_mean)},
           {"feature_std", join(spec.feature_std)},
           {"target_mean", join(std::vector<double>{spec.target_mean})},
-          {"target_std", join(std::vector<double>{spec.target_std})}};
+          {"target_std", join(std::vector<double>{spec.target_std})},
+          {"classes", join_names(spec.classes)},
+          {"header", spec.header},
+          {"delimiter", spec.delimiter}};
 }
 
 ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
@@ -139,6 +221,7 @@ ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
   s.target_mean = v[0];
   if (!split_numbers(get("target_std"), v) || v.size() != 1) throw bad("target_std");
   s.target_std = v[0];
+  read_csv_settings(m, path, s);
   return s;
 }
 

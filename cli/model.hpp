@@ -24,7 +24,15 @@ struct ModelSpec {
   std::int64_t target_column = -1;   // as given on the command line
   std::vector<double> feature_mean, feature_std;
   double target_mean = 0, target_std = 1;  // regression targets are standardised too
+  std::vector<std::string> classes;   // class names when the targets were text; empty: numbers
+  std::string header = "auto";        // --header and --delimiter of training: eval's defaults
+  std::string delimiter = "auto";
 };
+
+// The feature and target standardisation of `spec`, fitted on the training rows (the target's
+// only for regression). Throws std::invalid_argument when the data, not the training, is the
+// problem: a column whose standardised values are not finite.
+void fit_standardisation(ModelSpec& spec, const Tensor& x_train, const Tensor& y_train, const std::string& path);
 
 // "mlp:64,32" -> {64, 32}; "mlp" and "linear" -> {} (no hidden layer). Throws
 // std::invalid_argument quoting the text for anything else (sizes must be >= 1).
@@ -34,7 +42,9 @@ std::vector<std::int64_t> parse_model(const std::string& text);
 // Throws std::invalid_argument for an unknown activation.
 std::shared_ptr<nn::Sequential> build_model(const ModelSpec& spec);
 
-// Features standardised with the spec's mean and std: [rows, inputs] Float32.
+// Features standardised with the spec's mean and std: [rows, inputs] Float32. Throws
+// std::invalid_argument naming the column when a standardised value is not finite in Float32
+// (the data are out of the range the model was trained on, or too large to standardise).
 Tensor standardise_features(const ModelSpec& spec, const Tensor& features);
 
 nn::Metadata to_metadata(const ModelSpec& spec);

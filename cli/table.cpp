@@ -1,15 +1,13 @@
 #include "table.hpp"
 
-#include <zlib.h>
-
-#include <charconv>
+#include <algorithm>
 #include <cstdio>
 #include <cmath>
 #include <set>
 #include <stdexcept>
 #include <string_view>
 
-#include <xgrad/optim/csv.hpp>
+#include <xgrad/data/csv.hpp>
 
 namespace xgrad::cli {
 
@@ -21,38 +19,18 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool is_number(std::string_view field) {
-  field = trim(field);
+bool is_number(std::string_view cell) {
   double v = 0;
-  auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  return !field.empty() && ec == std::errc() && ptr == field.data() + field.size();
+  return data::parse_number(cell, v);
 }
 
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const std::size_t cut = line.find(',');
-    out.push_back(line.substr(0, cut));
-    if (cut == std::string_view::npos) return out;
-    line.remove_prefix(cut + 1);
-  }
-}
+// Neither a number nor a missing value: a column name or a class name.
+bool is_name(std::string_view cell) { return !is_number(cell) && !data::is_missing_value(cell); }
 
 // The trimmed non-empty lines of the file with their line numbers. read_csv parses the
 // numbers; this pass only finds the header and keeps line numbers for later messages.
 std::vector<std::pair<std::int64_t, std::string>> non_empty_lines(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");  // zlib reads plain files unchanged
-  if (!f) throw std::runtime_error("cannot open '" + path + "'");
-  std::string text;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  int err = 0;
-  const char* msg = gzerror(f, &err);
-  const std::string why = msg ? msg : "";
-  gzclose(f);
-  if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) throw std::runtime_error("error reading '" + path + "': " + why);
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte order mark is not data
+  const std::string text = data::read_text(path);
   std::vector<std::pair<std::int64_t, std::string>> out;
   std::int64_t line_no = 0;
   for (std::size_t pos = 0; pos < text.size();) {
@@ -74,30 +52,55 @@ HeaderMode parse_header_mode(const std::string& text) {
   return text == "yes" ? HeaderMode::Yes : text == "no" ? HeaderMode::No : HeaderMode::Auto;
 }
 
-Table load_table(const std::string& path, std::int64_t target_column, HeaderMode header) {
+bool looks_like_header(const std::string& first, const std::string& next, std::int64_t target_column, char delimiter) {
+  const auto cells = data::split_cells(first, delimiter);
+  const auto names = static_cast<std::size_t>(std::count_if(cells.begin(), cells.end(), is_name));
+  if (names == 0) return false;
+  if (names * 2 > cells.size()) return true;
+  if (next.empty()) return false;
+  const auto below = data::split_cells(next, delimiter);
+  if (below.size() != cells.size()) return true;
+  const auto n = static_cast<std::int64_t>(cells.size());
+  const std::int64_t t = target_column < 0 ? target_column + n : target_column;
+  if (t < 0 || t >= n) return false;
+  return is_name(cells[static_cast<std::size_t>(t)]) && is_number(below[static_cast<std::size_t>(t)]);
+}
+
+namespace {
+
+// The loader's errors, with the hint about headers in command-line terms.
+data::LabeledData load_cells(const std::string& path, const Table& t) {
+  try {
+    const auto options = data::CsvOptions().skip_rows(t.header_lines).dtype(kFloat64).delimiter(t.delimiter);
+    return data::load_labeled_csv(path, options, t.target_column, kFloat64);
+  } catch (const std::invalid_argument& e) {
+    std::string message = e.what();
+    const std::string api_hint = "set CsvOptions().skip_rows";
+    if (const auto pos = message.find(api_hint); pos != std::string::npos) message.replace(pos, api_hint.size(), "use --header yes");
+    throw std::invalid_argument(message);
+  }
+}
+
+}  // namespace
+
+Table load_table(const std::string& path, std::int64_t target_column, HeaderMode header, char delimiter) {
   const auto lines = non_empty_lines(path);
   if (lines.empty()) throw std::invalid_argument("'" + path + "' line 1: the file is empty (no data rows)");
+  Table t;
+  t.delimiter = delimiter ? delimiter : data::detect_delimiter(lines[0].second);
   bool has_header = header == HeaderMode::Yes;
   if (header == HeaderMode::Auto) {
-    // A header is a line of names. A line with only one or two bad cells among numbers is a
-    // data row with an error, which read_csv then reports with its line and column, rather
-    // than a row to drop silently.
-    std::size_t names = 0, cells = 0;
-    for (std::string_view f : fields(lines[0].second)) {
-      ++cells;
-      names += is_number(f) ? 0 : 1;
-    }
-    has_header = names * 2 > cells;
+    const std::string next = lines.size() > 1 ? lines[1].second : std::string();
+    has_header = looks_like_header(lines[0].second, next, target_column, t.delimiter);
   }
   const std::size_t first_data = has_header ? 1 : 0;
   if (lines.size() <= first_data) {
     throw std::invalid_argument("'" + path + "' line " + std::to_string(lines[0].first + 1) +
                                 ": no data rows after the header line");
   }
-  Table t;
   t.header_lines = has_header ? lines[0].first : 0;
   const auto& [line_no, text] = lines[first_data];
-  t.columns = static_cast<std::int64_t>(fields(text).size());
+  t.columns = static_cast<std::int64_t>(data::split_cells(text, t.delimiter).size());
   if (t.columns < 2) {
     throw std::invalid_argument("'" + path + "' line " + std::to_string(line_no) +
                                 ": needs at least 2 columns (features and a target), found " + std::to_string(t.columns));
@@ -110,23 +113,51 @@ Table load_table(const std::string& path, std::int64_t target_column, HeaderMode
                                 ", or -1 for the last)");
   }
   for (std::size_t i = first_data; i < lines.size(); ++i) t.line_of_row.push_back(lines[i].first);
-  // The loader reports ragged rows and non-numeric cells with their line number; its hint
-  // about headers names the C++ option, which becomes the command-line one here.
-  try {
-    const auto data = data::load_labeled_csv(path, data::CsvOptions().skip_rows(t.header_lines).dtype(kFloat64),
-                                             t.target_column, kFloat64);
-    t.features = data.features;
-    t.targets = data.labels;
-  } catch (const std::invalid_argument& e) {
-    std::string message = e.what();
-    const std::string api_hint = "set CsvOptions().skip_rows";
-    if (const auto pos = message.find(api_hint); pos != std::string::npos) message.replace(pos, api_hint.size(), "use --header yes");
-    throw std::invalid_argument(message);
-  }
+  data::LabeledData data = load_cells(path, t);
+  t.features = data.features;
+  t.targets = data.labels;
+  t.classes = std::move(data.classes);
   return t;
 }
 
+char parse_delimiter(const std::string& text) {
+  return text.empty() || text == "auto" ? 0 : text == "tab" ? '\t' : text[0];
+}
+
+std::string class_list(const std::vector<std::string>& classes) {
+  constexpr std::size_t kShown = 20;  // a line, not a dump of a tampered or huge file
+  std::string out;
+  for (std::size_t i = 0; i < classes.size() && i < kShown; ++i) {
+    out += (i ? ", " : "") + std::to_string(i) + " = " + data::shorten(classes[i]);
+  }
+  if (classes.size() > kShown) out += ", ... (" + std::to_string(classes.size()) + " classes)";
+  return out;
+}
+
+Tensor match_classes(const Table& table, const std::vector<std::string>& classes, const std::string& path) {
+  if (classes.empty() && table.classes.empty()) return table.targets;
+  const auto y = table.targets.to_vector<double>();
+  auto line = [&](std::size_t r) { return "'" + path + "' line " + std::to_string(table.line_of_row[r]) + ": "; };
+  if (table.classes.empty()) {
+    throw std::invalid_argument(line(0) + "the target is a number, but the model's classes are names (" +
+                                class_list(classes) + ")");
+  }
+  std::vector<double> out;
+  for (std::size_t r = 0; r < y.size(); ++r) {
+    const std::string& name = table.classes[static_cast<std::size_t>(y[r])];
+    const auto it = std::find(classes.begin(), classes.end(), name);
+    if (it == classes.end()) {
+      throw std::invalid_argument(line(r) + "class '" + data::shorten(name) + "' is unknown to the model" +
+                                  (classes.empty() ? std::string(", whose classes are numbers")
+                                                   : ", which knows " + class_list(classes)));
+    }
+    out.push_back(static_cast<double>(it - classes.begin()));
+  }
+  return tensor(out, {static_cast<std::int64_t>(out.size())});
+}
+
 Task detect_task(const Table& table) {
+  if (!table.classes.empty()) return Task::Classify;  // names are classes, whatever their count
   const auto y = table.targets.to_vector<double>();
   std::set<double> distinct;
   for (double v : y) {

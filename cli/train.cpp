@@ -1,4 +1,5 @@
 // `xgrad train`: an MLP on any numeric CSV, with per-epoch metrics, plot, log and saved model.
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -10,7 +11,8 @@
 
 #include <xgrad/autograd/ops.hpp>
 #include <xgrad/autograd/tensor.hpp>
-#include <xgrad/optim/dataset.hpp>
+#include <xgrad/data/csv.hpp>
+#include <xgrad/data/dataset.hpp>
 
 #include "commands.hpp"
 #include "interrupt.hpp"
@@ -23,6 +25,31 @@ namespace xgrad::cli {
 
 bool live_progress(const std::string& mode) { return mode == "bar" || (mode == "auto" && stdout_is_terminal()); }
 
+namespace {
+// A CLI11 validator: "" when `v` is a usable --delimiter, else why not.
+std::string check_delimiter(const std::string& v) {
+  const bool one = v.size() == 1 && !std::isalnum(static_cast<unsigned char>(v[0])) &&
+                   std::string("\".+-").find(v) == std::string::npos;  // a character of a number or quote
+  if (v == "auto" || v == "tab" || one) return "";
+  return "expected auto, tab or one character that cannot be part of a number, got '" + v + "'";
+}
+}  // namespace
+
+void add_csv_options(CLI::App& cmd, std::string& header, std::string& delimiter, bool training) {
+  // The rule of looks_like_header (table.hpp), stated whole so that users can predict it.
+  const std::string rule =
+      "Is the first line a header? auto: yes when it has a cell that is neither a number nor a missing value "
+      "and most of its cells are such names, or it has another number of cells than the next line, or its "
+      "target cell is a name above a number";
+  const std::string as_trained = training ? "" : " (default: as given to train)";
+  CLI::Option* h = cmd.add_option("--header", header, rule + as_trained)->check(CLI::IsMember({"auto", "yes", "no"}));
+  CLI::Option* d = cmd.add_option("--delimiter", delimiter,
+                                  "Between cells: one character, tab, or auto (tab if the first line has one, "
+                                  "else ; if it has one, else ,)" + as_trained)
+                       ->check(check_delimiter);
+  if (training) h->capture_default_str(), d->capture_default_str();
+}
+
 CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
   CLI::App* cmd = app.add_subcommand("train", "Train an MLP on a numeric CSV file (classification or regression)");
   cmd->add_option("--data", a.data, "CSV file, plain or gzip-compressed, with or without a header line")
@@ -30,12 +57,10 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--target-column", a.target_column, "Column of the target, from 0; negative counts from the end")
       ->capture_default_str();
-  cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are few whole numbers)")
+  cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are names or few whole numbers)")
       ->check(CLI::IsMember({"auto", "classify", "regress"}))
       ->capture_default_str();
-  cmd->add_option("--header", a.header, "Is the first line a header? auto: yes when a field is not a number")
-      ->check(CLI::IsMember({"auto", "yes", "no"}))
-      ->capture_default_str();
+  add_csv_options(*cmd, a.header, a.delimiter, true);
   cmd->add_option("--model", a.model, "mlp:H1,H2,... hidden layer sizes, or linear (no hidden layer)")->capture_default_str();
   cmd->add_option("--activation", a.activation, "Between hidden layers")
       ->check(CLI::IsMember({"relu", "tanh", "gelu"}))
@@ -99,8 +124,13 @@ int run_train(const TrainArgs& a) {
   const std::vector<std::int64_t>& hidden = plan.hidden;
   const double lr = plan.lr;
 
-  const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header));
+  const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header), parse_delimiter(a.delimiter));
   const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
+  if (task == Task::Regress && !table.classes.empty()) {
+    throw std::invalid_argument("'" + a.data + "': --task regress needs a numeric target, column " +
+                                std::to_string(table.target_column) + " holds names ('" +
+                                data::shorten(table.classes.front()) + "')");
+  }
   const std::int64_t rows = table.features.size(0), features = table.features.size(1);
   ModelSpec spec;
   spec.task = task;
@@ -109,11 +139,15 @@ int run_train(const TrainArgs& a) {
   spec.activation = a.activation;
   spec.target_column = a.target_column;
   spec.outputs = task == Task::Classify ? check_class_labels(table, a.data) : 1;
+  spec.classes = table.classes;
+  spec.header = a.header;
+  spec.delimiter = a.delimiter;
   std::cout << "data: " << a.data << ": " << rows << " rows, " << features << " features, target column "
             << table.target_column << (table.header_lines ? ", header line skipped" : "") << "\n"
             << "task: " << task_name(task)
             << (task == Task::Classify ? std::string(" (") + std::to_string(spec.outputs) + " classes)" : std::string())
             << (a.task == "auto" ? ", detected (set --task to override)" : "") << "\n";
+  if (!spec.classes.empty()) std::cout << "classes: " << class_list(spec.classes) << "\n";
 
   // The split, then standardisation fitted on the training part only.
   Tensor x_train = table.features, y_train = table.targets, x_val, y_val;
@@ -121,15 +155,7 @@ int run_train(const TrainArgs& a) {
     data::TrainTestSplit split = data::train_test_split(table.features, table.targets, a.val_split, a.seed);
     x_train = split.x_train, y_train = split.y_train, x_val = split.x_test, y_val = split.y_test;
   }
-  data::Standardizer scaler;
-  scaler.fit(x_train);
-  spec.feature_mean = scaler.mean().to_vector<double>();
-  spec.feature_std = scaler.scale().to_vector<double>();
-  if (task == Task::Regress) {
-    spec.target_mean = y_train.mean().item<double>();
-    const double sd = std::sqrt(square(y_train - spec.target_mean).mean().item<double>());
-    spec.target_std = sd > 0 ? sd : 1;
-  }
+  fit_standardisation(spec, x_train, y_train, a.data);
   auto prepare_targets = [&](const Tensor& y) {
     if (!y.defined()) return y;
     if (task == Task::Classify) return y.to(kInt64);

@@ -32,7 +32,7 @@ double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
 }
 
 int main() {
-  const auto digits = data::load_labeled_csv(XGRAD_SOURCE_DIR "/data/digits.csv.gz");
+  const auto digits = data::load_labeled_csv(XGRAD_SOURCE_DIR "/datasets/digits.csv.gz");
   const auto split = data::train_test_split(digits.features, digits.labels, 0.2, /*seed=*/0);
   // Pixels 0..16 scaled to [0, 1], then each row becomes a 1 x 8 x 8 image.
   const Tensor x_train = (split.x_train / 16.0).reshape({-1, 1, 8, 8});

@@ -10,7 +10,7 @@ namespace F = xgrad::nn::functional;
 
 int main() {
   // 4 measurements and a species label 0..2 per row, after a header line.
-  const auto iris = data::load_labeled_csv(XGRAD_SOURCE_DIR "/data/iris.csv", data::CsvOptions().skip_rows(1));
+  const auto iris = data::load_labeled_csv(XGRAD_SOURCE_DIR "/datasets/iris.csv", data::CsvOptions().skip_rows(1));
   const auto split = data::train_test_split(iris.features, iris.labels, 0.2, /*seed=*/0);
   data::Standardizer scaler;
   const Tensor x_train = scaler.fit_transform(split.x_train), x_test = scaler.transform(split.x_test);

@@ -16,7 +16,7 @@ double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
 
 int main() {
   // 1,797 rows of 64 pixel values (0..16) and the digit; 80/20 split with a fixed seed.
-  const auto digits = data::load_labeled_csv(XGRAD_SOURCE_DIR "/data/digits.csv.gz");
+  const auto digits = data::load_labeled_csv(XGRAD_SOURCE_DIR "/datasets/digits.csv.gz");
   const auto split = data::train_test_split(digits.features, digits.labels, 0.2, /*seed=*/0);
   data::Standardizer scaler;
   const Tensor x_train = scaler.fit_transform(split.x_train), x_test = scaler.transform(split.x_test);

@@ -48,8 +48,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (*line.train_cmd) {
       check_train_options(line.train);
       parse_header_mode(line.train.header);
+      parse_delimiter(line.train.delimiter);
     } else if (*line.eval_cmd) {
       parse_header_mode(line.eval.header);
+      parse_delimiter(line.eval.delimiter);
     }
   } catch (const std::invalid_argument& e) {
     xgrad::fuzz::require_message(e.what());

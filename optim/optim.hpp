@@ -1,12 +1,11 @@
 // Everything in optim/: optimizers and learning-rate schedulers (xgrad::optim), gradient
-// clipping (xgrad::nn::utils) and data loading (xgrad::data).
+// clipping (xgrad::nn::utils). Data loading (xgrad::data) moved to data/data.hpp; it is still
+// included here so that code which found it through this header compiles.
 #pragma once
+#include "../data/data.hpp"
 #include "adagrad.hpp"
 #include "adam.hpp"
 #include "../nn/utils/clip_grad.hpp"
-#include "csv.hpp"
-#include "dataloader.hpp"
-#include "dataset.hpp"
 #include "lbfgs.hpp"
 #include "lr_scheduler.hpp"
 #include "optimizer.hpp"

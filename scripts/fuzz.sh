@@ -39,7 +39,7 @@ for name in "${harnesses[@]}"; do
   dict=()
   [ -f "fuzz/$name.dict" ] && dict=("-dict=fuzz/$name.dict")
   echo "fuzz: $name for ${seconds}s"
-  # Run from the source root: the CLI seeds name data/iris.csv. The full log stays in $build.
+  # Run from the source root: the CLI seeds name datasets/iris.csv. The full log stays in $build.
   log="$build/fuzz-$name.log"
   if ! "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
        -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" "${dict[@]}" \

@@ -34,7 +34,7 @@ extern char** environ;
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/data/";
+const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/datasets/";
 
 struct Output {
   int status = -1;  // the exit code, or 128 + the signal that ended the program
@@ -349,6 +349,104 @@ TEST_CASE("the demo verifies the custom backward, trains four ways and writes pl
   const std::string svg = read_file(dir.path / "out" / "regimes_loss_vs_epoch.svg");
   CHECK(contains(svg, "full-batch GD"));
   CHECK(contains(svg, "<polyline"));
+}
+
+TEST_CASE("the bundled files train with default options; eval needs no --header again (issue 16 item 17)") {
+  TempDir dir("bundled");
+  // breast_cancer.csv's header `569,30,malignant,benign` is half numbers and has 4 cells above 31.
+  for (const std::string name : {"breast_cancer.csv", "iris.csv", "digits.csv.gz"}) {
+    CAPTURE(name);
+    const Output r = run_cli({"train", "--data", kData + name, "--epochs", "1", "--save", dir / "m.safetensors"}, dir);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(contains(r.out, "task: classify"));
+    CHECK(contains(r.out, "header line skipped") == (name != "digits.csv.gz"));
+    const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + name}, dir);
+    CHECK_MESSAGE(e.status == 0, e.err);
+  }
+  CHECK(contains(run_cli({"train", "--data", kData + "breast_cancer.csv", "--epochs", "1"}, dir).out, "569 rows, 30 features"));
+  // The same form on UCI's wine (shared/data/wine_data.csv): 5 cells above 14.
+  std::string wine = "178,13,class_0,class_1,class_2\n";
+  for (int i = 0; i < 6; ++i) wine += "14.23,1.71,2.43,15.6,127,2.8,3.06,0.28,2.29,5.64,1.04,3.92,1065," + std::to_string(i % 3) + "\n";
+  CHECK(contains(run_cli({"train", "--data", dir.write("wine.csv", wine), "--epochs", "1"}, dir).out, "6 rows, 13 features, target column 13, header line skipped"));
+  // Common real headers: names (quoted or not, a pandas index column), numeric names above a target name.
+  const std::string pandas = dir.write("pandas.csv", ",a,\"b\",label\n0,1.5,2,0\n1,2.5,3,1\n2,0.5,1,0\n3,1.0,4,1\n");
+  CHECK(contains(run_cli({"train", "--data", pandas, "--epochs", "1"}, dir).out, "4 rows, 3 features, target column 3, header line skipped"));
+  const std::string numbered = dir.write("numbered.csv", "0,1,target\n1.5,2,0\n2.5,3,1\n0.5,1,0\n1.0,4,1\n");
+  CHECK(contains(run_cli({"train", "--data", numbered, "--epochs", "1"}, dir).out, "4 rows, 2 features, target column 2, header line skipped"));
+  // An explicit --header is stored in the model and is eval's default.
+  // (Numeric names: auto reads this header as a data row, whose label 30 the model does not know.)
+  const std::string data = dir.write("named.csv", "10,20,30\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
+  const Output no = run_cli({"train", "--data", data, "--header", "yes", "--epochs", "1", "--save", dir / "h.safetensors"}, dir);
+  REQUIRE_MESSAGE(no.status == 0, no.err);
+  CHECK(xgrad::nn::read_safetensors(dir / "h.safetensors").metadata.at("header") == "yes");
+  const Output e = run_cli({"eval", "--model", dir / "h.safetensors", "--data", data}, dir);
+  CHECK_MESSAGE(contains(e.out, "4 rows"), e.out << e.err);
+  // --help states the rule as the loader applies it.
+  const Output help = run_cli({"train", "--help"}, dir);
+  CHECK(contains(help.out, "another number of cells than the next line"));
+  CHECK_FALSE(contains(help.out, "yes when a field is not a number"));
+}
+
+TEST_CASE("CSV files as they come: text labels, ; and tab, missing values (issue 16 item 18)") {
+  TempDir dir("forms");
+  std::string semi = "sepal;petal;species\n", tab;
+  for (int i = 0; i < 30; ++i) {
+    const char* name = i % 3 == 0 ? "setosa" : i % 3 == 1 ? "versicolor" : "virginica";
+    semi += std::to_string(i % 3) + ".5;" + std::to_string(i % 3 * 2) + ";" + name + "\n";
+    tab += std::string("+") + std::to_string(i % 2) + "\t1e-400\t" + (i % 2 ? "M" : "B") + "\n";
+  }
+  const Output r = run_cli({"train", "--data", dir.write("semi.csv", semi), "--epochs", "100", "--model", "linear",
+                            "--lr", "0.1", "--val-split", "0", "--save", dir / "m.safetensors"}, dir);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(contains(r.out, "30 rows, 2 features, target column 2, header line skipped"));
+  CHECK(contains(r.out, "classes: 0 = setosa, 1 = versicolor, 2 = virginica"));
+  CHECK(xgrad::nn::read_safetensors(dir / "m.safetensors").metadata.at("classes") == "setosa\nversicolor\nvirginica");
+  // eval maps the names with the model's mapping, whatever classes its own file holds.
+  const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data",
+                            dir.write("two.csv", "sepal;petal;species\n2.5;4;virginica\n1.5;2;versicolor\n")}, dir);
+  REQUIRE_MESSAGE(e.status == 0, e.err);
+  CHECK(contains(e.out, "classes: 0 = setosa, 1 = versicolor, 2 = virginica"));
+  CHECK(contains(e.out, "accuracy: 1.0000 (2 of 2)"));
+  const Output unknown = run_cli({"eval", "--model", dir / "m.safetensors", "--data",
+                                  dir.write("unknown.csv", "1.5;2;versicolor\n2.5;4;daisy\n")}, dir);
+  CHECK(unknown.status == 1);
+  CHECK_MESSAGE(contains(unknown.err, "line 2: class 'daisy' is unknown to the model"), unknown.err);
+  // Tab detected; +3 and 1e-400 are numbers; --delimiter given explicitly; --task regress refuses names.
+  const std::string tsv = dir.write("m_b.tsv", tab);
+  const Output t = run_cli({"train", "--data", tsv, "--epochs", "1"}, dir);
+  CHECK_MESSAGE(t.status == 0, t.err);
+  CHECK(contains(t.out, "classes: 0 = B, 1 = M"));
+  CHECK(run_cli({"train", "--data", tsv, "--delimiter", "tab", "--epochs", "1"}, dir).status == 0);
+  CHECK(run_cli({"train", "--data", tsv, "--delimiter", ",", "--epochs", "1"}, dir).status == 1);
+  CHECK(run_cli({"train", "--data", tsv, "--delimiter", "5", "--epochs", "1"}, dir).status != 0);
+  CHECK(contains(run_cli({"train", "--data", tsv, "--task", "regress", "--epochs", "1"}, dir).err, "needs a numeric target"));
+  // Missing values say so, with file, line and column; not "a header line?".
+  check_bad_data(dir, "na.csv", "a,b,label\n1,2,0\n3,NA,1\n", {}, "line 3 column 2", "missing value ('NA')");
+  check_bad_data(dir, "empty_cell.csv", "1,2,0\n3,,1\n5,6,0\n", {}, "line 2 column 2", "missing value (an empty cell)");
+}
+
+TEST_CASE("data near the double range train; when the data are the problem, the message says so (issue 16 item 9)") {
+  TempDir dir("overflow");
+  // Feature 0 alone separates the classes, at +-1e300; feature 1 is 1.7e308 throughout but one row.
+  std::string csv;
+  for (int i = 0; i < 40; ++i) csv += std::string(i % 2 ? "1e300" : "-1e300") + "," + (i == 7 ? "-1.7e308" : "1.7e308") + "," + std::to_string(i % 2) + "\n";
+  const Output r = run_cli({"train", "--data", dir.write("huge.csv", csv), "--epochs", "40", "--model", "linear",
+                            "--lr", "0.1", "--val-split", "0"}, dir);
+  REQUIRE_MESSAGE(r.status == 0, r.out << r.err);
+  CHECK(number_after(r.out, "final: train loss ") < 0.1);
+  CHECK(number_after(r.out, ", train acc ") == 1.0);
+  // A regression target of 1.7e308 (and -1.7e308) is fitted, not reported as a divergence.
+  std::string reg;
+  for (int i = 0; i < 40; ++i) reg += std::to_string(i) + "," + (i % 2 ? "1.7e308" : "-1.7e308") + "\n";
+  const Output g = run_cli({"train", "--data", dir.write("huge_target.csv", reg), "--epochs", "5", "--task", "regress"}, dir);
+  CHECK_MESSAGE(g.status == 0, g.out << g.err);
+  CHECK_FALSE(contains(g.out, "diverged"));
+  // New data far outside the training range cannot be standardised into Float32: eval says so.
+  const std::string small = dir.write("small.csv", "1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n");
+  REQUIRE(run_cli({"train", "--data", small, "--epochs", "1", "--save", dir / "s.safetensors"}, dir).status == 0);
+  const Output e = run_cli({"eval", "--model", dir / "s.safetensors", "--data", dir.write("far.csv", "1e300,0\n2,1\n")}, dir);
+  CHECK(e.status == 1);
+  CHECK_MESSAGE(contains(e.err, "the data, not the learning rate, is the problem"), e.err);
 }
 
 #endif

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +19,7 @@ using namespace xgrad::data;
 
 namespace {
 
-const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/data/";
+const std::string kData = std::string(XGRAD_SOURCE_DIR) + "/datasets/";
 
 std::string temp_file(const std::string& name, const std::string& contents) {
   const std::string path = (std::filesystem::temp_directory_path() / name).string();
@@ -229,4 +230,94 @@ TEST_CASE("Standardizer centres and scales each feature with the statistics it w
   CHECK(zt.dtype() == kFloat32);
   CHECK(zt.to_vector<float>() == std::vector<float>{0, 1, 0});
   CHECK_THROWS_WITH_AS(st.transform(zeros({2, 4})), doctest::Contains("[m, 3]"), std::invalid_argument);
+}
+
+TEST_CASE("text class labels are encoded as classes, sorted, with the names kept (issue 16 item 18)") {
+  const std::string path = temp_file("xgrad_test_text_labels.csv", "5.1,3.5,setosa\n4.9,3.0,\"virginica\"\n6.0,2.2,setosa\n7.1,3.1,M\n");
+  LabeledData d = load_labeled_csv(path);
+  CHECK(d.classes == std::vector<std::string>{"M", "setosa", "virginica"});
+  CHECK(d.labels.dtype() == kInt64);
+  CHECK(d.labels.to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 2, 1, 0});
+  CHECK(d.features.at<float>({3, 1}) == doctest::Approx(3.1f));
+  // Text outside the label column stays an error; numeric labels give no names.
+  CHECK_THROWS_WITH_AS(load_labeled_csv(path, CsvOptions(), 0), doctest::Contains("column 3: 'setosa' is not a number"),
+                       std::invalid_argument);
+  CHECK(load_labeled_csv(kData + "iris.csv", CsvOptions().skip_rows(1)).classes.empty());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("missing values are reported as such, with file, line and column (issue 16 item 18)") {
+  for (const std::string cell : {"NA", "", "N/A", "?", "null"}) {
+    CAPTURE(cell);
+    const std::string path = temp_file("xgrad_test_missing.csv", "1,2,0\n3," + cell + ",1\n");
+    CHECK_THROWS_WITH_AS(read_csv(path), doctest::Contains("line 2 column 2: missing value"), std::invalid_argument);
+    try {
+      read_csv(path);
+    } catch (const std::invalid_argument& e) {
+      CHECK(std::string(e.what()).find("header") == std::string::npos);
+      CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+    // A missing label is not a class named "NA".
+    const std::string label = temp_file("xgrad_test_missing_label.csv", "1,2,a\n3,4," + cell + "\n");
+    CHECK_THROWS_WITH_AS(load_labeled_csv(label), doctest::Contains("line 2 column 3: missing value"), std::invalid_argument);
+    std::remove(path.c_str());
+    std::remove(label.c_str());
+  }
+}
+
+TEST_CASE("numbers as spreadsheets write them: +3, 1e-400, quoted; delimiters detected (issue 16 item 18)") {
+  double v = -1;
+  CHECK((parse_number("+3", v) && v == 3));
+  CHECK((parse_number("1e-400", v) && v == 0));
+  CHECK((parse_number("-4.9e-324", v) && v < 0 && v > -1e-323));  // a subnormal, kept
+  CHECK((parse_number("1e999", v) && std::isinf(v)));
+  CHECK_FALSE(parse_number("+-3", v));
+  CHECK_FALSE(parse_number("+", v));
+  CHECK_FALSE(parse_number("3x", v));
+  const std::string path = temp_file("xgrad_test_forms.csv", "+3;1e-400;\"2.5\"\n-1;+0.5e1;7\n");
+  Tensor t = read_csv(path, CsvOptions().delimiter(';').dtype(kFloat64));
+  CHECK(t.to_vector<double>() == std::vector<double>{3, 0, 2.5, -1, 5, 7});
+  std::remove(path.c_str());
+  const std::string huge = temp_file("xgrad_test_huge.csv", "1,1e999\n");
+  CHECK_THROWS_WITH_AS(read_csv(huge), doctest::Contains("'1e999' is not a finite number"), std::invalid_argument);
+  std::remove(huge.c_str());
+  // Only a word in the first row may be a header's: the hint is not given further down.
+  const std::string euro = temp_file("xgrad_test_euro.csv", "1;2\n1,5;3\n");
+  const std::string message = "read_csv: '" + euro + "' line 2 column 1: '1,5' is not a number";
+  CHECK_THROWS_WITH_AS(read_csv(euro, CsvOptions().delimiter(';')), message.c_str(), std::invalid_argument);
+  std::remove(euro.c_str());
+  CHECK(detect_delimiter("a;b;c") == ';');
+  CHECK(detect_delimiter("a\tb;c") == '\t');
+  CHECK(detect_delimiter("1.5,2") == ',');
+  CHECK(detect_delimiter("single") == ',');
+}
+
+TEST_CASE("standardising columns near the ends of the double range neither overflows nor underflows (issue 16 item 9)") {
+  // +-1e300: the sum of squares overflowed, the std became inf and the column all zeros.
+  Tensor x = tensor(std::vector<double>{1e300, 1.7e308, 1e-300, -1e300, 1.7e308, -1e-300, 1e300, -1.7e308, 3e-300,
+                                        -1e300, 1.7e308, -3e-300},
+                    {4, 3});
+  Standardizer st;
+  Tensor z = st.fit_transform(x);
+  for (double e : z.to_vector<double>()) CHECK(std::isfinite(e));
+  CHECK(z.at<double>({0, 0}) == doctest::Approx(1.0));
+  CHECK(z.at<double>({1, 0}) == doctest::Approx(-1.0));
+  CHECK(st.mean().at<double>({0}) == 0.0);
+  CHECK(st.scale().at<double>({0}) == doctest::Approx(1e300));
+  CHECK(st.mean().at<double>({1}) == doctest::Approx(0.85e308));
+  CHECK(z.at<double>({2, 1}) == doctest::Approx(-std::sqrt(3.0)));  // (-1.7e308 - mean) overflows unless divided first
+  CHECK(st.scale().at<double>({2}) == doctest::Approx(std::sqrt(5.0) * 1e-300));  // 1e-600 underflowed to 0
+  CHECK(z.at<double>({3, 2}) == doctest::Approx(-3 / std::sqrt(5.0)));
+  // Ordinary data: the same statistics as the textbook formulas, to the last bit.
+  const double v[] = {1000.1, 2000.2, 7000.7, 13000.3};
+  Tensor y = tensor(std::vector<double>(v, v + 4), {4, 1});
+  st.fit(y);
+  const double m = (((v[0] + v[1]) + v[2]) + v[3]) / 4;
+  const double d[] = {v[0] - m, v[1] - m, v[2] - m, v[3] - m};
+  CHECK(st.mean().at<double>({0}) == m);
+  CHECK(st.scale().at<double>({0}) == std::sqrt((((d[0] * d[0] + d[1] * d[1]) + d[2] * d[2]) + d[3] * d[3]) / 4));
+  CHECK_THROWS_WITH_AS(st.fit(tensor(std::vector<double>{1, INFINITY}, {2, 1})), doctest::Contains("not finite"),
+                       std::invalid_argument);
+  Standardizer saved(st.mean(), st.scale());
+  CHECK(saved.transform(y).to_vector<double>() == st.transform(y).to_vector<double>());
 }

@@ -146,7 +146,7 @@ struct Iris {
   Tensor x, y;  // standardised features [150, 4] Float64, labels [150]
   static constexpr double lambda = 1e-2;
   Iris() {
-    LabeledData d = load_labeled_csv(std::string(XGRAD_SOURCE_DIR) + "/data/iris.csv", CsvOptions().skip_rows(1).dtype(kFloat64));
+    LabeledData d = load_labeled_csv(std::string(XGRAD_SOURCE_DIR) + "/datasets/iris.csv", CsvOptions().skip_rows(1).dtype(kFloat64));
     x = Standardizer().fit_transform(d.features);
     y = d.labels;
   }

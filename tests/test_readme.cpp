@@ -112,7 +112,7 @@ TEST_CASE("every C++ and CMake block of README.md is verbatim in a file that the
 }
 
 TEST_CASE("the scripts, examples and files README.md names exist") {
-  const std::regex path_re(R"(((scripts|examples|data|benchmarks|cli)/[A-Za-z0-9_./-]+\.(sh|cpp|csv|gz|md|txt)))");
+  const std::regex path_re(R"(((scripts|examples|datasets|data|benchmarks|cli)/[A-Za-z0-9_./-]+\.(sh|cpp|csv|gz|md|txt)))");
   int named = 0;
   for (auto it = std::sregex_iterator(kReadme.begin(), kReadme.end(), path_re); it != std::sregex_iterator(); ++it) {
     ++named;

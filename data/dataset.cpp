@@ -1,5 +1,6 @@
 #include "dataset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -137,28 +138,49 @@ TrainTestSplit train_test_split(const Tensor& x, const Tensor& y, double test_fr
 
 // ---- Standardizer --------------------------------------------------------------------------
 
+Standardizer::Standardizer(const Tensor& mean, const Tensor& scale) {
+  if (!mean.defined() || !scale.defined() || mean.dim() != 1 || scale.shape() != mean.shape()) {
+    throw std::invalid_argument("Standardizer: expected mean and scale of the same [features] shape, got " +
+                                (mean.defined() ? describe(mean) : std::string("undefined")) + " and " +
+                                (scale.defined() ? describe(scale) : std::string("undefined")));
+  }
+  mean_ = mean.to(kFloat64).contiguous();
+  scale_ = scale.to(kFloat64).contiguous();
+}
+
 Standardizer& Standardizer::fit(const Tensor& x) {
   if (!x.defined() || x.dim() != 2 || x.size(0) < 1 || !x.is_floating_point()) {
     throw std::invalid_argument("Standardizer::fit: expected a floating point [n, features] tensor with n >= 1, got " +
                                 (x.defined() ? describe(x) : std::string("an undefined tensor")));
   }
   const std::int64_t n = x.size(0), f = x.size(1);
-  std::vector<double> v = x.to_vector<double>(), mean(static_cast<std::size_t>(f), 0.0), var(static_cast<std::size_t>(f), 0.0);
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t j = 0; j < f; ++j) mean[static_cast<std::size_t>(j)] += v[static_cast<std::size_t>(i * f + j)];
-  for (double& m : mean) m /= static_cast<double>(n);
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < f; ++j) {
-      const double d = v[static_cast<std::size_t>(i * f + j)] - mean[static_cast<std::size_t>(j)];
-      var[static_cast<std::size_t>(j)] += d * d;
+  const std::vector<double> v = x.to_vector<double>();
+  std::vector<double> mean(static_cast<std::size_t>(f), 0.0), sd(static_cast<std::size_t>(f), 0.0);
+  for (std::int64_t j = 0; j < f; ++j) {
+    auto column = [&](std::int64_t i) { return v[static_cast<std::size_t>(i * f + j)]; };
+    // Sums of 1e300s (or squares of 1e200s) overflow, and squares of 1e-200s underflow to 0. The
+    // sums run on the column divided by a power of two near its largest magnitude, which is
+    // exact: for ordinary data the results are bit for bit those of the unscaled formulas.
+    double largest = 0;
+    for (std::int64_t i = 0; i < n; ++i) largest = std::max(largest, std::fabs(column(i)));
+    if (!std::isfinite(largest)) {
+      throw std::invalid_argument("Standardizer::fit: feature " + std::to_string(j) +
+                                  " holds a value that is not finite");
     }
-  }
-  for (double& s : var) {
-    s = std::sqrt(s / static_cast<double>(n));
-    if (s == 0) s = 1;  // a constant feature stays centred instead of dividing by zero
+    const int exponent = largest > 0 ? std::ilogb(largest) : 0;
+    double sum = 0, squares = 0;
+    for (std::int64_t i = 0; i < n; ++i) sum += std::scalbn(column(i), -exponent);
+    const double m = sum / static_cast<double>(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double d = std::scalbn(column(i), -exponent) - m;
+      squares += d * d;
+    }
+    mean[static_cast<std::size_t>(j)] = std::scalbn(m, exponent);
+    const double s = std::scalbn(std::sqrt(squares / static_cast<double>(n)), exponent);
+    sd[static_cast<std::size_t>(j)] = s == 0 ? 1 : s;  // a constant feature stays centred instead of dividing by zero
   }
   mean_ = tensor(mean, {f});
-  scale_ = tensor(var, {f});
+  scale_ = tensor(sd, {f});
   return *this;
 }
 
@@ -174,7 +196,10 @@ Tensor Standardizer::transform(const Tensor& x) const {
   for (std::int64_t i = 0; i < n; ++i) {
     for (std::int64_t j = 0; j < f; ++j) {
       double& e = v[static_cast<std::size_t>(i * f + j)];
-      e = (e - mean[static_cast<std::size_t>(j)]) / scale[static_cast<std::size_t>(j)];
+      const double m = mean[static_cast<std::size_t>(j)], sd = scale[static_cast<std::size_t>(j)];
+      // x - mean overflows when they are huge and of opposite signs; the quotients do not.
+      const double d = e - m;
+      e = std::isfinite(d) ? d / sd : e / sd - m / sd;
     }
   }
   Tensor out = tensor(v, {n, f});
