@@ -19,6 +19,7 @@
 #include "demo_gradcheck.hpp"
 #include "interrupt.hpp"
 #include "model.hpp"
+#include "number_checks.hpp"
 #include "svg_plot.hpp"
 #include "trainer.hpp"
 
@@ -32,7 +33,7 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& a) {
   cmd->add_option("--data", a.data, "The digits CSV (default: data/digits.csv.gz, here or in the source tree)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--budget", a.budget, "Seconds of training allowed per run (a run stops early when it is spent)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_real())
       ->capture_default_str();
   cmd->add_option("--progress", a.progress, "auto: a live bar on a terminal, plain lines otherwise")
       ->check(CLI::IsMember({"auto", "bar", "plain"}))

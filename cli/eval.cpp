@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <vector>
 
 #include <xgrad/autograd/grad_mode.hpp>
@@ -11,6 +12,7 @@
 
 #include "commands.hpp"
 #include "model.hpp"
+#include "number_checks.hpp"
 
 namespace xgrad::cli {
 
@@ -19,7 +21,8 @@ CLI::App* add_eval_command(CLI::App& app, EvalArgs& a) {
       "eval", "Evaluate a saved model on a CSV file: accuracy, loss and confusion matrix, or MSE and R^2");
   cmd->add_option("--model", a.model, "A model written by `xgrad train --save`")->required()->check(CLI::ExistingFile);
   cmd->add_option("--data", a.data, "CSV file with the columns the model was trained on")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--target-column", a.target_column, "Column of the target (default: the one used in training)");
+  cmd->add_option("--target-column", a.target_column, "Column of the target (default: the one used in training)")
+      ->check(whole_in(std::numeric_limits<std::int64_t>::min()));
   cmd->add_option("--header", a.header, "Is the first line a header? auto: yes when a field is not a number")
       ->check(CLI::IsMember({"auto", "yes", "no"}))
       ->capture_default_str();

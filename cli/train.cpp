@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "model.hpp"
+#include "number_checks.hpp"
 #include "progress.hpp"
 #include "svg_plot.hpp"
 #include "trainer.hpp"
@@ -29,6 +30,7 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--target-column", a.target_column, "Column of the target, from 0; negative counts from the end")
+      ->check(whole_in(std::numeric_limits<std::int64_t>::min()))
       ->capture_default_str();
   cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are few whole numbers)")
       ->check(CLI::IsMember({"auto", "classify", "regress"}))
@@ -44,18 +46,20 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop", "adagrad", "lbfgs"}))
       ->capture_default_str();
   cmd->add_option("--lr", a.lr, "Learning rate (default: sgd 0.05, adam/adamw 0.001, rmsprop/adagrad 0.01, lbfgs 1)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--momentum", a.momentum, "Momentum (sgd, rmsprop)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(positive_real());
+  cmd->add_option("--momentum", a.momentum, "Momentum (sgd, rmsprop)")->check(real_in(0.0, 1.0))->capture_default_str();
   cmd->add_option("--weight-decay", a.weight_decay, "L2 penalty lambda (decoupled for adamw)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_real())
       ->capture_default_str();
   cmd->add_option("--batch-size", a.batch_size, "Examples per step; 0 = the whole training set (full-batch GD)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_in(0))
       ->capture_default_str();
-  cmd->add_option("--epochs", a.epochs, "Passes over the training set")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--seed", a.seed, "Seed of the initial weights, the split and the shuffling")->capture_default_str();
+  cmd->add_option("--epochs", a.epochs, "Passes over the training set")->check(whole_in(1))->capture_default_str();
+  cmd->add_option("--seed", a.seed, "Seed of the initial weights, the split and the shuffling")
+      ->check(unsigned_whole())
+      ->capture_default_str();
   cmd->add_option("--val-split", a.val_split, "Fraction of rows held out for validation (0: none)")
-      ->check(CLI::Range(0.0, 0.9))
+      ->check(real_in(0.0, 0.9))
       ->capture_default_str();
   cmd->add_option("--save", a.save, "Write the trained model (safetensors, with what eval needs in its metadata)");
   cmd->add_option("--plot", a.plot, "Write the loss curves as an SVG plot");
