@@ -1,9 +1,6 @@
 // `xgrad train`: an MLP on any numeric CSV, with per-epoch metrics, plot, log and saved model.
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -13,6 +10,7 @@
 #include <xgrad/optim/dataset.hpp>
 
 #include "commands.hpp"
+#include "file_options.hpp"
 #include "interrupt.hpp"
 #include "model.hpp"
 #include "number_checks.hpp"
@@ -70,27 +68,10 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
   return cmd;
 }
 
-namespace {
-// An output that cannot be written should fail before training, not after the whole run.
-void check_output_path(const std::string& path, const char* flag) {
-  if (path.empty()) return;
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  if (fs::is_directory(p)) throw std::invalid_argument(std::string(flag) + " " + path + ": is a directory, expected a file name");
-  std::error_code ec;
-  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-  const fs::path probe = p.string() + ".xgrad-write-check";
-  std::FILE* f = std::fopen(probe.c_str(), "wb");
-  if (!f) throw std::invalid_argument(std::string(flag) + " " + path + ": cannot write there (" + std::strerror(errno) + ")");
-  std::fclose(f);
-  fs::remove(probe, ec);
-}
-}  // namespace
-
 TrainPlan check_train_options(const TrainArgs& a) {
-  check_output_path(a.save, "--save");
-  check_output_path(a.log, "--log");
-  check_output_path(a.plot, "--plot");
+  const std::vector<FileOption> outputs = {{"--save", a.save}, {"--log", a.log}, {"--plot", a.plot}};
+  check_distinct_files({{"--data", a.data}}, outputs);  // before the write checks, which create files
+  for (const FileOption& output : outputs) check_writable(output);
   TrainPlan plan;
   plan.hidden = parse_model(a.model);
   plan.lr = a.lr.value_or(default_lr(a.optimizer));

@@ -28,6 +28,35 @@ void check_refused(const TempDir& dir, const std::vector<std::string>& args, con
 
 }  // namespace
 
+TEST_CASE("an output that is the same file as an input or another output is refused before training") {
+  TempDir dir("same_file");
+  const std::string data = dir.write("d.csv", read_file(kData + "iris.csv"));
+  const std::string original = read_file(data);
+  fs::create_symlink(dir.path / "d.csv", dir.path / "link.csv");
+  fs::create_directories(dir.path / "sub");
+  const std::vector<std::string> train = {"train", "--data", data, "--epochs", "1"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = train;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  // The input itself, spelled otherwise, through a symlink, and through a hard link.
+  check_refused(dir, with({"--save", data}), {"--save", "--data", "same file"});
+  check_refused(dir, with({"--log", (dir.path / "sub" / ".." / "." / "d.csv").string()}), {"--log", "--data"});
+  check_refused(dir, with({"--plot", dir / "link.csv"}), {"--plot", "--data"});
+  fs::create_hard_link(dir.path / "d.csv", dir.path / "hard.csv");
+  check_refused(dir, with({"--save", dir / "hard.csv"}), {"--save", "--data"});
+  // The data given through the symlink and the output by its real name.
+  check_refused(dir, {"train", "--data", dir / "link.csv", "--epochs", "1", "--log", data}, {"--log", "--data"});
+  // Two outputs that do not exist yet, one of them spelled through a directory that does not either.
+  check_refused(dir, with({"--save", dir / "m.out", "--log", (dir.path / "new" / ".." / "m.out").string()}),
+                {"--log", "--save", "one output would overwrite the other"});
+  check_refused(dir, with({"--log", dir / "m.csv", "--plot", dir / "m.csv"}), {"--plot", "--log"});
+  CHECK(read_file(data) == original);
+  CHECK_FALSE(fs::exists(dir.path / "m.out"));
+
+}
+
 TEST_CASE("numeric options out of range say so with readable bounds; not-a-number is refused") {
   TempDir dir("numbers");
   const std::vector<std::string> train = {"train", "--data", kData + "iris.csv"};
