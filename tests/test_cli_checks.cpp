@@ -92,4 +92,43 @@ TEST_CASE("numeric options out of range say so with readable bounds; not-a-numbe
   CHECK_MESSAGE(ok.status == 0, ok.err);
 }
 
+TEST_CASE("a model whose metadata does not match its tensors is refused before anything is built") {
+  TempDir dir("tampered");
+  const Output r = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--save", dir / "m.safetensors"}, dir);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto saved = xgrad::nn::read_safetensors(dir / "m.safetensors");
+  auto tampered = [&](const std::string& key, const std::string& value) {
+    xgrad::nn::TensorDict tensors(saved.tensors.begin(), saved.tensors.end());
+    xgrad::nn::Metadata metadata = saved.metadata;
+    metadata[key] = value;
+    const std::string path = dir / ("bad_" + std::to_string(std::hash<std::string>()(key + value)) + ".safetensors");
+    xgrad::nn::save(tensors, path, metadata);
+    return path;
+  };
+  auto check_eval_refused = [&](const std::string& key, const std::string& value) {
+    CAPTURE(key);
+    CAPTURE(value);
+    const Output e = run_cli({"eval", "--model", tampered(key, value), "--data", kData + "iris.csv"}, dir);
+    CHECK(e.status == 1);
+    CHECK_MESSAGE(contains(e.err, "'" + key + "'"), e.err);
+    CHECK_FALSE(contains(e.out, "accuracy"));
+  };
+  check_eval_refused("layers", "4,100000000,3");  // would allocate 3 GB before failing
+  check_eval_refused("layers", "4,16,4");
+  check_eval_refused("layers", "4,16,16,3");
+  check_eval_refused("layers", "4,-16,3");
+  check_eval_refused("layers", "4,0,3");
+  check_eval_refused("feature_std", "0,0,0,0");  // loss NaN and exit status 0
+  check_eval_refused("feature_std", "1,nan,1,1");
+  check_eval_refused("feature_std", "1,inf,1,1");
+  check_eval_refused("feature_std", "1,-1,1,1");
+  check_eval_refused("feature_mean", "0,0,nan,0");
+  check_eval_refused("target_std", "0");
+  check_eval_refused("target_mean", "inf");
+  check_eval_refused("activation", "softmax");
+  // The untouched file still evaluates.
+  const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv"}, dir);
+  CHECK_MESSAGE(e.status == 0, e.err);
+}
+
 #endif
