@@ -30,6 +30,7 @@ int run_train(const TrainArgs& args);
 struct EvalArgs {
   std::string model, data, header = "auto";
   std::optional<std::int64_t> target_column;
+  std::string split = "all";  // all, train or validation: the rows of the split stored in the model
 };
 CLI::App* add_eval_command(CLI::App& app, EvalArgs& args);
 int run_eval(const EvalArgs& args);

@@ -26,6 +26,18 @@ void check_refused(const TempDir& dir, const std::vector<std::string>& args, con
   for (const std::string& part : parts) CHECK_MESSAGE(contains(r.err, part), r.err);
 }
 
+// A small regression data set: y = 3 a - 2 b + 1 (+ noise), 200 rows, no header.
+std::string linear_csv(const TempDir& dir) {
+  std::ostringstream csv;
+  xgrad::manual_seed(5);
+  const auto ab = xgrad::randn({200, 2}, xgrad::kFloat64).to_vector<double>();
+  for (int i = 0; i < 200; ++i) {
+    const double a = ab[2 * i], b = ab[2 * i + 1];
+    csv << a << "," << b << "," << 30 * a - 20 * b + 10 + 0.5 * ab[(2 * i + 7) % 400] << "\n";
+  }
+  return dir.write("linear.csv", csv.str());
+}
+
 }  // namespace
 
 TEST_CASE("an output that is the same file as an input or another output is refused before training") {
@@ -55,6 +67,11 @@ TEST_CASE("an output that is the same file as an input or another output is refu
   CHECK(read_file(data) == original);
   CHECK_FALSE(fs::exists(dir.path / "m.out"));
 
+  // The demo's outputs in --out against its --data.
+  fs::create_directories(dir.path / "out");
+  const std::string digits = dir.write("out/regimes_curves.csv", "1,2,0\n");
+  check_refused(dir, {"demo", "--out", dir / "out", "--data", digits, "--budget", "1"}, {"--out", "--data"});
+  CHECK(read_file(digits) == "1,2,0\n");
 }
 
 TEST_CASE("numeric options out of range say so with readable bounds; not-a-number is refused") {
@@ -126,9 +143,52 @@ TEST_CASE("a model whose metadata does not match its tensors is refused before a
   check_eval_refused("target_std", "0");
   check_eval_refused("target_mean", "inf");
   check_eval_refused("activation", "softmax");
+  check_eval_refused("split_fraction", "2");
+  check_eval_refused("split_seed", "-3");
   // The untouched file still evaluates.
   const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv"}, dir);
   CHECK_MESSAGE(e.status == 0, e.err);
+}
+
+TEST_CASE("regression: train says which units its loss is in; eval --split scores the held-out rows") {
+  TempDir dir("regress_units");
+  const std::string data = linear_csv(dir);
+  const Output r = run_cli({"train", "--data", data, "--model", "linear", "--optim", "lbfgs", "--batch-size", "0",
+                            "--epochs", "3", "--seed", "7", "--val-split", "0.25", "--save", dir / "m.safetensors"},
+                           dir);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(contains(r.out, "standardised"));
+  const double val_mse = number_after(r.out, "validation MSE ");
+  const double train_mse = number_after(r.out, "train MSE ");
+  REQUIRE(std::isfinite(val_mse));
+  REQUIRE(std::isfinite(train_mse));
+
+  const Output val = run_cli({"eval", "--model", dir / "m.safetensors", "--data", data, "--split", "validation"}, dir);
+  REQUIRE_MESSAGE(val.status == 0, val.err);
+  CHECK(contains(val.out, "50 rows"));  // ceil(0.25 * 200)
+  CHECK(contains(val.out, "target's own units"));
+  CHECK(number_after(val.out, "MSE: ") == doctest::Approx(val_mse).epsilon(1e-3));
+  const Output tr = run_cli({"eval", "--model", dir / "m.safetensors", "--data", data, "--split", "train"}, dir);
+  REQUIRE_MESSAGE(tr.status == 0, tr.err);
+  CHECK(contains(tr.out, "150 rows"));
+  CHECK(number_after(tr.out, "MSE: ") == doctest::Approx(train_mse).epsilon(1e-3));
+  const Output all = run_cli({"eval", "--model", dir / "m.safetensors", "--data", data}, dir);
+  REQUIRE_MESSAGE(all.status == 0, all.err);
+  CHECK(contains(all.out, "200 rows"));
+
+  // --split needs the file the model was trained on, and a model trained with a validation split.
+  const Output other = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv", "--target-column",
+                                "-1", "--split", "validation"},
+                               dir);
+  CHECK(other.status == 1);
+  const Output none = run_cli({"train", "--data", data, "--model", "linear", "--epochs", "1", "--val-split", "0",
+                               "--save", dir / "none.safetensors"},
+                              dir);
+  REQUIRE_MESSAGE(none.status == 0, none.err);
+  const Output no_val = run_cli({"eval", "--model", dir / "none.safetensors", "--data", data, "--split", "validation"}, dir);
+  CHECK(no_val.status == 1);
+  CHECK_MESSAGE(contains(no_val.err, "--val-split 0"), no_val.err);
+  CHECK(run_cli({"eval", "--model", dir / "m.safetensors", "--data", data, "--split", "test"}, dir).status != 0);
 }
 
 #endif
