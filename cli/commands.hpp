@@ -31,6 +31,7 @@ struct EvalArgs {
   std::string model, data;
   std::string header, delimiter;  // empty: as the model was trained
   std::optional<std::int64_t> target_column;
+  std::string split = "all";  // all, train or validation: the rows of the split stored in the model
 };
 CLI::App* add_eval_command(CLI::App& app, EvalArgs& args);
 int run_eval(const EvalArgs& args);

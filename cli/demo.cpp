@@ -17,8 +17,11 @@
 
 #include "commands.hpp"
 #include "demo_gradcheck.hpp"
+#include "file_options.hpp"
 #include "interrupt.hpp"
 #include "model.hpp"
+#include "number_checks.hpp"
+#include "split.hpp"
 #include "svg_plot.hpp"
 #include "trainer.hpp"
 
@@ -32,7 +35,7 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& a) {
   cmd->add_option("--data", a.data, "The digits CSV (default: datasets/digits.csv.gz, here or in the source tree)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--budget", a.budget, "Seconds of training allowed per run (a run stops early when it is spent)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_real())
       ->capture_default_str();
   cmd->add_option("--progress", a.progress, "auto: a live bar on a terminal, plain lines otherwise")
       ->check(CLI::IsMember({"auto", "bar", "plain"}))
@@ -66,61 +69,88 @@ void banner(const std::string& text) { std::cout << "\n== " << text << " " << st
 
 }  // namespace
 
-int run_demo(const DemoArgs& a) {
-  const auto start = std::chrono::steady_clock::now();
-  banner("1. Verifying a custom backward pass with gradcheck");
-  const bool gradcheck_ok = demo_gradcheck(std::cout);
+namespace {
 
-  banner("2. Training an MLP on handwritten digits, four ways");
-  const std::string path = digits_path(a.data);
-  const Table table = load_table(path, -1, HeaderMode::No);
+constexpr double kLambda = 1e-4;  // the weight decay of every run
+const SplitSpec kSplit{0.2, /*seed=*/0, 0};  // rows filled in when the data is loaded
+const char* const kOutputs[] = {"regimes_curves.csv", "regimes_loss_vs_epoch.svg", "regimes_loss_vs_time.svg",
+                                "regimes_accuracy_vs_epoch.svg", "digits_mlp.safetensors"};
+
+// The files the demo writes must not be its data (--out next to --data would overwrite it).
+void check_demo_files(const DemoArgs& a, const std::string& path) {
+  std::vector<FileOption> outputs;
+  for (const char* name : kOutputs) outputs.push_back({"--out", (std::filesystem::path(a.out) / name).string()});
+  check_distinct_files({{"--data", path}}, outputs);
+}
+
+struct DemoData {
   ModelSpec spec;
+  SplitSpec split;
+  TrainData data;
+  std::int64_t rows = 0;
+};
+
+// The digits, a seeded 80/20 split and standardisation fitted on the training part.
+DemoData load_digits(const std::string& path) {
+  const Table table = load_table(path, -1, HeaderMode::No);
+  DemoData d;
+  d.rows = table.features.size(0);
+  d.split = kSplit;
+  d.split.rows = d.rows;
+  ModelSpec& spec = d.spec;
   spec.task = Task::Classify;
   spec.inputs = table.features.size(1);
   spec.hidden = {64};
   spec.outputs = check_class_labels(table, path);
-  const auto split = data::train_test_split(table.features, table.targets, 0.2, /*seed=*/0);
+  const SplitData parts = split_rows(table.features, table.targets, d.split);
   data::Standardizer scaler;
-  scaler.fit(split.x_train);
+  scaler.fit(parts.x_train);
   spec.feature_mean = scaler.mean().to_vector<double>();
   spec.feature_std = scaler.scale().to_vector<double>();
-  const TrainData data{standardise_features(spec, split.x_train), split.y_train.to(kInt64),
-                       standardise_features(spec, split.x_test), split.y_test.to(kInt64)};
-  const std::int64_t n = data.x_train.size(0);
-  const double lambda = 1e-4;
+  d.data = {standardise_features(spec, parts.x_train), parts.y_train.to(kInt64), standardise_features(spec, parts.x_val),
+            parts.y_val.to(kInt64)};
+  return d;
+}
+
+void print_setup(const std::string& path, const DemoData& d, double budget) {
+  const ModelSpec& spec = d.spec;
   std::printf(
       "data: %s: %lld images of 8x8 pixels, %lld classes; seeded 80/20 split: %lld train, %lld test\n"
       "model: MLP %lld-%lld-%lld (ReLU), the same initial weights for every run\n"
       "loss: L(W) = 1/N sum_i CE(f(x_i; W), y_i) + lambda/2 |W|^2, lambda = %g (weight decay)\n"
       "Every run minimises this L; only the batches the gradients come from (and the update rule) differ.\n"
       "'loss' is the data term on the whole training set; each run may train for %g s at most.\n\n",
-      path.c_str(), static_cast<long long>(table.features.size(0)), static_cast<long long>(spec.outputs),
-      static_cast<long long>(n), static_cast<long long>(data.x_val.size(0)), static_cast<long long>(spec.inputs),
-      static_cast<long long>(spec.hidden[0]), static_cast<long long>(spec.outputs), lambda, a.budget);
+      path.c_str(), static_cast<long long>(d.rows), static_cast<long long>(spec.outputs),
+      static_cast<long long>(d.data.x_train.size(0)), static_cast<long long>(d.data.x_val.size(0)),
+      static_cast<long long>(spec.inputs), static_cast<long long>(spec.hidden[0]), static_cast<long long>(spec.outputs),
+      kLambda, budget);
   std::cout.flush();
+}
 
+// Trains the four regimes from the same initial weights; stops after a run that was interrupted.
+std::vector<Run> train_runs(const DemoData& d, const DemoArgs& a, bool& stopped) {
   std::vector<Run> runs = {
       {"full-batch GD", "sgd", 0.5, 0, 400, {}, nullptr},
       {"mini-batch GD", "sgd", 0.1, 32, 40, {}, nullptr},
       {"SGD", "sgd", 0.01, 1, 10, {}, nullptr},
       {"mini-batch Adam", "adam", 1e-3, 32, 40, {}, nullptr},
   };
-  bool stopped = false;
+  stopped = false;
   std::size_t done = 0;
   for (Run& run : runs) {
     manual_seed(0);
-    run.model = build_model(spec);
+    run.model = build_model(d.spec);
     TrainConfig config;
     config.title = run.regime;
     config.optimizer = run.optimizer;
     config.lr = run.lr;
-    config.weight_decay = lambda;
+    config.weight_decay = kLambda;
     config.batch_size = run.batch_size;
     config.epochs = run.epochs;
     config.seed = 0;
     config.time_budget_seconds = a.budget;
     config.live_progress = live_progress(a.progress);
-    run.result = fit(*run.model, Task::Classify, data, config, std::cout);
+    run.result = fit(*run.model, Task::Classify, d.data, config, std::cout);
     ++done;
     if (run.result.interrupted) {
       stopped = true;
@@ -128,8 +158,11 @@ int run_demo(const DemoArgs& a) {
     }
   }
   runs.resize(done);
+  return runs;
+}
 
-  banner("3. Results");
+// The results table; returns the run with the best test accuracy (null when there is none).
+const Run* print_results(const std::vector<Run>& runs, std::int64_t n) {
   std::printf("%-16s %-9s %6s %7s %11s %9s %9s\n", "regime", "optimizer", "batch", "epochs", "train loss", "test acc",
               "time (s)");
   const Run* best = nullptr;
@@ -141,15 +174,16 @@ int run_demo(const DemoArgs& a) {
                 run.result.interrupted ? "  (interrupted)" : run.result.out_of_time ? "  (time budget)" : "");
     if (!best || last.val.metric > best->result.history.back().val.metric) best = &run;
   }
-  const double best_accuracy = best ? best->result.history.back().val.metric : 0;
   if (best) {
-    std::printf("\nbest: %s with %.4f test accuracy (%s)\n", best->regime.c_str(), best_accuracy,
-                best_accuracy >= 0.96 ? "reaches the 0.96 target" : "BELOW the 0.96 target");
+    const double accuracy = best->result.history.back().val.metric;
+    std::printf("\nbest: %s with %.4f test accuracy (%s)\n", best->regime.c_str(), accuracy,
+                accuracy >= 0.96 ? "reaches the 0.96 target" : "BELOW the 0.96 target");
   }
+  return best;
+}
 
-  // Curves, plots and the best model.
-  const std::filesystem::path out(a.out);
-  std::filesystem::create_directories(out);
+// The curves as CSV and three plots; returns the paths written.
+std::vector<std::string> write_curves(const std::filesystem::path& out, const std::vector<Run>& runs) {
   std::vector<NamedHistory> histories;
   std::vector<Series> by_epoch, by_time, accuracy;
   for (const Run& run : runs) {
@@ -167,26 +201,52 @@ int run_demo(const DemoArgs& a) {
     written.push_back((out / name).string());
     return written.back();
   };
-  write_history_csv(file("regimes_curves.csv"), histories, Task::Classify);
+  write_history_csv(file(kOutputs[0]), histories, Task::Classify);
   PlotOptions po;
   po.title = "Digits MLP: training loss by epoch";
   po.x_label = "epoch";
   po.y_label = "training loss (cross-entropy)";
   po.log_x = po.log_y = true;  // 400 full-batch epochs next to 10 SGD epochs
-  write_svg(file("regimes_loss_vs_epoch.svg"), by_epoch, po);
+  write_svg(file(kOutputs[1]), by_epoch, po);
   po.title = "Digits MLP: training loss by wall-clock time";
   po.x_label = "training time (s)";
   po.log_x = false;
-  write_svg(file("regimes_loss_vs_time.svg"), by_time, po);
+  write_svg(file(kOutputs[2]), by_time, po);
   po.title = "Digits MLP: test accuracy by epoch";
   po.x_label = "epoch";
   po.y_label = "test accuracy";
   po.log_x = true;
   po.log_y = false;
-  write_svg(file("regimes_accuracy_vs_epoch.svg"), accuracy, po);
+  write_svg(file(kOutputs[3]), accuracy, po);
+  return written;
+}
+
+}  // namespace
+
+int run_demo(const DemoArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  banner("1. Verifying a custom backward pass with gradcheck");
+  const bool gradcheck_ok = demo_gradcheck(std::cout);
+
+  banner("2. Training an MLP on handwritten digits, four ways");
+  const std::string path = digits_path(a.data);
+  check_demo_files(a, path);
+  const DemoData d = load_digits(path);
+  print_setup(path, d, a.budget);
+  bool stopped = false;
+  const std::vector<Run> runs = train_runs(d, a, stopped);
+
+  banner("3. Results");
+  const Run* best = print_results(runs, d.data.x_train.size(0));
+  const double best_accuracy = best ? best->result.history.back().val.metric : 0;
+  const std::filesystem::path out(a.out);
+  std::filesystem::create_directories(out);
+  std::vector<std::string> written = write_curves(out, runs);
   if (best) {
-    save_model(file("digits_mlp.safetensors"), *best->model, spec,
-               {{"trained_by", "xgrad demo: " + best->regime}, {"test_accuracy", std::to_string(best_accuracy)}});
+    written.push_back((out / kOutputs[4]).string());
+    nn::Metadata extra = split_metadata(d.split);
+    extra.merge(nn::Metadata{{"trained_by", "xgrad demo: " + best->regime}, {"test_accuracy", std::to_string(best_accuracy)}});
+    save_model(written.back(), *best->model, d.spec, extra);
   }
   std::printf("\nwritten:\n");
   for (const std::string& w : written) std::printf("  %s\n", w.c_str());

@@ -1,5 +1,6 @@
 #include "model.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -34,6 +35,11 @@ std::string join(const std::vector<T>& values) {
   }
   return out;
 }
+
+std::string shape_text(const std::vector<std::int64_t>& shape) { return "[" + join(shape) + "]"; }
+
+// A metadata value as quoted in a message: cut short, since the file may be anyone's.
+std::string clipped(const std::string& text) { return text.size() > 60 ? text.substr(0, 60) + "..." : text; }
 
 template <class T>
 bool split_numbers(std::string_view text, std::vector<T>& out) {
@@ -199,7 +205,7 @@ ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
     return it->second;
   };
   auto bad = [&](const std::string& key) {
-    return std::invalid_argument("'" + path + "': malformed metadata '" + key + "' = '" + m.at(key) + "'");
+    return std::invalid_argument("'" + path + "': malformed metadata '" + key + "' = '" + clipped(m.at(key)) + "'");
   };
   if (get("format") != kFormat) throw bad("format");
   ModelSpec s;
@@ -207,22 +213,66 @@ ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
   if (task != "classify" && task != "regress") throw bad("task");
   s.task = task == "classify" ? Task::Classify : Task::Regress;
   std::vector<std::int64_t> layers, column;
-  if (!split_numbers(get("layers"), layers) || layers.size() < 2) throw bad("layers");
+  if (!split_numbers(get("layers"), layers) || layers.size() < 2 ||
+      std::any_of(layers.begin(), layers.end(), [](std::int64_t n) { return n < 1; })) {
+    throw bad("layers");
+  }
+  if (s.task == Task::Regress && layers.back() != 1) throw bad("layers");
   s.inputs = layers.front();
   s.outputs = layers.back();
   s.hidden.assign(layers.begin() + 1, layers.end() - 1);
   s.activation = get("activation");
+  if (s.activation != "relu" && s.activation != "tanh" && s.activation != "gelu") throw bad("activation");
   if (!split_numbers(get("target_column"), column) || column.size() != 1) throw bad("target_column");
   s.target_column = column[0];
-  if (!split_numbers(get("feature_mean"), s.feature_mean) || std::int64_t(s.feature_mean.size()) != s.inputs) throw bad("feature_mean");
-  if (!split_numbers(get("feature_std"), s.feature_std) || std::int64_t(s.feature_std.size()) != s.inputs) throw bad("feature_std");
+  // A tampered file must not get as far as a division by a zero or NaN standard deviation
+  // (which trains and evaluates to loss NaN with exit status 0).
+  auto all_finite = [](const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+  };
+  auto all_positive = [](const std::vector<double>& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; }); };
+  if (!split_numbers(get("feature_mean"), s.feature_mean) || std::int64_t(s.feature_mean.size()) != s.inputs ||
+      !all_finite(s.feature_mean)) {
+    throw bad("feature_mean");
+  }
+  if (!split_numbers(get("feature_std"), s.feature_std) || std::int64_t(s.feature_std.size()) != s.inputs ||
+      !all_finite(s.feature_std) || !all_positive(s.feature_std)) {
+    throw bad("feature_std");
+  }
   std::vector<double> v;
-  if (!split_numbers(get("target_mean"), v) || v.size() != 1) throw bad("target_mean");
+  if (!split_numbers(get("target_mean"), v) || v.size() != 1 || !all_finite(v)) throw bad("target_mean");
   s.target_mean = v[0];
-  if (!split_numbers(get("target_std"), v) || v.size() != 1) throw bad("target_std");
+  if (!split_numbers(get("target_std"), v) || v.size() != 1 || !all_finite(v) || !all_positive(v)) throw bad("target_std");
   s.target_std = v[0];
   read_csv_settings(m, path, s);
   return s;
+}
+
+void check_tensors(const ModelSpec& spec, const nn::NamedTensors& tensors, const std::string& path) {
+  std::vector<std::int64_t> sizes{spec.inputs};
+  sizes.insert(sizes.end(), spec.hidden.begin(), spec.hidden.end());
+  sizes.push_back(spec.outputs);
+  auto shape_of = [&](const std::string& name) -> std::vector<std::int64_t> {
+    for (const auto& [key, t] : tensors) {
+      if (key == name) return {t.sizes().begin(), t.sizes().end()};
+    }
+    throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) + "' needs a tensor '" + name +
+                                "', which the file does not have");
+  };
+  // Layer k is module 2k of the Sequential: an activation follows every hidden Linear.
+  for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
+    const std::string prefix = std::to_string(2 * k) + ".";
+    const std::vector<std::int64_t> weight = shape_of(prefix + "weight"), bias = shape_of(prefix + "bias");
+    if (weight != std::vector<std::int64_t>{sizes[k + 1], sizes[k]} || bias != std::vector<std::int64_t>{sizes[k + 1]}) {
+      throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) + "' does not match the shapes of '" +
+                                  prefix + "weight' " + shape_text(weight) + " and '" + prefix + "bias' " + shape_text(bias));
+    }
+  }
+  if (tensors.size() != 2 * (sizes.size() - 1)) {
+    throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) + "' describes " +
+                                std::to_string(2 * (sizes.size() - 1)) + " tensors, the file has " +
+                                std::to_string(tensors.size()));
+  }
 }
 
 void save_model(const std::string& path, const nn::Module& model, const ModelSpec& spec, nn::Metadata extra) {
@@ -238,6 +288,7 @@ LoadedModel load_model(const std::string& path) {
   nn::SafetensorsContents contents = nn::read_safetensors(path);
   LoadedModel out;
   out.spec = from_metadata(contents.metadata, path);
+  check_tensors(out.spec, contents.tensors, path);  // before build_model allocates what the metadata says
   out.metadata = std::move(contents.metadata);
   out.model = build_model(out.spec);
   nn::load(*out.model, path);

@@ -50,6 +50,9 @@ Tensor standardise_features(const ModelSpec& spec, const Tensor& features);
 nn::Metadata to_metadata(const ModelSpec& spec);
 // Throws std::invalid_argument naming the file and the missing or malformed key.
 ModelSpec from_metadata(const nn::Metadata& metadata, const std::string& path);
+// Throws std::invalid_argument naming the file when `tensors` are not exactly the weights and
+// biases of the layers the spec describes, so that tampered metadata is caught before any allocation.
+void check_tensors(const ModelSpec& spec, const nn::NamedTensors& tensors, const std::string& path);
 
 // Saves parameters plus to_metadata(spec) and `extra` (informational entries).
 void save_model(const std::string& path, const nn::Module& model, const ModelSpec& spec, nn::Metadata extra = {});

@@ -133,8 +133,18 @@ std::vector<double> axis_ticks(double lo, double hi, bool log_scale) {
   return ticks;
 }
 
-std::string render_svg(const std::vector<Series>& series, const PlotOptions& o) {
-  std::vector<double> xs, ys;
+namespace {
+
+// The plot area in pixels and the two axes that map data onto it.
+struct Frame {
+  Axis ax, ay;
+  double left = 80, right = 0, top = 0, bottom = 0;
+  double px(double x) const { return left + ax.frac(x) * (right - left); }
+  double py(double y) const { return bottom - ay.frac(y) * (bottom - top); }
+};
+
+// The drawable points of all series (the axes span these). Throws for a series whose x and y differ in length.
+void collect_points(const std::vector<Series>& series, const PlotOptions& o, std::vector<double>& xs, std::vector<double>& ys) {
   for (const Series& s : series) {
     if (s.x.size() != s.y.size()) {
       throw std::invalid_argument("render_svg: series '" + s.name + "' has " + std::to_string(s.x.size()) + " x values and " +
@@ -144,38 +154,29 @@ std::string render_svg(const std::vector<Series>& series, const PlotOptions& o) 
       if (drawable(s.x[i], o.log_x) && drawable(s.y[i], o.log_y)) xs.push_back(s.x[i]), ys.push_back(s.y[i]);
     }
   }
-  const Axis ax = make_axis(xs, o.log_x), ay = make_axis(ys, o.log_y);
-  const double left = 80, right = o.width - 20.0, top = o.title.empty() ? 20.0 : 45.0, bottom = o.height - 55.0;
-  auto px = [&](double x) { return left + ax.frac(x) * (right - left); };
-  auto py = [&](double y) { return bottom - ay.frac(y) * (bottom - top); };
+}
 
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
-      << "\" viewBox=\"0 0 " << o.width << ' ' << o.height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  if (!o.title.empty()) {
-    svg << "<text x=\"" << num((left + right) / 2) << "\" y=\"25\" text-anchor=\"middle\" font-size=\"16\">"
-        << escape(o.title) << "</text>\n";
-  }
-  // Grid and ticks.
+// Grid lines, ticks with their labels, the frame and the axis labels.
+void draw_axes(std::ostringstream& svg, const Frame& f, const PlotOptions& o) {
+  const double left = f.left, right = f.right, top = f.top, bottom = f.bottom;
   auto scale_of = [](const Axis& a) { return std::max(std::abs(a.lo), std::abs(a.hi)); };
-  for (double t : ax.ticks) {
-    const std::string x = num(px(t));
+  for (double t : f.ax.ticks) {
+    const std::string x = num(f.px(t));
     svg << "<line x1=\"" << x << "\" y1=\"" << num(top) << "\" x2=\"" << x << "\" y2=\"" << num(bottom)
         << "\" stroke=\"#e5e5e5\"/>\n"
         << "<line x1=\"" << x << "\" y1=\"" << num(bottom) << "\" x2=\"" << x << "\" y2=\"" << num(bottom + 5)
         << "\" stroke=\"black\"/>\n"
         << "<text x=\"" << x << "\" y=\"" << num(bottom + 18) << "\" text-anchor=\"middle\">"
-        << tick_label(t, scale_of(ax)) << "</text>\n";
+        << tick_label(t, scale_of(f.ax)) << "</text>\n";
   }
-  for (double t : ay.ticks) {
-    const std::string y = num(py(t));
+  for (double t : f.ay.ticks) {
+    const std::string y = num(f.py(t));
     svg << "<line x1=\"" << num(left) << "\" y1=\"" << y << "\" x2=\"" << num(right) << "\" y2=\"" << y
         << "\" stroke=\"#e5e5e5\"/>\n"
         << "<line x1=\"" << num(left - 5) << "\" y1=\"" << y << "\" x2=\"" << num(left) << "\" y2=\"" << y
         << "\" stroke=\"black\"/>\n"
         << "<text x=\"" << num(left - 8) << "\" y=\"" << y << "\" text-anchor=\"end\" dominant-baseline=\"middle\">"
-        << tick_label(t, scale_of(ay)) << "</text>\n";
+        << tick_label(t, scale_of(f.ay)) << "</text>\n";
   }
   svg << "<rect x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\"" << num(right - left) << "\" height=\""
       << num(bottom - top) << "\" fill=\"none\" stroke=\"black\"/>\n";
@@ -185,17 +186,19 @@ std::string render_svg(const std::vector<Series>& series, const PlotOptions& o) 
       << escape(x_label) << "</text>\n"
       << "<text transform=\"translate(18," << num((top + bottom) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
       << escape(y_label) << "</text>\n";
+}
 
-  // The curves, clipped to the plot area.
-  svg << "<clipPath id=\"plot\"><rect x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\"" << num(right - left)
-      << "\" height=\"" << num(bottom - top) << "\"/></clipPath>\n<g clip-path=\"url(#plot)\" fill=\"none\" stroke-width=\"2\">\n";
+// The curves, clipped to the plot area.
+void draw_curves(std::ostringstream& svg, const Frame& f, const std::vector<Series>& series, const PlotOptions& o) {
+  svg << "<clipPath id=\"plot\"><rect x=\"" << num(f.left) << "\" y=\"" << num(f.top) << "\" width=\"" << num(f.right - f.left)
+      << "\" height=\"" << num(f.bottom - f.top) << "\"/></clipPath>\n<g clip-path=\"url(#plot)\" fill=\"none\" stroke-width=\"2\">\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     std::string points;
     std::size_t count = 0;
     for (std::size_t i = 0; i < s.x.size(); ++i) {
       if (!drawable(s.x[i], o.log_x) || !drawable(s.y[i], o.log_y)) continue;
-      points += num(px(s.x[i])) + "," + num(py(s.y[i])) + " ";
+      points += num(f.px(s.x[i])) + "," + num(f.py(s.y[i])) + " ";
       ++count;
     }
     const char* colour = kColours[k % kColours.size()];
@@ -210,36 +213,61 @@ std::string render_svg(const std::vector<Series>& series, const PlotOptions& o) 
     }
   }
   svg << "</g>\n";
+}
 
-  // The legend goes in the corner of the plot area that hides the fewest points.
-  if (!series.empty()) {
-    std::size_t longest = 0;
-    for (const Series& s : series) longest = std::max(longest, s.name.size());
-    const double lw = 40 + 7.0 * static_cast<double>(longest), lh = 8 + 18.0 * static_cast<double>(series.size());
-    const std::array<std::pair<double, double>, 4> corners = {
-        {{right - lw - 10, top + 10}, {left + 10, top + 10}, {right - lw - 10, bottom - lh - 10}, {left + 10, bottom - lh - 10}}};
-    std::size_t best = 0, best_hidden = std::numeric_limits<std::size_t>::max();
-    for (std::size_t c = 0; c < corners.size(); ++c) {
-      const auto [cx, cy] = corners[c];
-      std::size_t hidden = 0;
-      for (std::size_t i = 0; i < xs.size(); ++i) {
-        const double x = px(xs[i]), y = py(ys[i]);
-        hidden += x >= cx && x <= cx + lw && y >= cy && y <= cy + lh;
-      }
-      if (hidden < best_hidden) best = c, best_hidden = hidden;
+// The legend goes in the corner of the plot area that hides the fewest points.
+void draw_legend(std::ostringstream& svg, const Frame& f, const std::vector<Series>& series, const std::vector<double>& xs,
+                 const std::vector<double>& ys) {
+  if (series.empty()) return;
+  const double left = f.left, right = f.right, top = f.top, bottom = f.bottom;
+  std::size_t longest = 0;
+  for (const Series& s : series) longest = std::max(longest, s.name.size());
+  const double lw = 40 + 7.0 * static_cast<double>(longest), lh = 8 + 18.0 * static_cast<double>(series.size());
+  const std::array<std::pair<double, double>, 4> corners = {
+      {{right - lw - 10, top + 10}, {left + 10, top + 10}, {right - lw - 10, bottom - lh - 10}, {left + 10, bottom - lh - 10}}};
+  std::size_t best = 0, best_hidden = std::numeric_limits<std::size_t>::max();
+  for (std::size_t c = 0; c < corners.size(); ++c) {
+    const auto [cx, cy] = corners[c];
+    std::size_t hidden = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const double x = f.px(xs[i]), y = f.py(ys[i]);
+      hidden += x >= cx && x <= cx + lw && y >= cy && y <= cy + lh;
     }
-    const auto [lx, ly] = corners[best];
-    svg << "<g><rect x=\"" << num(lx) << "\" y=\"" << num(ly) << "\" width=\"" << num(lw) << "\" height=\"" << num(lh)
-        << "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n";
-    for (std::size_t k = 0; k < series.size(); ++k) {
-      const double y = ly + 14 + 18.0 * static_cast<double>(k);
-      svg << "<line x1=\"" << num(lx + 6) << "\" y1=\"" << num(y) << "\" x2=\"" << num(lx + 30) << "\" y2=\"" << num(y)
-          << "\" stroke=\"" << kColours[k % kColours.size()] << "\" stroke-width=\"2\"/>"
-          << "<text x=\"" << num(lx + 35) << "\" y=\"" << num(y) << "\" dominant-baseline=\"middle\">"
-          << escape(series[k].name) << "</text>\n";
-    }
-    svg << "</g>\n";
+    if (hidden < best_hidden) best = c, best_hidden = hidden;
   }
+  const auto [lx, ly] = corners[best];
+  svg << "<g><rect x=\"" << num(lx) << "\" y=\"" << num(ly) << "\" width=\"" << num(lw) << "\" height=\"" << num(lh)
+      << "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n";
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const double y = ly + 14 + 18.0 * static_cast<double>(k);
+    svg << "<line x1=\"" << num(lx + 6) << "\" y1=\"" << num(y) << "\" x2=\"" << num(lx + 30) << "\" y2=\"" << num(y)
+        << "\" stroke=\"" << kColours[k % kColours.size()] << "\" stroke-width=\"2\"/>"
+        << "<text x=\"" << num(lx + 35) << "\" y=\"" << num(y) << "\" dominant-baseline=\"middle\">"
+        << escape(series[k].name) << "</text>\n";
+  }
+  svg << "</g>\n";
+}
+
+}  // namespace
+
+std::string render_svg(const std::vector<Series>& series, const PlotOptions& o) {
+  std::vector<double> xs, ys;
+  collect_points(series, o, xs, ys);
+  Frame f;
+  f.ax = make_axis(xs, o.log_x), f.ay = make_axis(ys, o.log_y);
+  f.right = o.width - 20.0, f.top = o.title.empty() ? 20.0 : 45.0, f.bottom = o.height - 55.0;
+
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
+      << "\" viewBox=\"0 0 " << o.width << ' ' << o.height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  if (!o.title.empty()) {
+    svg << "<text x=\"" << num((f.left + f.right) / 2) << "\" y=\"25\" text-anchor=\"middle\" font-size=\"16\">"
+        << escape(o.title) << "</text>\n";
+  }
+  draw_axes(svg, f, o);
+  draw_curves(svg, f, series, o);
+  draw_legend(svg, f, series, xs, ys);
   svg << "</svg>\n";
   return svg.str();
 }

@@ -1,10 +1,7 @@
 // `xgrad train`: an MLP on any numeric CSV, with per-epoch metrics, plot, log and saved model.
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -15,9 +12,12 @@
 #include <xgrad/data/dataset.hpp>
 
 #include "commands.hpp"
+#include "file_options.hpp"
 #include "interrupt.hpp"
 #include "model.hpp"
+#include "number_checks.hpp"
 #include "progress.hpp"
+#include "split.hpp"
 #include "svg_plot.hpp"
 #include "trainer.hpp"
 
@@ -56,6 +56,7 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--target-column", a.target_column, "Column of the target, from 0; negative counts from the end")
+      ->check(whole_in(std::numeric_limits<std::int64_t>::min()))
       ->capture_default_str();
   cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are names or few whole numbers)")
       ->check(CLI::IsMember({"auto", "classify", "regress"}))
@@ -69,18 +70,20 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop", "adagrad", "lbfgs"}))
       ->capture_default_str();
   cmd->add_option("--lr", a.lr, "Learning rate (default: sgd 0.05, adam/adamw 0.001, rmsprop/adagrad 0.01, lbfgs 1)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--momentum", a.momentum, "Momentum (sgd, rmsprop)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(positive_real());
+  cmd->add_option("--momentum", a.momentum, "Momentum (sgd, rmsprop)")->check(real_in(0.0, 1.0))->capture_default_str();
   cmd->add_option("--weight-decay", a.weight_decay, "L2 penalty lambda (decoupled for adamw)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_real())
       ->capture_default_str();
   cmd->add_option("--batch-size", a.batch_size, "Examples per step; 0 = the whole training set (full-batch GD)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_in(0))
       ->capture_default_str();
-  cmd->add_option("--epochs", a.epochs, "Passes over the training set")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--seed", a.seed, "Seed of the initial weights, the split and the shuffling")->capture_default_str();
+  cmd->add_option("--epochs", a.epochs, "Passes over the training set")->check(whole_in(1))->capture_default_str();
+  cmd->add_option("--seed", a.seed, "Seed of the initial weights, the split and the shuffling")
+      ->check(unsigned_whole())
+      ->capture_default_str();
   cmd->add_option("--val-split", a.val_split, "Fraction of rows held out for validation (0: none)")
-      ->check(CLI::Range(0.0, 0.9))
+      ->check(real_in(0.0, 0.9))
       ->capture_default_str();
   cmd->add_option("--save", a.save, "Write the trained model (safetensors, with what eval needs in its metadata)");
   cmd->add_option("--plot", a.plot, "Write the loss curves as an SVG plot");
@@ -91,27 +94,10 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
   return cmd;
 }
 
-namespace {
-// An output that cannot be written should fail before training, not after the whole run.
-void check_output_path(const std::string& path, const char* flag) {
-  if (path.empty()) return;
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  if (fs::is_directory(p)) throw std::invalid_argument(std::string(flag) + " " + path + ": is a directory, expected a file name");
-  std::error_code ec;
-  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-  const fs::path probe = p.string() + ".xgrad-write-check";
-  std::FILE* f = std::fopen(probe.c_str(), "wb");
-  if (!f) throw std::invalid_argument(std::string(flag) + " " + path + ": cannot write there (" + std::strerror(errno) + ")");
-  std::fclose(f);
-  fs::remove(probe, ec);
-}
-}  // namespace
-
 TrainPlan check_train_options(const TrainArgs& a) {
-  check_output_path(a.save, "--save");
-  check_output_path(a.log, "--log");
-  check_output_path(a.plot, "--plot");
+  const std::vector<FileOption> outputs = {{"--save", a.save}, {"--log", a.log}, {"--plot", a.plot}};
+  check_distinct_files({{"--data", a.data}}, outputs);  // before the write checks, which create files
+  for (const FileOption& output : outputs) check_writable(output);
   TrainPlan plan;
   plan.hidden = parse_model(a.model);
   plan.lr = a.lr.value_or(default_lr(a.optimizer));
@@ -119,54 +105,47 @@ TrainPlan check_train_options(const TrainArgs& a) {
   return plan;
 }
 
-int run_train(const TrainArgs& a) {
-  const TrainPlan plan = check_train_options(a);
-  const std::vector<std::int64_t>& hidden = plan.hidden;
-  const double lr = plan.lr;
+namespace {
 
-  const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header), parse_delimiter(a.delimiter));
-  const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
-  if (task == Task::Regress && !table.classes.empty()) {
-    throw std::invalid_argument("'" + a.data + "': --task regress needs a numeric target, column " +
-                                std::to_string(table.target_column) + " holds names ('" +
-                                data::shorten(table.classes.front()) + "')");
-  }
-  const std::int64_t rows = table.features.size(0), features = table.features.size(1);
+// The model's shape and the standardisation it will carry, from the options and the data.
+ModelSpec describe_model(const TrainArgs& a, const TrainPlan& plan, const Table& table, Task task) {
   ModelSpec spec;
   spec.task = task;
-  spec.inputs = features;
-  spec.hidden = hidden;
+  spec.inputs = table.features.size(1);
+  spec.hidden = plan.hidden;
   spec.activation = a.activation;
   spec.target_column = a.target_column;
   spec.outputs = task == Task::Classify ? check_class_labels(table, a.data) : 1;
   spec.classes = table.classes;
   spec.header = a.header;
   spec.delimiter = a.delimiter;
-  std::cout << "data: " << a.data << ": " << rows << " rows, " << features << " features, target column "
+  return spec;
+}
+
+void print_data_summary(const TrainArgs& a, const Table& table, const ModelSpec& spec) {
+  std::cout << "data: " << a.data << ": " << table.features.size(0) << " rows, " << spec.inputs << " features, target column "
             << table.target_column << (table.header_lines ? ", header line skipped" : "") << "\n"
-            << "task: " << task_name(task)
-            << (task == Task::Classify ? std::string(" (") + std::to_string(spec.outputs) + " classes)" : std::string())
+            << "task: " << task_name(spec.task)
+            << (spec.task == Task::Classify ? std::string(" (") + std::to_string(spec.outputs) + " classes)" : std::string())
             << (a.task == "auto" ? ", detected (set --task to override)" : "") << "\n";
   if (!spec.classes.empty()) std::cout << "classes: " << class_list(spec.classes) << "\n";
+}
 
-  // The split, then standardisation fitted on the training part only.
-  Tensor x_train = table.features, y_train = table.targets, x_val, y_val;
-  if (a.val_split > 0) {
-    data::TrainTestSplit split = data::train_test_split(table.features, table.targets, a.val_split, a.seed);
-    x_train = split.x_train, y_train = split.y_train, x_val = split.x_test, y_val = split.y_test;
-  }
-  fit_standardisation(spec, x_train, y_train, a.data);
+// The split, then standardisation fitted on the training part only (its mean and std go into
+// the spec, and so into the saved model).
+TrainData prepare_data(const Table& table, const SplitSpec& split, ModelSpec& spec, const std::string& path) {
+  const SplitData parts = split_rows(table.features, table.targets, split);
+  fit_standardisation(spec, parts.x_train, parts.y_train, path);
   auto prepare_targets = [&](const Tensor& y) {
     if (!y.defined()) return y;
-    if (task == Task::Classify) return y.to(kInt64);
+    if (spec.task == Task::Classify) return y.to(kInt64);
     return ((y - spec.target_mean) / spec.target_std).to(kFloat32).reshape({-1, 1});
   };
-  TrainData data{standardise_features(spec, x_train), prepare_targets(y_train),
-                 x_val.defined() ? standardise_features(spec, x_val) : Tensor(), prepare_targets(y_val)};
+  return {standardise_features(spec, parts.x_train), prepare_targets(parts.y_train),
+          parts.x_val.defined() ? standardise_features(spec, parts.x_val) : Tensor(), prepare_targets(parts.y_val)};
+}
 
-  manual_seed(a.seed);
-  auto model = build_model(spec);
-  std::cout << "model: " << *model << "\n";
+TrainConfig train_config(const TrainArgs& a, double lr) {
   TrainConfig config;
   config.title = "train";
   config.optimizer = a.optimizer;
@@ -177,30 +156,64 @@ int run_train(const TrainArgs& a) {
   config.epochs = a.epochs;
   config.seed = a.seed;
   config.live_progress = live_progress(a.progress);
+  return config;
+}
+
+void print_plan(const TrainArgs& a, double lr, const TrainData& data, const ModelSpec& spec) {
   std::cout << "optimizer: " << a.optimizer << " lr " << lr << ", batch "
             << (a.batch_size == 0 ? std::string("full (") + std::to_string(data.x_train.size(0)) + ")"
                                   : std::to_string(a.batch_size))
             << ", " << a.epochs << " epochs, " << data.x_train.size(0) << " training rows"
-            << (x_val.defined() ? std::string(", ") + std::to_string(x_val.size(0)) + " validation rows" : std::string())
+            << (data.x_val.defined() ? std::string(", ") + std::to_string(data.x_val.size(0)) + " validation rows" : std::string())
             << std::endl;
   if (a.optimizer == "lbfgs" && a.batch_size != 0) {
     std::cout << "note: L-BFGS assumes the same loss at every step; with --batch-size " << a.batch_size
               << " each step sees another mini-batch. --batch-size 0 gives it the full batch.\n";
   }
-  const TrainResult result = fit(*model, task, data, config, std::cout);
+  if (spec.task == Task::Regress) {
+    // `xgrad eval` reports errors in the target's own units; say that these are not.
+    std::printf("loss: MSE of the standardised target (y - %.6g) / %.6g; the final line also gives it in the target's "
+                "own units, as `xgrad eval` does\n",
+                spec.target_mean, spec.target_std);
+    std::fflush(stdout);
+  }
+}
 
+void print_final(const TrainResult& result, const ModelSpec& spec, bool has_validation) {
   const EpochRecord& last = result.history.back();
+  const Task task = spec.task;
   char line[200];
   std::snprintf(line, sizeof line, "final: train loss %.4g, train %s %.4f", last.train.loss, metric_name(task), last.train.metric);
   std::cout << line;
-  if (x_val.defined()) {
+  if (has_validation) {
     std::snprintf(line, sizeof line, "; validation loss %.4g, validation %s %.4f", last.val.loss, metric_name(task), last.val.metric);
     std::cout << line;
   }
   std::snprintf(line, sizeof line, " (%.2f s, %lld steps)\n", result.seconds, static_cast<long long>(result.steps));
   std::cout << line;
+  if (task == Task::Regress) {
+    // The loss is the MSE of (y - mean) / std: times std^2 it is the MSE in the target's units.
+    const double to_units = spec.target_std * spec.target_std;
+    std::snprintf(line, sizeof line, "in the target's own units: train MSE %.6g", last.train.loss * to_units);
+    std::cout << line;
+    if (has_validation) {
+      std::snprintf(line, sizeof line, ", validation MSE %.6g", last.val.loss * to_units);
+      std::cout << line;
+    }
+    std::cout << "\n";
+  }
+}
 
-  // Each output is written on its own: one that fails (a full disk, say) does not cost the others.
+Series loss_series(const char* name, const std::vector<EpochRecord>& history, Scores EpochRecord::*part) {
+  Series s{name, {}, {}};
+  for (const EpochRecord& r : history) s.x.push_back(r.epoch), s.y.push_back((r.*part).loss);
+  return s;
+}
+
+// Each output is written on its own: one that fails (a full disk, say) does not cost the others.
+// Returns the number that failed.
+int write_outputs(const TrainArgs& a, const nn::Module& model, const ModelSpec& spec, const SplitSpec& split,
+                  const TrainResult& result, bool has_validation) {
   int failures = 0;
   auto write_output = [&](const std::string& path, const char* what, const auto& write) {
     if (path.empty()) return;
@@ -212,26 +225,49 @@ int run_train(const TrainArgs& a) {
       ++failures;
     }
   };
+  const EpochRecord& last = result.history.back();
   write_output(a.save, "model", [&] {
-    save_model(a.save, *model, spec,
-               {{"optimizer", a.optimizer}, {"epochs_trained", std::to_string(last.epoch)}, {"source_data", a.data}});
+    nn::Metadata extra = split_metadata(split);
+    extra.merge(nn::Metadata{{"optimizer", a.optimizer}, {"epochs_trained", std::to_string(last.epoch)}, {"source_data", a.data}});
+    save_model(a.save, model, spec, extra);
   });
-  write_output(a.log, "metrics", [&] { write_history_csv(a.log, {{"train", &result.history}}, task); });
+  write_output(a.log, "metrics", [&] { write_history_csv(a.log, {{"train", &result.history}}, spec.task); });
   write_output(a.plot, "plot", [&] {
-    Series train{"training loss", {}, {}}, val{"validation loss", {}, {}};
-    for (const EpochRecord& r : result.history) {
-      train.x.push_back(r.epoch), train.y.push_back(r.train.loss);
-      val.x.push_back(r.epoch), val.y.push_back(r.val.loss);
-    }
-    std::vector<Series> series{train};
-    if (x_val.defined()) series.push_back(val);
+    std::vector<Series> series{loss_series("training loss", result.history, &EpochRecord::train)};
+    if (has_validation) series.push_back(loss_series("validation loss", result.history, &EpochRecord::val));
     PlotOptions po;
     po.title = "xgrad train: " + a.data + " (" + a.model + ", " + a.optimizer + ")";
     po.x_label = "epoch";
-    po.y_label = task == Task::Classify ? "cross-entropy loss" : "MSE (standardised target)";
+    po.y_label = spec.task == Task::Classify ? "cross-entropy loss" : "MSE (standardised target)";
     po.log_y = true;
     write_svg(a.plot, series, po);
   });
+  return failures;
+}
+
+}  // namespace
+
+int run_train(const TrainArgs& a) {
+  const TrainPlan plan = check_train_options(a);
+  const Table table = load_table(a.data, a.target_column, parse_header_mode(a.header), parse_delimiter(a.delimiter));
+  const Task task = a.task == "auto" ? detect_task(table) : a.task == "classify" ? Task::Classify : Task::Regress;
+  if (task == Task::Regress && !table.classes.empty()) {
+    throw std::invalid_argument("'" + a.data + "': --task regress needs a numeric target, column " +
+                                std::to_string(table.target_column) + " holds names ('" +
+                                data::shorten(table.classes.front()) + "')");
+  }
+  ModelSpec spec = describe_model(a, plan, table, task);
+  print_data_summary(a, table, spec);
+  const SplitSpec split{a.val_split, a.seed, table.features.size(0)};
+  const TrainData data = prepare_data(table, split, spec, a.data);
+
+  manual_seed(a.seed);
+  auto model = build_model(spec);
+  std::cout << "model: " << *model << "\n";
+  print_plan(a, plan.lr, data, spec);
+  const TrainResult result = fit(*model, task, data, train_config(a, plan.lr), std::cout);
+  print_final(result, spec, data.x_val.defined());
+  const int failures = write_outputs(a, *model, spec, split, result, data.x_val.defined());
   if (result.interrupted) return kInterruptedExitCode;
   return result.diverged || failures > 0 ? 1 : 0;
 }

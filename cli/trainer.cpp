@@ -85,78 +85,89 @@ Scores evaluate(nn::Module& model, Task task, const Tensor& x, const Tensor& y) 
   return s;
 }
 
-TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out) {
-  const std::int64_t n = data.x_train.size(0);
-  const std::int64_t batch = config.batch_size <= 0 ? n : std::min(config.batch_size, n);
-  data::DataLoader loader(data::TensorDataset(data.x_train, data.y_train),
-                          data::DataLoaderOptions().batch_size(batch).shuffle(batch < n).seed(config.seed));
-  auto optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
-  const bool lbfgs = config.optimizer == "lbfgs";
-  Progress progress(out, config.title, config.epochs, loader.size(), config.live_progress);
+namespace {
 
-  TrainResult result;
-  // Epoch 0: the untrained model, so that every curve starts from the same point.
-  model.eval();
-  result.history.push_back({0.0, 0.0, evaluate(model, task, data.x_train, data.y_train),
-                            evaluate(model, task, data.x_val, data.y_val)});
-  model.train();
-  // The parameters and buffers after the last epoch whose loss was finite: a run that diverges
-  // ends with these restored, so what it saves is the last good model, not NaNs.
-  std::vector<Tensor> last_good;
-  double last_good_epoch = 0;
-  auto snapshot = [&] {
+// The parameters and buffers after the last epoch whose loss was finite: a run that diverges
+// ends with these restored, so what it saves is the last good model, not NaNs.
+class LastGoodModel {
+ public:
+  explicit LastGoodModel(nn::Module& model) : model_(model) { keep(0.0); }
+  void keep(double epoch) {
     NoGradGuard no_grad;
-    last_good.clear();
-    for (const auto& named : model.state_dict()) last_good.push_back(named.second.clone());
-  };
-  snapshot();
+    saved_.clear();
+    for (const auto& named : model_.state_dict()) saved_.push_back(named.second.clone());
+    epoch_ = epoch;
+  }
+  void restore() {
+    NoGradGuard no_grad;
+    const auto state = model_.state_dict();
+    for (std::size_t i = 0; i < state.size(); ++i) Tensor(state[i].second).copy_(saved_[i]);
+  }
+  double epoch() const { return epoch_; }
+
+ private:
+  nn::Module& model_;
+  std::vector<Tensor> saved_;
+  double epoch_ = 0;
+};
+
+// Everything one epoch of training needs; the counters carry over from epoch to epoch.
+struct EpochLoop {
+  nn::Module& model;
+  Task task;
+  data::DataLoader& loader;
+  optim::Optimizer& optimizer;
+  bool lbfgs;
+  const TrainConfig& config;
+  Progress& progress;
+  TrainResult& result;
   std::int64_t examples = 0;
-  using clock = std::chrono::steady_clock;
-  for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+
+  // One pass over the loader (cut short by Ctrl-C or the time budget); returns the batches done.
+  std::int64_t run(std::int64_t epoch) {
+    using clock = std::chrono::steady_clock;
     std::int64_t b = 0;
     for (const data::Example& ex : loader) {
       const auto start = clock::now();
       auto closure = [&] {
-        optimizer->zero_grad();
+        optimizer.zero_grad();
         Tensor loss = loss_of(task, model.forward(ex.data), ex.target);
         loss.backward();
         return loss;
       };
       if (lbfgs) {
-        optimizer->step(closure);
+        optimizer.step(closure);
       } else {
         closure();
-        optimizer->step();
+        optimizer.step();
       }
       result.seconds += std::chrono::duration<double>(clock::now() - start).count();
       ++b, ++result.steps;
       examples += ex.data.size(0);
-      progress.on_batch(epoch, b, static_cast<double>(examples) / std::max(result.seconds, 1e-9));
+      progress.on_batch(epoch, b, rate());
       result.interrupted = interrupted();
       result.out_of_time = result.seconds > config.time_budget_seconds;
       if (result.interrupted || result.out_of_time) break;
     }
-    EpochRecord r;
-    r.epoch = static_cast<double>(epoch - 1) + static_cast<double>(b) / static_cast<double>(loader.size());
-    r.seconds = result.seconds;
-    model.eval();
-    r.train = evaluate(model, task, data.x_train, data.y_train);
-    r.val = evaluate(model, task, data.x_val, data.y_val);
-    model.train();
-    result.history.push_back(r);
-    result.diverged = !std::isfinite(r.train.loss);
-    if (result.diverged) {
-      NoGradGuard no_grad;
-      const auto state = model.state_dict();
-      for (std::size_t i = 0; i < state.size(); ++i) Tensor(state[i].second).copy_(last_good[i]);
-    } else {
-      snapshot();
-      last_good_epoch = r.epoch;
-    }
-    progress.on_epoch(epoch, format_scores(task, r), static_cast<double>(examples) / std::max(result.seconds, 1e-9));
-    if (result.interrupted || result.out_of_time || result.diverged) break;
+    return b;
   }
+  double rate() const { return static_cast<double>(examples) / std::max(result.seconds, 1e-9); }
+};
+
+// Scores on the whole training and validation sets, in eval mode.
+EpochRecord record(nn::Module& model, Task task, const TrainData& data, double epoch, double seconds) {
+  EpochRecord r;
+  r.epoch = epoch;
+  r.seconds = seconds;
   model.eval();
+  r.train = evaluate(model, task, data.x_train, data.y_train);
+  r.val = evaluate(model, task, data.x_val, data.y_val);
+  model.train();
+  return r;
+}
+
+// The progress bar's last words: why training stopped early, if it did.
+std::string stop_note(const TrainResult& result, const TrainConfig& config, double last_good_epoch) {
   char note[128] = "";
   if (result.interrupted) {
     std::snprintf(note, sizeof note, "interrupted at epoch %.2f", result.history.back().epoch);
@@ -167,7 +178,43 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
     std::snprintf(note, sizeof note, "diverged (the loss is not finite): kept the model of epoch %.2f; try a smaller --lr",
                   last_good_epoch);
   }
-  progress.finish(note);
+  return note;
+}
+
+}  // namespace
+
+TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out) {
+  const std::int64_t n = data.x_train.size(0);
+  const std::int64_t batch = config.batch_size <= 0 ? n : std::min(config.batch_size, n);
+  data::DataLoader loader(data::TensorDataset(data.x_train, data.y_train),
+                          data::DataLoaderOptions().batch_size(batch).shuffle(batch < n).seed(config.seed));
+  auto optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
+  Progress progress(out, config.title, config.epochs, loader.size(), config.live_progress);
+
+  TrainResult result;
+  // Epoch 0: the untrained model, so that every curve starts from the same point.
+  model.eval();
+  result.history.push_back({0.0, 0.0, evaluate(model, task, data.x_train, data.y_train),
+                            evaluate(model, task, data.x_val, data.y_val)});
+  model.train();
+  LastGoodModel last_good(model);
+  EpochLoop loop{model, task, loader, *optimizer, config.optimizer == "lbfgs", config, progress, result};
+  for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+    const std::int64_t b = loop.run(epoch);
+    const double at = static_cast<double>(epoch - 1) + static_cast<double>(b) / static_cast<double>(loader.size());
+    const EpochRecord r = record(model, task, data, at, result.seconds);
+    result.history.push_back(r);
+    result.diverged = !std::isfinite(r.train.loss);
+    if (result.diverged) {
+      last_good.restore();
+    } else {
+      last_good.keep(r.epoch);
+    }
+    progress.on_epoch(epoch, format_scores(task, r), loop.rate());
+    if (result.interrupted || result.out_of_time || result.diverged) break;
+  }
+  model.eval();
+  progress.finish(stop_note(result, config, last_good.epoch()));
   return result;
 }
 
