@@ -1,4 +1,5 @@
-// The safetensors reader and writer: format validation and atomic, durable writes.
+// The safetensors reader and writer: format validation (the file is untrusted) and the layout
+// of a written file (written by write_file_atomically).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,11 +10,13 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "../autograd/grad_mode.hpp"
 #include "../autograd/ops/kernels.hpp"
+#include "atomic_write.hpp"
 #include "serialize.hpp"
 
 namespace xgrad::nn {
@@ -55,26 +58,6 @@ void to_little_endian(char* data, std::size_t nbytes, std::size_t elem) {
 }
 
 std::string errno_text() { return std::strerror(errno); }
-
-// Writes all n bytes, retrying partial writes and interruptions.
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-std::string directory_of(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 // The file's bytes, or FileError.
 std::string read_file(const std::string& path) {
@@ -162,38 +145,18 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   std::uint64_t n = text.size();
   for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((n >> (8 * i)) & 0xff);
 
-  std::string tmpl = path + ".tmp.XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw FileError(path, "", "cannot create a temporary file in " + directory_of(path) + ": " + errno_text());
-  auto fail = [&](const std::string& what) {
-    std::string why = what + ": " + errno_text();
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    throw FileError(path, "", why);
-  };
-  if (!write_all(fd, len, 8) || !write_all(fd, text.data(), text.size())) fail("write failed");
   for (Tensor& c : data) {
     auto* bytes = static_cast<char*>(c.impl()->data());
-    const std::size_t nbytes = static_cast<std::size_t>(c.numel()) * element_size(c.dtype());
-    to_little_endian(bytes, nbytes, element_size(c.dtype()));
-    if (!write_all(fd, bytes, nbytes)) fail("write failed");
+    to_little_endian(bytes, static_cast<std::size_t>(c.numel()) * element_size(c.dtype()), element_size(c.dtype()));
   }
-  if (::fchmod(fd, 0644) != 0) fail("chmod failed");  // mkstemp creates 0600; match a normal file
-  if (::fsync(fd) != 0) fail("fsync failed");
-  if (::close(fd) != 0) {
-    ::unlink(tmpl.c_str());
-    throw FileError(path, "", "close failed: " + errno_text());
+  std::vector<std::string_view> chunks{{len, 8}, text};
+  for (const Tensor& c : data) {
+    chunks.emplace_back(static_cast<const char*>(c.impl()->data()), static_cast<std::size_t>(c.numel()) * element_size(c.dtype()));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    std::string why = errno_text();
-    ::unlink(tmpl.c_str());
-    throw FileError(path, "", "cannot rename the temporary file into place: " + why);
-  }
-  // Make the rename itself durable.
-  int dfd = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  try {
+    write_file_atomically(path, chunks);
+  } catch (const WriteError& e) {
+    throw FileError(path, "", e.reason());
   }
 }
 

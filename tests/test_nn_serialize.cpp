@@ -3,6 +3,9 @@
 // kind of corrupt or mismatching file, each raising its own error naming the file and key.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -354,4 +357,71 @@ TEST_CASE("saving is atomic: it replaces the file whole and leaves no temporary 
   nn::TensorDict t;
   nn::load(t, path);
   CHECK(t["v"].numel() == 1000);
+}
+
+// ---- where a save writes (issue 16 items 4 and 5) -------------------------------------------------
+
+TEST_CASE("saving through a symlink writes its target and keeps the link") {
+  TempDir dir;
+  fs::create_directories(dir.path / "real");
+  nn::save(nn::TensorDict{{"v", ones({2})}}, dir.file("real/model.safetensors"));
+  fs::create_symlink("real/model.safetensors", dir.path / "link.safetensors");
+  nn::save(nn::TensorDict{{"v", zeros({5})}}, dir.file("link.safetensors"));
+  CHECK(fs::is_symlink(dir.path / "link.safetensors"));
+  nn::TensorDict t;
+  nn::load(t, dir.file("real/model.safetensors"));
+  CHECK(t["v"].numel() == 5);
+  // A dangling link: the save creates its target.
+  fs::create_symlink("real/new.safetensors", dir.path / "dangling.safetensors");
+  nn::save(nn::TensorDict{{"v", ones({3})}}, dir.file("dangling.safetensors"));
+  CHECK(fs::is_symlink(dir.path / "dangling.safetensors"));
+  CHECK(fs::is_regular_file(dir.path / "real/new.safetensors"));
+  CHECK(std::distance(fs::directory_iterator(dir.path / "real"), fs::directory_iterator()) == 2);  // no temporary left
+}
+
+TEST_CASE("saving over a device, FIFO or directory is refused and leaves it in place") {
+  TempDir dir;
+  const nn::TensorDict t{{"v", ones({2})}};
+  const std::string fifo = dir.file("fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string msg = expect_error<nn::FileError>([&] { nn::save(t, fifo); });
+  CHECK_MESSAGE(msg.find("it is a FIFO, not a regular file") != std::string::npos, msg);
+  CHECK(fs::is_fifo(fifo));
+  msg = expect_error<nn::FileError>([&] { nn::save(t, dir.path.string()); });
+  CHECK_MESSAGE(msg.find("it is a directory") != std::string::npos, msg);
+  if (fs::is_character_file("/dev/null")) {
+    fs::create_symlink("/dev/null", dir.path / "null_link");
+    msg = expect_error<nn::FileError>([&] { nn::save(t, dir.file("null_link")); });
+    CHECK_MESSAGE(msg.find("it is a character device (the target of the symlink, '/dev/null')") != std::string::npos, msg);
+    CHECK(fs::is_character_file("/dev/null"));
+  }
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2);  // fifo, null_link
+}
+
+TEST_CASE("a save removes the temporaries a killed save of the same file left, not a live one's") {
+  TempDir dir;
+  const std::string path = dir.file("m.safetensors");
+  auto touch = [&](const std::string& name) {
+    write_bytes(dir.file(name), "partial");
+    return dir.file(name);
+  };
+  touch("m.safetensors.tmp.a1B2c3");  // killed writers'
+  touch("m.safetensors.tmp.ZZZZZZ");
+  touch("m.safetensors.tmp.abc");      // not the pattern: kept
+  touch("m.safetensors.tmp.abcdef.x");
+  touch("other.safetensors.tmp.a1B2c3");
+  // A live writer holds an flock on its temporary (here: another open file description).
+  const std::string live = touch("m.safetensors.tmp.L1veW1");
+  const int fd = ::open(live.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  nn::save(nn::TensorDict{{"v", ones({2})}}, path);
+  ::close(fd);
+  CHECK_FALSE(fs::exists(dir.file("m.safetensors.tmp.a1B2c3")));
+  CHECK_FALSE(fs::exists(dir.file("m.safetensors.tmp.ZZZZZZ")));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(dir.file("m.safetensors.tmp.abc")));
+  CHECK(fs::exists(dir.file("m.safetensors.tmp.abcdef.x")));
+  CHECK(fs::exists(dir.file("other.safetensors.tmp.a1B2c3")));
+  CHECK(nn::read_safetensors(path).tensors.size() == 1);
 }
