@@ -359,6 +359,69 @@ TEST_CASE("saving is atomic: it replaces the file whole and leaves no temporary 
   CHECK(t["v"].numel() == 1000);
 }
 
+// ---- untrusted files (issue 16 items 1 and 21) ---------------------------------------------------
+
+TEST_CASE("a header nested 500,000 deep is refused without recursing, and messages stay bounded") {
+  TempDir dir;
+  const std::string path = dir.file("deep.safetensors");
+  const std::string deep = std::string(500000, '[') + std::string(500000, ']');
+  const std::string entry_tail = R"(,"shape":[2],"data_offsets":[0,8]}})";
+  auto corrupt = [&](const std::string& header) {
+    write_bytes(path, make_file(header, floats({1, 2})));
+    nn::TensorDict t;
+    return expect_error<nn::CorruptFileError>([&] { nn::load(t, path); });
+  };
+  // Each place a message used to dump the value: dtype, a shape element, data_offsets.
+  CHECK(corrupt(R"({"x":{"dtype":)" + deep + entry_tail).find("more than 16 deep") != std::string::npos);
+  CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[)" + deep + R"(],"data_offsets":[0,8]}})").find("deep") != std::string::npos);
+  CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":)" + deep + "}}").find("deep") != std::string::npos);
+  // Within the depth limit, a container is described, never copied into the message.
+  std::string msg = corrupt(R"({"x":{"dtype":[[[[1]]]])" + entry_tail);
+  CHECK_MESSAGE(msg.find("unsupported dtype an array of 1 elements") != std::string::npos, msg);
+  msg = corrupt(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[[0],8]}})");
+  CHECK_MESSAGE(msg.find("got an array of 2 elements (an array of 1 elements, 8)") != std::string::npos, msg);
+  // Long strings from the file are cut: a dtype, a key, a JSON syntax error's token.
+  const std::string long_text(100000, 'A');
+  msg = corrupt(R"({"x":{"dtype":")" + long_text + "\"" + entry_tail);
+  CHECK(msg.size() < 400);
+  CHECK(msg.find("(100000 bytes)") != std::string::npos);
+  CHECK(corrupt(R"({")" + long_text + R"(":{"dtype":"F32"}})").size() < 400);
+  CHECK(corrupt(R"({"x":")" + long_text).size() < 400);
+}
+
+TEST_CASE("reading a directory raises FileError") {
+  TempDir dir;
+  std::string msg = expect_error<nn::FileError>([&] { nn::read_safetensors(dir.path.string()); });
+  CHECK_MESSAGE(msg.find("is a directory") != std::string::npos, msg);
+}
+
+TEST_CASE("a key repeated inside an entry or the metadata is refused, not silently dropped") {
+  TempDir dir;
+  const std::string path = dir.file("dup.safetensors");
+  auto corrupt = [&](const std::string& header, const std::string& data) {
+    write_bytes(path, make_file(header, data));
+    return expect_error<nn::CorruptFileError>([&] { nn::read_safetensors(path); });
+  };
+  std::string msg = corrupt(R"({"x":{"dtype":"F64","dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1, 2}));
+  CHECK_MESSAGE(msg.find("key 'x': 'dtype' appears twice") != std::string::npos, msg);
+  msg = corrupt(R"({"__metadata__":{"layers":"4,3","layers":"4,100,3"}})", "");
+  CHECK_MESSAGE(msg.find("key '__metadata__': 'layers' appears twice") != std::string::npos, msg);
+}
+
+TEST_CASE("header padding other than spaces is refused") {
+  TempDir dir;
+  const std::string path = dir.file("pad.safetensors");
+  const std::string header = R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  for (const auto& [pad, byte] : std::vector<std::pair<std::string, std::string>>{
+           {"\n", "0x0a"}, {"\t ", "0x09"}, {std::string(1, '\0'), "0x00"}, {" x", "0x78"}}) {
+    write_bytes(path, make_file(header + pad, floats({1, 2})));
+    std::string msg = expect_error<nn::CorruptFileError>([&] { nn::read_safetensors(path); });
+    CHECK_MESSAGE(msg.find("padded with byte " + byte) != std::string::npos, msg);
+  }
+  write_bytes(path, make_file(header + "   ", floats({1, 2})));
+  CHECK(nn::read_safetensors(path).tensors.size() == 1);
+}
+
 // ---- where a save writes (issue 16 items 4 and 5) -------------------------------------------------
 
 TEST_CASE("saving through a symlink writes its target and keeps the link") {
