@@ -152,10 +152,29 @@ const ParamState* Optimizer::state(const Tensor& param) const {
 
 ParamState& Optimizer::state_for(const Tensor& param) { return state_[param.impl()]; }
 
-Tensor Optimizer::run_closure(const LossClosure& closure) {
-  if (!closure) return Tensor();
-  AutoGradMode enable(true);
-  return closure();
+Tensor Optimizer::run_closure(const LossClosure& closure) const {
+  Tensor loss;
+  if (closure) {
+    AutoGradMode enable(true);
+    loss = closure();
+  }
+  check_grads();
+  return loss;
+}
+
+void Optimizer::check_grads() const {
+  std::size_t index = 0;
+  for (const auto& g : groups_) {
+    for (const auto& p : g.params()) {
+      const Tensor grad = p.grad();
+      if (grad.defined() && (grad.shape() != p.shape() || grad.dtype() != p.dtype())) {
+        throw std::invalid_argument(name_ + ": parameter " + std::to_string(index) + " (" + describe_param(p) +
+                                    ") has a gradient of " + (grad.shape() != p.shape() ? "another shape" : "another dtype") +
+                                    " (" + describe_param(grad) + "); a gradient must have its parameter's shape and dtype");
+      }
+      ++index;
+    }
+  }
 }
 
 // ---- state_dict ----------------------------------------------------------------------------

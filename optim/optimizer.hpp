@@ -127,8 +127,14 @@ class Optimizer {
   // Subclasses with state that is not per parameter (LBFGS) save and restore it here.
   virtual void save_extra_state(std::map<std::string, Tensor>& /*out*/) const {}
   virtual void load_extra_state(const std::map<std::string, Tensor>& /*in*/) {}
-  // Runs the closure with grad mode on (as PyTorch's step does); undefined when there is none.
-  static Tensor run_closure(const LossClosure& closure);
+  // Runs the closure with grad mode on (as PyTorch's step does; undefined when there is none),
+  // then check_grads(). Every step() starts here, and LBFGS comes back after each closure call,
+  // so no update rule ever reads an unchecked gradient.
+  Tensor run_closure(const LossClosure& closure) const;
+  // Throws std::invalid_argument unless every defined .grad() has its parameter's shape and
+  // dtype, whatever put it there (a hook, user code): the update rules read the gradient's
+  // memory as if it were the parameter's.
+  void check_grads() const;
 
   std::string name_;
   std::unique_ptr<OptimizerOptions> defaults_;
