@@ -110,13 +110,15 @@ class Optimizer {
   const ParamState* state(const Tensor& param) const;
 
   // Everything needed to resume bit-exactly, as a flat map of tensors (saveable as
-  // safetensors): "param_groups.<g>.<option>" Float64 scalars, "param_groups.<g>.params"
+  // safetensors): "optimizer.<name>" (an Int64 1 whose key names the optimizer, e.g.
+  // "optimizer.Adam"), "param_groups.<g>.<option>" Float64 scalars, "param_groups.<g>.params"
   // (the Int64 global indices of the group's parameters), "param_groups.<g>.initial_lr",
   // "state.<i>.step" (Int64) and "state.<i>.<buffer>" for parameter i (counted across groups).
   // Save it with nn::save(opt.state_dict(), path) and restore with nn::load + load_state_dict.
   std::map<std::string, Tensor> state_dict() const;
   // Restores options and state saved by state_dict() of an optimizer of the same kind over
-  // parameters of the same shapes. Throws std::invalid_argument (naming the key) otherwise.
+  // parameters of the same shapes. Throws std::invalid_argument (naming the key, or both
+  // optimizers' names) otherwise.
   void load_state_dict(const std::map<std::string, Tensor>& state_dict);
 
  protected:

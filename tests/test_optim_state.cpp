@@ -303,3 +303,23 @@ TEST_CASE("every optimizer refuses a gradient whose shape or dtype is not its pa
     CHECK(w.to_vector<float>() == before.to_vector<float>());
   }
 }
+
+TEST_CASE("loading one optimizer's state into another names both") {
+  Tensor w = tensor(std::vector<double>{1, 2}).requires_grad_();
+  SGD sgd({w}, SGDOptions(0.1));
+  Adam adam({w});
+  AdamW adamw({w});
+  CHECK(sgd.state_dict().at("optimizer.SGD").item<std::int64_t>() == 1);
+  std::string m = invalid_argument_message([&] { adam.load_state_dict(sgd.state_dict()); });
+  CHECK(contains(m, "Adam.load_state_dict: the state dict was saved by SGD, not Adam"));
+  // Same option names, different rules: only the tag tells them apart.
+  m = invalid_argument_message([&] { adam.load_state_dict(adamw.state_dict()); });
+  CHECK(contains(m, "saved by AdamW, not Adam"));
+  // A state dict without the tag (saved before it existed) still names this optimizer.
+  auto untagged = sgd.state_dict();
+  untagged.erase("optimizer.SGD");
+  m = invalid_argument_message([&] { adam.load_state_dict(untagged); });
+  CHECK(contains(m, "Adam.load_state_dict: the options of parameter group 0 are not Adam's"));
+  CHECK(contains(m, "saved by another optimizer"));
+  adamw.load_state_dict(adamw.state_dict());  // its own loads
+}
