@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../autograd/tensor.hpp"
+#include "atomic_write.hpp"
 #include "module.hpp"
 
 namespace xgrad::nn {

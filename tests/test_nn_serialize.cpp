@@ -488,3 +488,20 @@ TEST_CASE("a save removes the temporaries a killed save of the same file left, n
   CHECK(fs::exists(dir.file("other.safetensors.tmp.a1B2c3")));
   CHECK(nn::read_safetensors(path).tensors.size() == 1);
 }
+
+TEST_CASE("write_file_atomically, which the CLI's metrics and plots use too, follows the same rules") {
+  TempDir dir;
+  fs::create_symlink("target.csv", dir.path / "log.csv");
+  nn::write_file_atomically(dir.file("log.csv"), {"a,b\n", "1,2\n"});
+  CHECK(fs::is_symlink(dir.path / "log.csv"));
+  CHECK(read_bytes(dir.file("target.csv")) == "a,b\n1,2\n");
+  const std::string fifo = dir.file("fifo.csv");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  try {
+    nn::write_file_atomically(fifo, {"x"});
+    FAIL("expected WriteError");
+  } catch (const nn::WriteError& e) {
+    CHECK(std::string(e.what()) == "cannot write '" + fifo + "': it is a FIFO, not a regular file; refusing to replace it");
+    CHECK(e.path() == fifo);
+  }
+}
