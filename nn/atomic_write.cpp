@@ -41,10 +41,11 @@ const char* kind_of(mode_t mode) {
   return "not a regular file";
 }
 
-// The file a write to `path` must replace: symlinks followed to their final target (which may
-// not exist yet). Renaming over a symlink would replace the link, and renaming over a device
-// node would destroy it (as root), so anything but a regular file is refused.
-std::string resolve_target(const std::string& path) {
+}  // namespace
+
+// Renaming over a symlink would replace the link, and renaming over a device node would destroy
+// it (as root), so the link is followed and anything but a regular file refused.
+std::string resolve_write_target(const std::string& path) {
   std::string p = path;
   for (int hops = 0; hops < 40; ++hops) {
     struct stat st;
@@ -56,12 +57,14 @@ std::string resolve_target(const std::string& path) {
     }
     std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
     const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
-    if (n < 0 || static_cast<std::size_t>(n) >= link.size()) throw WriteError(path, "cannot read the symlink '" + p + "'");
+    if (n <= 0 || static_cast<std::size_t>(n) >= link.size()) throw WriteError(path, "cannot read the symlink '" + p + "'");
     link.resize(static_cast<std::size_t>(n));
     p = link.front() == '/' ? link : directory_of(p) + "/" + link;
   }
   throw WriteError(path, "too many levels of symbolic links");
 }
+
+namespace {
 
 // "<name>.tmp.XXXXXX" with the six characters mkstemp draws: exactly our temporaries of <name>.
 bool is_temporary_of(const char* entry, const std::string& name) {
@@ -128,7 +131,7 @@ bool write_all(int fd, const char* p, std::size_t n) {
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::vector<std::string_view>& chunks) {
-  const std::string target = resolve_target(path);
+  const std::string target = resolve_write_target(path);
   remove_stale_temporaries(directory_of(target), name_of(target));
   std::string tmp;
   const int fd = create_locked_temporary(path, target, tmp);

@@ -29,4 +29,9 @@ class WriteError : public std::runtime_error {
 // Throws WriteError.
 void write_file_atomically(const std::string& path, const std::vector<std::string_view>& chunks);
 
+// The file write_file_atomically(path, ...) would replace: `path` with its symlinks followed
+// (the file need not exist yet). Throws WriteError for a directory, device, FIFO or socket, so
+// a program can refuse an output before doing the work that produces it.
+std::string resolve_write_target(const std::string& path);
+
 }  // namespace xgrad::nn

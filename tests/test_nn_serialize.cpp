@@ -504,4 +504,9 @@ TEST_CASE("write_file_atomically, which the CLI's metrics and plots use too, fol
     CHECK(std::string(e.what()) == "cannot write '" + fifo + "': it is a FIFO, not a regular file; refusing to replace it");
     CHECK(e.path() == fifo);
   }
+  CHECK(nn::resolve_write_target(dir.file("log.csv")) == dir.file("target.csv"));
+  CHECK_THROWS_AS(nn::resolve_write_target(fifo), nn::WriteError);
+  fs::create_symlink("loop_b", dir.path / "loop_a");
+  fs::create_symlink("loop_a", dir.path / "loop_b");
+  CHECK_THROWS_WITH_AS(nn::write_file_atomically(dir.file("loop_a"), {"x"}), doctest::Contains("too many levels"), nn::WriteError);
 }
