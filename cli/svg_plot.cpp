@@ -5,10 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+
+#include <xgrad/nn/atomic_write.hpp>
 
 namespace xgrad::cli {
 
@@ -277,10 +278,11 @@ void write_svg(const std::string& path, const std::vector<Series>& series, const
   const std::filesystem::path p(path);
   std::error_code ec;
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  std::ofstream out(p);
-  out << svg;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write plot '" + path + "'");
+  try {
+    nn::write_file_atomically(path, {svg});
+  } catch (const nn::WriteError& e) {
+    throw std::runtime_error("cannot write plot '" + path + "': " + e.reason());
+  }
 }
 
 }  // namespace xgrad::cli

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <ostream>
 #include <stdexcept>
 
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/ops.hpp>
+#include <xgrad/nn/atomic_write.hpp>
 #include <xgrad/nn/modules/loss.hpp>
 #include <xgrad/optim/optim.hpp>
 
@@ -222,19 +222,22 @@ void write_history_csv(const std::string& path, const std::vector<NamedHistory>&
   const std::filesystem::path p(path);
   std::error_code ec;
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  std::ofstream f(p);
+  std::string f;  // written whole and atomically, like the model
   const std::string m = task == Task::Classify ? "accuracy" : "r2";
-  f << "run,epoch,seconds,train_loss,train_" << m << ",val_loss,val_" << m << "\n";
+  f += "run,epoch,seconds,train_loss,train_" + m + ",val_loss,val_" + m + "\n";
   char line[256];
   for (const NamedHistory& run : runs) {
     for (const EpochRecord& r : *run.history) {
       std::snprintf(line, sizeof line, ",%.4f,%.6f,%.9g,%.9g,%.9g,%.9g\n", r.epoch, r.seconds, r.train.loss, r.train.metric,
                     r.val.loss, r.val.metric);
-      f << run.run << line;
+      f += run.run + line;
     }
   }
-  f.close();
-  if (!f) throw std::runtime_error("cannot write metrics '" + path + "'");
+  try {
+    nn::write_file_atomically(path, {f});
+  } catch (const nn::WriteError& e) {
+    throw std::runtime_error("cannot write metrics '" + path + "': " + e.reason());
+  }
 }
 
 }  // namespace xgrad::cli

@@ -1,4 +1,5 @@
-// The safetensors reader and writer: format validation and atomic, durable writes.
+// The safetensors reader and writer: format validation (the file is untrusted) and the layout
+// of a written file (written by write_file_atomically).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,14 +7,17 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <functional>
 #include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "../autograd/grad_mode.hpp"
 #include "../autograd/op_support.hpp"
+#include "atomic_write.hpp"
 #include "serialize.hpp"
 
 namespace xgrad::nn {
@@ -23,9 +27,20 @@ namespace {
 using json = nlohmann::json;
 constexpr std::uint64_t kMaxHeader = 100u << 20;  // the reference implementation's limit
 
+// Text from the file, fit for an error message: at most 64 bytes, control bytes as '?'. The
+// file is untrusted: a message must never copy unbounded input.
+std::string quote(const std::string& text) {
+  constexpr std::size_t kMax = 64;
+  std::string s = text.substr(0, kMax);
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  if (text.size() > kMax) s += "... (" + std::to_string(text.size()) + " bytes)";
+  return s;
+}
+
 std::string compose(const std::string& file, const std::string& key, const std::string& message) {
   std::string s = "safetensors file '" + file + "'";
-  if (!key.empty()) s += ", key '" + key + "'";
+  if (!key.empty()) s += ", key '" + quote(key) + "'";
   return s + ": " + message;
 }
 
@@ -56,32 +71,42 @@ void to_little_endian(char* data, std::size_t nbytes, std::size_t elem) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Writes all n bytes, retrying partial writes and interruptions.
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
+// A JSON value from the file for an error message: scalars as written, strings quoted and
+// bounded, arrays and objects by their type and size. Never dump(): a value nested 65,000
+// deep would overflow the stack, and a long one would copy the file into the message.
+std::string describe(const json& v) {
+  switch (v.type()) {
+    case json::value_t::array: return "an array of " + std::to_string(v.size()) + " elements";
+    case json::value_t::object: return "an object of " + std::to_string(v.size()) + " keys";
+    case json::value_t::string: return "\"" + quote(v.get_ref<const std::string&>()) + "\"";
+    default: return v.dump();  // a number, boolean or null: a few characters
   }
-  return true;
 }
 
-std::string directory_of(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// The file's bytes, or FileError.
+// The file's bytes, or FileError (also for a directory, which opens but cannot be read).
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "", "cannot open for reading: " + errno_text());
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw FileError(path, "", "read failed: " + errno_text());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw FileError(path, "", "cannot open for reading: " + errno_text());
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw FileError(path, "", "is a directory, not a safetensors file");
+  }
+  std::string bytes;
+  if (S_ISREG(st.st_mode)) bytes.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r == 0) break;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = errno_text();
+      ::close(fd);
+      throw FileError(path, "", "read failed: " + why);
+    }
+    bytes.append(buf, static_cast<std::size_t>(r));
+  }
+  ::close(fd);
   return bytes;
 }
 
@@ -92,29 +117,43 @@ struct Entry {
   std::uint64_t begin, end;
 };
 
+// The entry's shape, checked: non-negative integers whose product is addressable.
+Shape parse_shape(const json& sh, std::uint64_t& numel, const std::function<CorruptFileError(const std::string&)>& bad) {
+  if (!sh.is_array()) throw bad("'shape' is " + describe(sh) + ", not an array");
+  Shape shape;
+  // span: the product with zero sizes counted as 1, which the strides reach even when numel is 0.
+  std::uint64_t span = 1;
+  numel = 1;
+  for (const auto& d : sh) {
+    if (!d.is_number_unsigned()) throw bad("'shape' holds " + describe(d) + ", not a non-negative integer");
+    auto size = d.get<std::uint64_t>();
+    if (size > static_cast<std::uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, size, &numel) ||
+        __builtin_mul_overflow(span, std::max<std::uint64_t>(size, 1), &span) || span > static_cast<std::uint64_t>(INT64_MAX) / 8) {
+      throw bad("'shape' of " + std::to_string(sh.size()) + " dimensions is too large to be addressed (dimension " +
+                std::to_string(shape.size()) + " is " + std::to_string(size) + ")");
+    }
+    shape.push_back(static_cast<std::int64_t>(size));
+  }
+  return shape;
+}
+
 Entry parse_entry(const std::string& path, const std::string& name, const json& v) {
-  auto bad = [&](const std::string& why) { return CorruptFileError(path, name, why); };
-  if (!v.is_object()) throw bad("the header entry is not a JSON object");
+  std::function<CorruptFileError(const std::string&)> bad = [&](const std::string& why) {
+    return CorruptFileError(path, name, why);
+  };
+  if (!v.is_object()) throw bad("the header entry is " + describe(v) + ", not a JSON object");
   auto dt = v.find("dtype"), sh = v.find("shape"), off = v.find("data_offsets");
   if (dt == v.end() || sh == v.end() || off == v.end()) throw bad("the header entry needs 'dtype', 'shape' and 'data_offsets'");
   Entry e{name, Dtype::Float32, {}, 0, 0};
   if (!dt->is_string() || !parse_dtype(dt->get<std::string>(), e.dtype)) {
-    throw bad("unsupported dtype " + dt->dump() + " (this library reads F32, F64 and I64)");
+    throw bad("unsupported dtype " + describe(*dt) + " (this library reads F32, F64 and I64)");
   }
-  if (!sh->is_array()) throw bad("'shape' is not an array");
-  // span: the product with zero sizes counted as 1, which the strides reach even when numel is 0.
-  std::uint64_t numel = 1, span = 1;
-  for (const auto& d : *sh) {
-    if (!d.is_number_unsigned()) throw bad("'shape' holds " + d.dump() + ", not a non-negative integer");
-    auto size = d.get<std::uint64_t>();
-    if (size > static_cast<std::uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, size, &numel) ||
-        __builtin_mul_overflow(span, std::max<std::uint64_t>(size, 1), &span) || span > static_cast<std::uint64_t>(INT64_MAX) / 8) {
-      throw bad("'shape' " + sh->dump() + " is too large to be addressed");
-    }
-    e.shape.push_back(static_cast<std::int64_t>(size));
-  }
+  std::uint64_t numel = 1;
+  e.shape = parse_shape(*sh, numel, bad);
   if (!off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() || !(*off)[1].is_number_unsigned()) {
-    throw bad("'data_offsets' must be two non-negative integers, got " + off->dump());
+    std::string got = describe(*off);
+    if (off->is_array() && off->size() == 2) got += " (" + describe((*off)[0]) + ", " + describe((*off)[1]) + ")";
+    throw bad("'data_offsets' must be two non-negative integers, got " + got);
   }
   e.begin = (*off)[0].get<std::uint64_t>();
   e.end = (*off)[1].get<std::uint64_t>();
@@ -125,6 +164,53 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
               shape_str(e.shape) + " needs " + std::to_string(numel * element_size(e.dtype)));
   }
   return e;
+}
+
+// Parses the header JSON, refusing what nlohmann would accept silently or dangerously: nesting
+// deeper than the format ever needs (a parse or a later walk could recurse once per level) and
+// a key repeated in any object (nlohmann keeps the last one).
+json parse_header(const std::string& path, const char* begin, const char* end) {
+  constexpr int kMaxDepth = 16;  // the format needs 3: header, entry, shape
+  struct Object {
+    std::string name;  // its key in the enclosing object; "" for the header itself
+    std::set<std::string> keys;
+  };
+  std::vector<Object> objects;
+  std::string last_key;
+  int depth = 0;
+  auto callback = [&](int, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    if (event == E::object_start || event == E::array_start) {
+      if (++depth > kMaxDepth) {
+        throw CorruptFileError(path, "", "the header nests arrays or objects more than " + std::to_string(kMaxDepth) + " deep");
+      }
+      if (event == E::object_start) objects.push_back({objects.empty() ? "" : last_key, {}});
+    } else if (event == E::object_end || event == E::array_end) {
+      --depth;
+      if (event == E::object_end) objects.pop_back();
+    } else if (event == E::key) {
+      last_key = parsed.get<std::string>();
+      Object& o = objects.back();
+      if (!o.keys.insert(last_key).second) {
+        if (objects.size() == 1) throw CorruptFileError(path, last_key, "the key appears twice in the header");
+        throw CorruptFileError(path, o.name, "'" + quote(last_key) + "' appears twice in this object");
+      }
+    }
+    return true;
+  };
+  try {
+    return json::parse(begin, end, callback);
+  } catch (const json::exception& e) {
+    // nlohmann quotes the token it stopped at, which may be long: keep the message bounded.
+    throw CorruptFileError(path, "", "the header is not valid JSON: " + quote(e.what()));
+  }
+}
+
+CorruptFileError bad_padding(const std::string& path, char byte) {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(byte));
+  return CorruptFileError(path, "", std::string("the header is padded with byte ") + hex +
+                                        "; only spaces (0x20) may follow its JSON object");
 }
 
 }  // namespace
@@ -162,38 +248,18 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   std::uint64_t n = text.size();
   for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((n >> (8 * i)) & 0xff);
 
-  std::string tmpl = path + ".tmp.XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw FileError(path, "", "cannot create a temporary file in " + directory_of(path) + ": " + errno_text());
-  auto fail = [&](const std::string& what) {
-    std::string why = what + ": " + errno_text();
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    throw FileError(path, "", why);
-  };
-  if (!write_all(fd, len, 8) || !write_all(fd, text.data(), text.size())) fail("write failed");
   for (Tensor& c : data) {
     auto* bytes = static_cast<char*>(c.impl()->data());
-    const std::size_t nbytes = static_cast<std::size_t>(c.numel()) * element_size(c.dtype());
-    to_little_endian(bytes, nbytes, element_size(c.dtype()));
-    if (!write_all(fd, bytes, nbytes)) fail("write failed");
+    to_little_endian(bytes, static_cast<std::size_t>(c.numel()) * element_size(c.dtype()), element_size(c.dtype()));
   }
-  if (::fchmod(fd, 0644) != 0) fail("chmod failed");  // mkstemp creates 0600; match a normal file
-  if (::fsync(fd) != 0) fail("fsync failed");
-  if (::close(fd) != 0) {
-    ::unlink(tmpl.c_str());
-    throw FileError(path, "", "close failed: " + errno_text());
+  std::vector<std::string_view> chunks{{len, 8}, text};
+  for (const Tensor& c : data) {
+    chunks.emplace_back(static_cast<const char*>(c.impl()->data()), static_cast<std::size_t>(c.numel()) * element_size(c.dtype()));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    std::string why = errno_text();
-    ::unlink(tmpl.c_str());
-    throw FileError(path, "", "cannot rename the temporary file into place: " + why);
-  }
-  // Make the rename itself durable.
-  int dfd = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  try {
+    write_file_atomically(path, chunks);
+  } catch (const WriteError& e) {
+    throw FileError(path, "", e.reason());
   }
 }
 
@@ -211,21 +277,23 @@ SafetensorsContents read_safetensors(const std::string& path) {
   const char* hbegin = bytes.data() + 8;
   if (n == 0 || *hbegin != '{') throw CorruptFileError(path, "", "the header does not start with a JSON object");
 
-  std::set<std::string> seen;
-  std::string duplicate;
+  const char* hend = hbegin + n;
   json header;
   try {
-    header = json::parse(hbegin, hbegin + n, [&](int depth, json::parse_event_t event, json& parsed) {
-      if (event == json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second) {
-        duplicate = parsed.get<std::string>();
-      }
-      return true;
-    });
-  } catch (const json::exception& e) {
-    throw CorruptFileError(path, "", std::string("the header is not valid JSON: ") + e.what());
+    header = parse_header(path, hbegin, hend);
+  } catch (const CorruptFileError&) {
+    // A valid object followed by padding that is not whitespace: name the padding, not the JSON.
+    const char* close = hend;
+    while (close > hbegin && close[-1] != '}') --close;
+    const char* pad = close;
+    while (pad < hend && *pad == ' ') ++pad;
+    if (close > hbegin && pad < hend && json::accept(hbegin, close)) throw bad_padding(path, *pad);
+    throw;
   }
+  // nlohmann also accepts tabs and newlines after the object; the format allows only spaces.
+  while (hend[-1] == ' ') --hend;
+  if (hend[-1] != '}') throw bad_padding(path, hend[-1]);
   if (!header.is_object()) throw CorruptFileError(path, "", "the header is not a JSON object");
-  if (!duplicate.empty()) throw CorruptFileError(path, duplicate, "the key appears twice in the header");
 
   SafetensorsContents out;
   std::vector<Entry> entries;

@@ -5,8 +5,9 @@
 // raw little-endian data. Files written here load in PyTorch / NumPy with
 // safetensors.torch.load_file / safetensors.numpy.load_file, and theirs load here.
 //
-// Writing is atomic: the file is written to a temporary in the same directory, fsync'ed and
-// renamed over the target, so a crash never leaves a truncated file in place of a good one.
+// Writing is atomic (nn::write_file_atomically): the file is written to a temporary in the same
+// directory, fsync'ed and renamed over the target, so a crash never leaves a truncated file in
+// place of a good one. A symlink's target is written; a directory, device or FIFO is refused.
 // Loading validates the whole file (header, dtypes, shapes, offsets inside the file,
 // contiguous non-overlapping data) and, for a module, every key, shape and dtype before
 // copying anything, so a failed load leaves the module untouched. Every failure is a
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "../autograd/tensor.hpp"
+#include "atomic_write.hpp"
 #include "module.hpp"
 
 namespace xgrad::nn {

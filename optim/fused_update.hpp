@@ -59,8 +59,8 @@ V vsqrt(const V& a) {
 template <class F>
 void with_raw_param(const Tensor& param, const Tensor& grad_in, F&& f) {
   NoGradGuard no_grad;
-  Tensor grad = grad_in.dtype() == param.dtype() ? grad_in : grad_in.to(param.dtype());
-  if (!grad.is_contiguous()) grad = grad.contiguous();
+  // Optimizer::check_grads has made sure the gradient has the parameter's shape and dtype.
+  const Tensor grad = grad_in.is_contiguous() ? grad_in : grad_in.contiguous();
   Tensor target = param.is_contiguous() ? param : param.contiguous();
   auto run = [&](auto tag) {
     using T = decltype(tag);

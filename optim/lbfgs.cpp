@@ -99,6 +99,25 @@ struct LineSearchResult {
   std::int64_t evals;
 };
 
+// The zoom phase's next trial step: the cubic minimiser inside the bracket, moved 10% inside
+// when it lies too close to an end after two such tries in a row (or outside the bracket).
+double zoom_step(const std::vector<Point>& bracket, bool& insuf_progress) {
+  double t = cubic_interpolate(bracket[0].t, bracket[0].f, bracket[0].gtd, bracket[1].t, bracket[1].f, bracket[1].gtd);
+  const double b_max = std::max(bracket[0].t, bracket[1].t), b_min = std::min(bracket[0].t, bracket[1].t);
+  const double eps = 0.1 * (b_max - b_min);
+  if (std::min(b_max - t, t - b_min) < eps) {
+    if (insuf_progress || t >= b_max || t <= b_min) {
+      t = std::abs(t - b_max) < std::abs(t - b_min) ? b_max - eps : b_min + eps;
+      insuf_progress = false;
+    } else {
+      insuf_progress = true;
+    }
+  } else {
+    insuf_progress = false;
+  }
+  return t;
+}
+
 // The strong-Wolfe line search of minFunc (as torch.optim.lbfgs._strong_wolfe): bracket a step
 // satisfying both Wolfe conditions, then zoom in by cubic interpolation.
 template <class Obj>
@@ -150,20 +169,7 @@ LineSearchResult strong_wolfe(Obj&& obj, double t, const Vec& d, double f, const
   order(low, high);
   while (!done && ls_iter < max_ls) {
     if (std::abs(bracket[1].t - bracket[0].t) * d_norm < tolerance_change) break;
-    t = cubic_interpolate(bracket[0].t, bracket[0].f, bracket[0].gtd, bracket[1].t, bracket[1].f, bracket[1].gtd);
-    // Too close to an end: after two such tries in a row (or when outside), move 10% inside.
-    const double b_max = std::max(bracket[0].t, bracket[1].t), b_min = std::min(bracket[0].t, bracket[1].t);
-    const double eps = 0.1 * (b_max - b_min);
-    if (std::min(b_max - t, t - b_min) < eps) {
-      if (insuf_progress || t >= b_max || t <= b_min) {
-        t = std::abs(t - b_max) < std::abs(t - b_min) ? b_max - eps : b_min + eps;
-        insuf_progress = false;
-      } else {
-        insuf_progress = true;
-      }
-    } else {
-      insuf_progress = false;
-    }
+    t = zoom_step(bracket, insuf_progress);
     std::tie(f_new, g_new) = obj(t, d);
     ++evals;
     gtd_new = dot(g_new, d);
@@ -249,6 +255,7 @@ Tensor LBFGS::step(LossClosure closure) {
   const double lr = o.lr(), tolerance_grad = o.tolerance_grad(), tolerance_change = o.tolerance_change();
   const auto history_size = static_cast<std::size_t>(o.history_size());
 
+  // ---- first evaluation: the loss this step returns, and a stop if already at a minimum
   Tensor orig_loss = run_closure(closure);
   if (!orig_loss.defined() || orig_loss.numel() != 1) {
     throw std::invalid_argument("LBFGS: the closure must return the loss as a one-element tensor");
@@ -273,6 +280,7 @@ Tensor LBFGS::step(LossClosure closure) {
       ro_.clear();
       h_diag_ = 1;
     } else {
+      // Update the curvature memory with the last step s and change of gradient y.
       Vec y(flat_grad.size()), s(flat_grad.size());
       for (std::size_t i = 0; i < y.size(); ++i) {
         y[i] = flat_grad[i] - prev_flat_grad_[i];
@@ -290,6 +298,7 @@ Tensor LBFGS::step(LossClosure closure) {
         old_stps_.push_back(std::move(s));
         ro_.push_back(1.0 / ys);
       }
+      // Two-loop recursion: q = -H g with H the inverse Hessian approximation.
       const std::size_t num_old = old_dirs_.size();
       Vec al(num_old);
       Vec q(flat_grad.size());
@@ -319,6 +328,7 @@ Tensor LBFGS::step(LossClosure closure) {
     const double gtd = dot(flat_grad, d_);
     if (gtd > -tolerance_change) break;  // not a descent direction any more
 
+    // ---- the update: a strong-Wolfe line search along d, or a fixed step of length t
     std::int64_t ls_func_evals = 0;
     if (o.line_search_fn()) {
       std::vector<Tensor> x_init;

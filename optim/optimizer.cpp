@@ -64,6 +64,10 @@ std::string describe_param(const Tensor& t) {
   return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape());
 }
 
+// A state dict is tagged with the optimizer that saved it, so that loading it into another
+// names both: options alone cannot tell Adam from AdamW.
+const std::string kTypeKey = "optimizer.";
+
 }  // namespace
 
 Optimizer::Optimizer(std::string name, std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults)
@@ -152,16 +156,36 @@ const ParamState* Optimizer::state(const Tensor& param) const {
 
 ParamState& Optimizer::state_for(const Tensor& param) { return state_[param.impl()]; }
 
-Tensor Optimizer::run_closure(const LossClosure& closure) {
-  if (!closure) return Tensor();
-  AutoGradMode enable(true);
-  return closure();
+Tensor Optimizer::run_closure(const LossClosure& closure) const {
+  Tensor loss;
+  if (closure) {
+    AutoGradMode enable(true);
+    loss = closure();
+  }
+  check_grads();
+  return loss;
+}
+
+void Optimizer::check_grads() const {
+  std::size_t index = 0;
+  for (const auto& g : groups_) {
+    for (const auto& p : g.params()) {
+      const Tensor grad = p.grad();
+      if (grad.defined() && (grad.shape() != p.shape() || grad.dtype() != p.dtype())) {
+        throw std::invalid_argument(name_ + ": parameter " + std::to_string(index) + " (" + describe_param(p) +
+                                    ") has a gradient of " + (grad.shape() != p.shape() ? "another shape" : "another dtype") +
+                                    " (" + describe_param(grad) + "); a gradient must have its parameter's shape and dtype");
+      }
+      ++index;
+    }
+  }
 }
 
 // ---- state_dict ----------------------------------------------------------------------------
 
 std::map<std::string, Tensor> Optimizer::state_dict() const {
   std::map<std::string, Tensor> out;
+  out[kTypeKey + name_] = scalar_tensor(1, kInt64);
   std::int64_t index = 0;
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     const auto& group = groups_[gi];
@@ -201,6 +225,13 @@ bool split_indexed_key(const std::string& key, const std::string& prefix, std::i
 
 void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
   const std::string who = name_ + ".load_state_dict";
+  for (auto it = sd.lower_bound(kTypeKey); it != sd.end() && it->first.rfind(kTypeKey, 0) == 0; ++it) {
+    const std::string saved_by = it->first.substr(kTypeKey.size());
+    if (saved_by != name_) {
+      throw std::invalid_argument(who + ": the state dict was saved by " + saved_by + ", not " + name_ +
+                                  "; load it into a " + saved_by + " optimizer");
+    }
+  }
   // Check everything before changing anything, so that a bad state dict leaves us untouched.
   std::vector<std::map<std::string, double>> group_options(groups_.size());
   std::vector<std::optional<double>> initial_lrs(groups_.size());
@@ -230,7 +261,13 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
   std::vector<std::unique_ptr<OptimizerOptions>> new_options;
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     auto o = groups_[gi].options().clone();
-    o->from_map(group_options[gi]);
+    try {
+      o->from_map(group_options[gi]);
+    } catch (const std::invalid_argument& e) {
+      // An untagged state dict (saved before the tag) of another optimizer ends up here.
+      throw std::invalid_argument(who + ": the options of parameter group " + std::to_string(gi) + " are not " + name_ +
+                                  "'s (" + e.what() + "); was the state dict saved by another optimizer?");
+    }
     new_options.push_back(std::move(o));
   }
 

@@ -110,13 +110,15 @@ class Optimizer {
   const ParamState* state(const Tensor& param) const;
 
   // Everything needed to resume bit-exactly, as a flat map of tensors (saveable as
-  // safetensors): "param_groups.<g>.<option>" Float64 scalars, "param_groups.<g>.params"
+  // safetensors): "optimizer.<name>" (an Int64 1 whose key names the optimizer, e.g.
+  // "optimizer.Adam"), "param_groups.<g>.<option>" Float64 scalars, "param_groups.<g>.params"
   // (the Int64 global indices of the group's parameters), "param_groups.<g>.initial_lr",
   // "state.<i>.step" (Int64) and "state.<i>.<buffer>" for parameter i (counted across groups).
   // Save it with nn::save(opt.state_dict(), path) and restore with nn::load + load_state_dict.
   std::map<std::string, Tensor> state_dict() const;
   // Restores options and state saved by state_dict() of an optimizer of the same kind over
-  // parameters of the same shapes. Throws std::invalid_argument (naming the key) otherwise.
+  // parameters of the same shapes. Throws std::invalid_argument (naming the key, or both
+  // optimizers' names) otherwise.
   void load_state_dict(const std::map<std::string, Tensor>& state_dict);
 
  protected:
@@ -127,8 +129,14 @@ class Optimizer {
   // Subclasses with state that is not per parameter (LBFGS) save and restore it here.
   virtual void save_extra_state(std::map<std::string, Tensor>& /*out*/) const {}
   virtual void load_extra_state(const std::map<std::string, Tensor>& /*in*/) {}
-  // Runs the closure with grad mode on (as PyTorch's step does); undefined when there is none.
-  static Tensor run_closure(const LossClosure& closure);
+  // Runs the closure with grad mode on (as PyTorch's step does; undefined when there is none),
+  // then check_grads(). Every step() starts here, and LBFGS comes back after each closure call,
+  // so no update rule ever reads an unchecked gradient.
+  Tensor run_closure(const LossClosure& closure) const;
+  // Throws std::invalid_argument unless every defined .grad() has its parameter's shape and
+  // dtype, whatever put it there (a hook, user code): the update rules read the gradient's
+  // memory as if it were the parameter's.
+  void check_grads() const;
 
   std::string name_;
   std::unique_ptr<OptimizerOptions> defaults_;

@@ -3,6 +3,9 @@
 // kind of corrupt or mismatching file, each raising its own error naming the file and key.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -354,4 +357,156 @@ TEST_CASE("saving is atomic: it replaces the file whole and leaves no temporary 
   nn::TensorDict t;
   nn::load(t, path);
   CHECK(t["v"].numel() == 1000);
+}
+
+// ---- untrusted files (issue 16 items 1 and 21) ---------------------------------------------------
+
+TEST_CASE("a header nested 500,000 deep is refused without recursing, and messages stay bounded") {
+  TempDir dir;
+  const std::string path = dir.file("deep.safetensors");
+  const std::string deep = std::string(500000, '[') + std::string(500000, ']');
+  const std::string entry_tail = R"(,"shape":[2],"data_offsets":[0,8]}})";
+  auto corrupt = [&](const std::string& header) {
+    write_bytes(path, make_file(header, floats({1, 2})));
+    nn::TensorDict t;
+    return expect_error<nn::CorruptFileError>([&] { nn::load(t, path); });
+  };
+  // Each place a message used to dump the value: dtype, a shape element, data_offsets.
+  CHECK(corrupt(R"({"x":{"dtype":)" + deep + entry_tail).find("more than 16 deep") != std::string::npos);
+  CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[)" + deep + R"(],"data_offsets":[0,8]}})").find("deep") != std::string::npos);
+  CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":)" + deep + "}}").find("deep") != std::string::npos);
+  // Within the depth limit, a container is described, never copied into the message.
+  std::string msg = corrupt(R"({"x":{"dtype":[[[[1]]]])" + entry_tail);
+  CHECK_MESSAGE(msg.find("unsupported dtype an array of 1 elements") != std::string::npos, msg);
+  msg = corrupt(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[[0],8]}})");
+  CHECK_MESSAGE(msg.find("got an array of 2 elements (an array of 1 elements, 8)") != std::string::npos, msg);
+  // Long strings from the file are cut: a dtype, a key, a JSON syntax error's token.
+  const std::string long_text(100000, 'A');
+  msg = corrupt(R"({"x":{"dtype":")" + long_text + "\"" + entry_tail);
+  CHECK(msg.size() < 400);
+  CHECK(msg.find("(100000 bytes)") != std::string::npos);
+  CHECK(corrupt(R"({")" + long_text + R"(":{"dtype":"F32"}})").size() < 400);
+  CHECK(corrupt(R"({"x":")" + long_text).size() < 400);
+}
+
+TEST_CASE("reading a directory raises FileError") {
+  TempDir dir;
+  std::string msg = expect_error<nn::FileError>([&] { nn::read_safetensors(dir.path.string()); });
+  CHECK_MESSAGE(msg.find("is a directory") != std::string::npos, msg);
+}
+
+TEST_CASE("a key repeated inside an entry or the metadata is refused, not silently dropped") {
+  TempDir dir;
+  const std::string path = dir.file("dup.safetensors");
+  auto corrupt = [&](const std::string& header, const std::string& data) {
+    write_bytes(path, make_file(header, data));
+    return expect_error<nn::CorruptFileError>([&] { nn::read_safetensors(path); });
+  };
+  std::string msg = corrupt(R"({"x":{"dtype":"F64","dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1, 2}));
+  CHECK_MESSAGE(msg.find("key 'x': 'dtype' appears twice") != std::string::npos, msg);
+  msg = corrupt(R"({"__metadata__":{"layers":"4,3","layers":"4,100,3"}})", "");
+  CHECK_MESSAGE(msg.find("key '__metadata__': 'layers' appears twice") != std::string::npos, msg);
+}
+
+TEST_CASE("header padding other than spaces is refused") {
+  TempDir dir;
+  const std::string path = dir.file("pad.safetensors");
+  const std::string header = R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  for (const auto& [pad, byte] : std::vector<std::pair<std::string, std::string>>{
+           {"\n", "0x0a"}, {"\t ", "0x09"}, {std::string(1, '\0'), "0x00"}, {" x", "0x78"}}) {
+    write_bytes(path, make_file(header + pad, floats({1, 2})));
+    std::string msg = expect_error<nn::CorruptFileError>([&] { nn::read_safetensors(path); });
+    CHECK_MESSAGE(msg.find("padded with byte " + byte) != std::string::npos, msg);
+  }
+  write_bytes(path, make_file(header + "   ", floats({1, 2})));
+  CHECK(nn::read_safetensors(path).tensors.size() == 1);
+}
+
+// ---- where a save writes (issue 16 items 4 and 5) -------------------------------------------------
+
+TEST_CASE("saving through a symlink writes its target and keeps the link") {
+  TempDir dir;
+  fs::create_directories(dir.path / "real");
+  nn::save(nn::TensorDict{{"v", ones({2})}}, dir.file("real/model.safetensors"));
+  fs::create_symlink("real/model.safetensors", dir.path / "link.safetensors");
+  nn::save(nn::TensorDict{{"v", zeros({5})}}, dir.file("link.safetensors"));
+  CHECK(fs::is_symlink(dir.path / "link.safetensors"));
+  nn::TensorDict t;
+  nn::load(t, dir.file("real/model.safetensors"));
+  CHECK(t["v"].numel() == 5);
+  // A dangling link: the save creates its target.
+  fs::create_symlink("real/new.safetensors", dir.path / "dangling.safetensors");
+  nn::save(nn::TensorDict{{"v", ones({3})}}, dir.file("dangling.safetensors"));
+  CHECK(fs::is_symlink(dir.path / "dangling.safetensors"));
+  CHECK(fs::is_regular_file(dir.path / "real/new.safetensors"));
+  CHECK(std::distance(fs::directory_iterator(dir.path / "real"), fs::directory_iterator()) == 2);  // no temporary left
+}
+
+TEST_CASE("saving over a device, FIFO or directory is refused and leaves it in place") {
+  TempDir dir;
+  const nn::TensorDict t{{"v", ones({2})}};
+  const std::string fifo = dir.file("fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string msg = expect_error<nn::FileError>([&] { nn::save(t, fifo); });
+  CHECK_MESSAGE(msg.find("it is a FIFO, not a regular file") != std::string::npos, msg);
+  CHECK(fs::is_fifo(fifo));
+  msg = expect_error<nn::FileError>([&] { nn::save(t, dir.path.string()); });
+  CHECK_MESSAGE(msg.find("it is a directory") != std::string::npos, msg);
+  if (fs::is_character_file("/dev/null")) {
+    fs::create_symlink("/dev/null", dir.path / "null_link");
+    msg = expect_error<nn::FileError>([&] { nn::save(t, dir.file("null_link")); });
+    CHECK_MESSAGE(msg.find("it is a character device (the target of the symlink, '/dev/null')") != std::string::npos, msg);
+    CHECK(fs::is_character_file("/dev/null"));
+  }
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2);  // fifo, null_link
+}
+
+TEST_CASE("a save removes the temporaries a killed save of the same file left, not a live one's") {
+  TempDir dir;
+  const std::string path = dir.file("m.safetensors");
+  auto touch = [&](const std::string& name) {
+    write_bytes(dir.file(name), "partial");
+    return dir.file(name);
+  };
+  touch("m.safetensors.tmp.a1B2c3");  // killed writers'
+  touch("m.safetensors.tmp.ZZZZZZ");
+  touch("m.safetensors.tmp.abc");      // not the pattern: kept
+  touch("m.safetensors.tmp.abcdef.x");
+  touch("other.safetensors.tmp.a1B2c3");
+  // A live writer holds an flock on its temporary (here: another open file description).
+  const std::string live = touch("m.safetensors.tmp.L1veW1");
+  const int fd = ::open(live.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  nn::save(nn::TensorDict{{"v", ones({2})}}, path);
+  ::close(fd);
+  CHECK_FALSE(fs::exists(dir.file("m.safetensors.tmp.a1B2c3")));
+  CHECK_FALSE(fs::exists(dir.file("m.safetensors.tmp.ZZZZZZ")));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(dir.file("m.safetensors.tmp.abc")));
+  CHECK(fs::exists(dir.file("m.safetensors.tmp.abcdef.x")));
+  CHECK(fs::exists(dir.file("other.safetensors.tmp.a1B2c3")));
+  CHECK(nn::read_safetensors(path).tensors.size() == 1);
+}
+
+TEST_CASE("write_file_atomically, which the CLI's metrics and plots use too, follows the same rules") {
+  TempDir dir;
+  fs::create_symlink("target.csv", dir.path / "log.csv");
+  nn::write_file_atomically(dir.file("log.csv"), {"a,b\n", "1,2\n"});
+  CHECK(fs::is_symlink(dir.path / "log.csv"));
+  CHECK(read_bytes(dir.file("target.csv")) == "a,b\n1,2\n");
+  const std::string fifo = dir.file("fifo.csv");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  try {
+    nn::write_file_atomically(fifo, {"x"});
+    FAIL("expected WriteError");
+  } catch (const nn::WriteError& e) {
+    CHECK(std::string(e.what()) == "cannot write '" + fifo + "': it is a FIFO, not a regular file; refusing to replace it");
+    CHECK(e.path() == fifo);
+  }
+  CHECK(nn::resolve_write_target(dir.file("log.csv")) == dir.file("target.csv"));
+  CHECK_THROWS_AS(nn::resolve_write_target(fifo), nn::WriteError);
+  fs::create_symlink("loop_b", dir.path / "loop_a");
+  fs::create_symlink("loop_a", dir.path / "loop_b");
+  CHECK_THROWS_WITH_AS(nn::write_file_atomically(dir.file("loop_a"), {"x"}), doctest::Contains("too many levels"), nn::WriteError);
 }

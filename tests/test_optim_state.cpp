@@ -265,3 +265,61 @@ TEST_CASE("bad parameters and options throw std::invalid_argument naming the opt
   m = invalid_argument_message([&] { lbfgs.step(); });
   CHECK(contains(m, "LBFGS: step() requires a closure"));
 }
+
+TEST_CASE("every optimizer refuses a gradient whose shape or dtype is not its parameter's") {
+  using MakeAny = std::function<std::unique_ptr<Optimizer>(std::vector<Tensor>)>;
+  const std::vector<std::pair<std::string, MakeAny>> makers = {
+      {"SGD", [](auto p) { return std::make_unique<SGD>(p, SGDOptions(0.1).momentum(0.9)); }},
+      {"Adam", [](auto p) { return std::make_unique<Adam>(p); }},
+      {"AdamW", [](auto p) { return std::make_unique<AdamW>(p); }},
+      {"RMSprop", [](auto p) { return std::make_unique<RMSprop>(p); }},
+      {"Adagrad", [](auto p) { return std::make_unique<Adagrad>(p); }},
+      {"LBFGS", [](auto p) { return std::make_unique<LBFGS>(p); }},
+  };
+  for (const auto& [name, make] : makers) {
+    CAPTURE(name);
+    Tensor a = tensor(std::vector<float>{1, 2}).requires_grad_();
+    Tensor w = tensor(std::vector<float>{1, 2, 3}).requires_grad_();
+    auto opt = make({a, w});
+    const Tensor before = w.detach().clone();
+    for (const auto& [bad, wording] : std::vector<std::pair<Tensor, std::string>>{
+             {ones({4}), "another shape (Float32 [4])"},  // more elements: read past the end
+             {ones({1}), "another shape (Float32 [1])"},
+             {ones({3}, kFloat64), "another dtype (Float64 [3])"}}) {
+      // Set inside the closure, as a hook or user code could: the check runs after it.
+      auto closure = [&, bad = bad] {
+        a.mutable_grad() = ones({2});
+        w.mutable_grad() = bad;
+        return (a * 0).sum().detach();
+      };
+      std::string m = invalid_argument_message([&] { opt->step(closure); });
+      CHECK(contains(m, name + ": parameter 1 (Float32 [3]) has a gradient of " + wording));
+      if (name != "LBFGS") {  // LBFGS requires a closure
+        closure();
+        m = invalid_argument_message([&] { opt->step(); });
+        CHECK(contains(m, wording));
+      }
+    }
+    CHECK(w.to_vector<float>() == before.to_vector<float>());
+  }
+}
+
+TEST_CASE("loading one optimizer's state into another names both") {
+  Tensor w = tensor(std::vector<double>{1, 2}).requires_grad_();
+  SGD sgd({w}, SGDOptions(0.1));
+  Adam adam({w});
+  AdamW adamw({w});
+  CHECK(sgd.state_dict().at("optimizer.SGD").item<std::int64_t>() == 1);
+  std::string m = invalid_argument_message([&] { adam.load_state_dict(sgd.state_dict()); });
+  CHECK(contains(m, "Adam.load_state_dict: the state dict was saved by SGD, not Adam"));
+  // Same option names, different rules: only the tag tells them apart.
+  m = invalid_argument_message([&] { adam.load_state_dict(adamw.state_dict()); });
+  CHECK(contains(m, "saved by AdamW, not Adam"));
+  // A state dict without the tag (saved before it existed) still names this optimizer.
+  auto untagged = sgd.state_dict();
+  untagged.erase("optimizer.SGD");
+  m = invalid_argument_message([&] { adam.load_state_dict(untagged); });
+  CHECK(contains(m, "Adam.load_state_dict: the options of parameter group 0 are not Adam's"));
+  CHECK(contains(m, "saved by another optimizer"));
+  adamw.load_state_dict(adamw.state_dict());  // its own loads
+}
