@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <xgrad/nn/atomic_write.hpp>
+
 namespace xgrad::cli {
 
 namespace fs = std::filesystem;
@@ -18,7 +20,15 @@ void check_writable(const FileOption& output) {
   }
   std::error_code ec;
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-  const fs::path probe = p.string() + ".xgrad-write-check";
+  // The file the atomic writer would replace: a symlink's target. A FIFO or device is refused
+  // now, not after training, when the save itself would refuse it.
+  std::string target;
+  try {
+    target = nn::resolve_write_target(output.path);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(output.option + " " + output.path + ": " + e.what());
+  }
+  const fs::path probe = target + ".xgrad-write-check";
   std::FILE* f = std::fopen(probe.c_str(), "wb");
   if (!f) {
     throw std::invalid_argument(output.option + " " + output.path + ": cannot write there (" + std::strerror(errno) + ")");

@@ -11,6 +11,8 @@ TEST_CASE("the xgrad CLI is not built in this configuration") { MESSAGE("XGRAD_C
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <xgrad/xgrad.hpp>
 
 #include "cli_run.hpp"
@@ -72,6 +74,23 @@ TEST_CASE("an output that is the same file as an input or another output is refu
   const std::string digits = dir.write("out/regimes_curves.csv", "1,2,0\n");
   check_refused(dir, {"demo", "--out", dir / "out", "--data", digits, "--budget", "1"}, {"--out", "--data"});
   CHECK(read_file(digits) == "1,2,0\n");
+}
+
+TEST_CASE("an output that is a FIFO or a device is refused before training, and left in place") {
+  TempDir dir("special_output");
+  const std::string fifo = dir / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::vector<std::string> train = {"train", "--data", kData + "iris.csv", "--epochs", "1"};
+  for (const std::string option : {"--save", "--log", "--plot"}) {
+    std::vector<std::string> args = train;
+    args.insert(args.end(), {option, fifo});
+    check_refused(dir, args, {option, "pipe"});
+    CHECK(fs::is_fifo(fifo));
+  }
+  std::vector<std::string> args = train;
+  args.insert(args.end(), {"--save", "/dev/null"});
+  check_refused(dir, args, {"--save", "/dev/null"});
+  CHECK(fs::is_character_file("/dev/null"));
 }
 
 TEST_CASE("numeric options out of range say so with readable bounds; not-a-number is refused") {
