@@ -226,8 +226,9 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
     }
     if (!task.execute) continue;
 
-    // A node that received no gradient at all passes none on (its apply need not cope).
-    bool any_grad = false;
+    // A built-in node that received no gradient at all passes none on without running (the
+    // node contract in node.hpp); a custom Function's backward runs anyway, as in PyTorch.
+    bool any_grad = node->called_without_grads();
     for (const auto& g : grads) any_grad = any_grad || g.defined();
     tensor_list outs;
     try {

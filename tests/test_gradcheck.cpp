@@ -265,9 +265,9 @@ TEST_CASE("gradcheck counts its calls exactly as documented") {
     return TwoWay::apply(in[0], in[1]);
   };
   const std::int64_t N = 7, D = 2, M = 7, K = 2, U = 1 + K;
-  // The engine skips a node that receives no gradient at all, so of the U undefined-gradient calls
-  // the one with every output undefined does not reach TwoWay's backward.
-  const std::int64_t reaching = U - 1;
+  // The engine calls a custom Function's backward even when no gradient reaches it (as PyTorch
+  // does), so each of the U undefined-gradient calls reaches TwoWay's backward.
+  const std::int64_t reaching = U;
 
   GradcheckResult slow = gradcheck_report(f, {x, w, k});
   CHECK(slow.passed);
@@ -472,9 +472,10 @@ TEST_CASE("a backward that throws on undefined output gradients is caught") {
   CHECK(contains(r.message, "with the gradients of output(s) 1 undefined"));
   CHECK(contains(r.message, "undefined tensor"));  // the original error is quoted
   CHECK(contains(r.message, "With zero gradients for output(s) 1 it succeeds"));
-  // A single-output Function never sees an undefined gradient: the engine skips a node that
-  // receives none, so the same backward is harmless there.
-  CHECK(gradcheck(unary([](const Tensor& t) { return DoubleThrowsOnUndefined::apply(t); }), {x}));
+  // A single-output Function sees undefined gradients too (the engine calls a custom backward
+  // that receives none, as PyTorch does), so the same backward is caught there.
+  CHECK(gradcheck_report(unary([](const Tensor& t) { return DoubleThrowsOnUndefined::apply(t); }), {x}, kQuiet)
+            .failure == GradcheckFailure::UndefinedGradThrows);
   // A backward that throws whatever it gets is not a gradient mismatch: the error propagates.
   struct AlwaysThrows : Function<AlwaysThrows> {
     static tensor_list forward(AutogradContext*, const Tensor& t) { return {t * 2.0, t * 3.0}; }

