@@ -287,7 +287,11 @@ void AccumulateGrad::run_pre_hooks(tensor_list& grads) const {
   if (!variable_->leaf_hooks || grads.empty() || !grads[0].defined()) return;
   for (const auto& h : *variable_->leaf_hooks) {
     Tensor replaced = h.fn(grads[0]);
-    if (replaced.defined()) grads[0] = std::move(replaced);
+    if (!replaced.defined()) continue;
+    check_hook_result(grads[0], replaced, [&] {
+      return "a leaf tensor (" + std::string(dtype_name(variable_->dtype)) + " " + shape_str(variable_->shape) + ")";
+    });
+    grads[0] = std::move(replaced);
   }
 }
 

@@ -12,6 +12,7 @@ using autograd::Function;
 
 namespace {
 Tensor leaf(std::vector<double> v) { return tensor(v).requires_grad_(); }
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 template <class F>
 std::string message_of(F&& f) {
   try {
@@ -79,4 +80,32 @@ TEST_CASE("a custom Function's backward runs when no gradient reaches it; built-
   Tensor y = through<Blocker>(through<Sink>(x));
   (y.sum() + (x * 0.0).sum()).backward();
   CHECK(Sink::calls == 0);
+}
+
+TEST_CASE("a tensor hook that changes the gradient's shape or dtype is refused, naming the tensor") {
+  Tensor w = leaf({1, 2, 3, 4});
+  w.register_hook([](const Tensor& g) { return g.sum(); });  // [4] -> []
+  std::string msg = message_of([&] { (w * 2.0).sum().backward(); });
+  CHECK(contains(msg, "has changed the size of value (was [4] got [])"));
+  CHECK(contains(msg, "a leaf tensor (Float64 [4])"));
+  CHECK_FALSE(w.grad().defined());  // the bad gradient never became .grad()
+
+  Tensor v = leaf({1, 2});
+  v.register_hook([](const Tensor& g) { return g.to(kFloat32); });
+  msg = message_of([&] { (v * 2.0).sum().backward(); });
+  CHECK(contains(msg, "has changed the type of value (was Float64 got Float32)"));
+
+  Tensor a = leaf({1, 2, 3});
+  Tensor h = a * 3.0;  // a non-leaf: its hook runs on MulBackward1 (tensor * scalar)
+  h.register_hook([](const Tensor& g) { return cat({g, g}, 0); });
+  msg = message_of([&] { h.sum().backward(); });
+  CAPTURE(msg);
+  CHECK(contains(msg, "has changed the size of value (was [3] got [6])"));
+  CHECK(contains(msg, "output 0 of MulBackward1 (a non-leaf tensor)"));
+
+  // A hook that keeps shape and dtype still replaces the gradient.
+  Tensor b = leaf({1, 2});
+  b.register_hook([](const Tensor& g) { return g * 10.0; });
+  (b * 2.0).sum().backward();
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{20, 20});
 }
