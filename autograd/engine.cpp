@@ -104,7 +104,11 @@ std::vector<Root> make_roots(const tensor_list& outputs, const tensor_list& grad
     if (!out.defined()) throw std::invalid_argument(std::string(api) + ": output " + std::to_string(i) + " is undefined");
     if (!out.requires_grad()) {
       throw std::runtime_error(std::string(api) + ": element " + std::to_string(i) +
-                               " of tensors does not require grad and does not have a grad_fn");
+                               " of tensors does not require grad and does not have a grad_fn. It was not "
+                               "computed from any tensor that requires grad: set requires_grad on the leaf "
+                               "tensors to differentiate (x.requires_grad_(true), or TensorOptions().requires_grad"
+                               "(true) when creating them) before the ops that compute it, and outside any "
+                               "NoGradGuard.");
     }
     Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
     if (!g.defined()) {

@@ -109,3 +109,12 @@ TEST_CASE("a tensor hook that changes the gradient's shape or dtype is refused, 
   (b * 2.0).sum().backward();
   CHECK(b.grad().to_vector<double>() == std::vector<double>{20, 20});
 }
+
+TEST_CASE("backward on a tensor that does not require grad says what to do") {
+  Tensor x = tensor(std::vector<double>{1, 2});
+  std::string msg = message_of([&] { (x * 2.0).sum().backward(); });
+  // PyTorch's sentence first, then the remedy.
+  CHECK(contains(msg, "element 0 of tensors does not require grad and does not have a grad_fn. "));
+  CHECK(contains(msg, "set requires_grad on the leaf tensors"));
+  CHECK(contains(msg, "before the ops that compute it"));
+}
