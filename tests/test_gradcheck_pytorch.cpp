@@ -104,3 +104,18 @@ TEST_CASE("check_undefined_grad catches a single-output custom backward that mis
   CHECK(n.failure == GradcheckFailure::UndefinedGradNonZero);
   CHECK(contains(n.message, "Expected all input grads to be undefined or zero"));
 }
+
+TEST_CASE("a non-deterministic backward is reported before its output's Jacobian is compared") {
+  Tensor x = dvec({0.5, -1.5, 2});
+  auto f = [](const tensor_list& in) { return SquareWrongAndNondeterministic::apply(in[0]); };
+  for (bool fast : {false, true}) {
+    GradcheckResult r = gradcheck_report(f, {x}, kQuiet.fast_mode(fast));
+    CHECK(r.failure == GradcheckFailure::NonDeterministic);
+    CHECK(contains(r.message, "Backward is not reentrant"));
+    // PyTorch's "although the analytical gradient matches" would be false here: the note says so.
+    CHECK_FALSE(contains(r.message, "although the analytical gradient matches"));
+    CHECK(contains(r.message, "note: the analytical Jacobian of output 0 w.r.t. input 0 also differs"));
+  }
+  // Deterministic enough: the mismatch is the verdict.
+  CHECK(gradcheck_report(f, {x}, kQuiet.nondet_tol(1e-6)).failure == GradcheckFailure::JacobianMismatch);
+}

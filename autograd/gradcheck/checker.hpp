@@ -73,7 +73,8 @@ class Checker {
   PairContext context(std::size_t i, const std::vector<Matrix>& num, const std::vector<Matrix>& ana) const;
   static NondetInfo nondeterminism(const std::vector<Matrix>& a, const std::vector<Matrix>& b);
   std::string nondet_report(std::size_t i, const NondetInfo& nd, std::int64_t cols) const;
-  void report_nondeterministic(std::size_t i, const NondetInfo& nd, std::int64_t cols);
+  void report_nondeterministic(std::size_t i, const NondetInfo& nd, std::int64_t cols, const std::string& note);
+  std::string mismatch_summary(const GradcheckPair& p) const;
   void slow_jacobians();
   void fast_jacobians();
   void explain_fast_failure(GradcheckPair& p);

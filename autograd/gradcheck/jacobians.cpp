@@ -57,23 +57,32 @@ std::string Checker::nondet_report(std::size_t i, const NondetInfo& nd, std::int
   return os.str();
 }
 
-void Checker::report_nondeterministic(std::size_t i, const NondetInfo& nd, std::int64_t cols) {
+// PyTorch's message, which adds "although the analytical gradient matches the numerical
+// gradient"; when it does not (`note` says how), the message says so instead.
+void Checker::report_nondeterministic(std::size_t i, const NondetInfo& nd, std::int64_t cols,
+                                      const std::string& note) {
   std::ostringstream os;
   os << "Backward is not reentrant, i.e., running backward with the same input and grad_output multiple times "
-        "gives different values, although the analytical gradient matches the numerical gradient. The tolerance "
-        "for nondeterminism was "
-     << num(opt_.nondet_tol()) << ".\n  output " << i << ", input " << diff_in_[nd.k] << ": "
-     << nondet_report(i, nd, cols) << "\n  graph: " << nodes_between(outputs_[i], diff_tensors_[nd.k])
-     << "\n  If the nondeterminism is expected (e.g. from atomic adds), raise nondet_tol.\n";
+        "gives different values, "
+     << (note.empty() ? "although the analytical gradient matches the numerical gradient"
+                      : "and the analytical gradient does not match the numerical gradient either (see the note)")
+     << ". The tolerance for nondeterminism was " << num(opt_.nondet_tol()) << ".\n  output " << i << ", input "
+     << diff_in_[nd.k] << ": " << nondet_report(i, nd, cols) << "\n  graph: "
+     << nodes_between(outputs_[i], diff_tensors_[nd.k])
+     << "\n  If the nondeterminism is expected (e.g. from atomic adds), raise nondet_tol.\n"
+     << note;
   fail(GradcheckFailure::NonDeterministic, os.str());
 }
 
+// PyTorch's order, output by output: the shapes of the gradients, then reentrancy (two runs of
+// backward), then the comparison with the numerical Jacobian. The first output that fails a
+// stage decides the failure; every pair of the outputs compared so far is kept in the result.
 void Checker::slow_jacobians() {
   std::vector<std::vector<Matrix>> num;  // [k][w] for output diff_out_[w]
   for (std::size_t j : diff_in_) num.push_back(numerical_jacobian(j, diff_out_));
-  std::string mismatch;
+  std::string mismatch, mismatch_note;
   Nondet nondet;
-  for (std::size_t w = 0; w < diff_out_.size(); ++w) {
+  for (std::size_t w = 0; w < diff_out_.size() && !nondet; ++w) {
     const std::size_t i = diff_out_[w];
     std::vector<Matrix> ana = analytical_jacobian(i);
     std::vector<Matrix> again = analytical_jacobian(i);
@@ -82,8 +91,7 @@ void Checker::slow_jacobians() {
     for (auto& per_input : num) num_i.push_back(std::move(per_input[w]));
     const PairContext ctx = context(i, num_i, ana);
     const NondetInfo nd = nondeterminism(ana, again);
-    const bool deterministic = nd.diff <= opt_.nondet_tol();
-    if (!deterministic && !nondet) nondet = std::make_pair(i, nd);
+    if (nd.diff > opt_.nondet_tol() && mismatch.empty()) nondet = std::make_pair(i, nd);
     for (std::size_t k = 0; k < diff_in_.size(); ++k) {
       GradcheckPair p;
       p.output = i;
@@ -91,20 +99,34 @@ void Checker::slow_jacobians() {
       compare(p, num_i[k], ana[k], diff_tensors_[k].shape(), outputs_[i].shape(), tol_);
       if (!p.passed) {
         diagnose(p, ctx, k, tol_);
-        if (mismatch.empty()) {
+        if (nondet && mismatch_note.empty()) mismatch_note = "  note: " + mismatch_summary(p) + "\n";
+        if (!nondet && mismatch.empty()) {
           mismatch =
               mismatch_report(p, diff_tensors_[k], outputs_[i], tol_, nodes_between(outputs_[i], diff_tensors_[k]));
-          if (!deterministic)
-            mismatch +=
-                "  note: backward is also non-deterministic: " + nondet_report(i, nd, outputs_[i].numel()) + "\n";
         }
       }
       result_.pairs.push_back(std::move(p));
     }
   }
+  if (nondet) return report_nondeterministic(nondet->first, nondet->second, outputs_[nondet->first].numel(),
+                                             mismatch_note);
   if (!mismatch.empty()) return fail(GradcheckFailure::JacobianMismatch, mismatch);
-  if (nondet) return report_nondeterministic(nondet->first, nondet->second, outputs_[nondet->first].numel());
   if (opt_.check_grad_dtypes() && !bad_grad_dtype_.empty()) fail(GradcheckFailure::GradDtype, bad_grad_dtype_ + "\n");
+}
+
+// The one-line account of a mismatching pair, for a note in another failure's report.
+std::string Checker::mismatch_summary(const GradcheckPair& p) const {
+  std::ostringstream os;
+  os << "the analytical Jacobian of output " << p.output << " w.r.t. input " << p.input
+     << " also differs from the numerical one (";
+  if (p.fast) {
+    os << "fast mode: v^T J u numerical " << num(p.fast_numerical) << ", analytical " << num(p.fast_analytical);
+  } else {
+    os << p.failing << " of " << p.total << " elements outside the tolerance, max |analytical - numerical| = "
+       << num(p.max_abs_error) << "; diagnosis: " << p.diagnosis_text;
+  }
+  os << "). Make backward deterministic first, then check again.";
+  return os.str();
 }
 
 void Checker::fast_jacobians() {
@@ -143,10 +165,15 @@ void Checker::fast_jacobians() {
       result_.pairs.push_back(std::move(p));
     }
   }
-  if (failed) return explain_fast_failure(result_.pairs[*failed]);
+  // PyTorch's fast mode checks every output's reentrancy before comparing any v^T J u.
   if (nondet) {
-    return report_nondeterministic(nondet->first, nondet->second, 0);
+    std::string note;
+    for (const auto& p : result_.pairs) {
+      if (!p.passed && p.output == nondet->first && note.empty()) note = "  note: " + mismatch_summary(p) + "\n";
+    }
+    return report_nondeterministic(nondet->first, nondet->second, 0, note);
   }
+  if (failed) return explain_fast_failure(result_.pairs[*failed]);
   if (opt_.check_grad_dtypes() && !bad_grad_dtype_.empty()) fail(GradcheckFailure::GradDtype, bad_grad_dtype_ + "\n");
 }
 
