@@ -119,3 +119,39 @@ TEST_CASE("a non-deterministic backward is reported before its output's Jacobian
   // Deterministic enough: the mismatch is the verdict.
   CHECK(gradcheck_report(f, {x}, kQuiet.nondet_tol(1e-6)).failure == GradcheckFailure::JacobianMismatch);
 }
+
+TEST_CASE("the call counts are exactly as documented, check_undefined_grad on and off") {
+  // N = 7 input elements in D = 2 inputs; M = 7 output elements in K = 2 outputs.
+  Tensor x = dvec({1, 2, 3}), w = dvec({1, 2, 3, 4}, {2, 2});
+  int forward_calls = 0;
+  auto f = [&](const tensor_list& in) {
+    ++forward_calls;
+    return TwoWay::apply(in[0], in[1]);
+  };
+  const std::int64_t N = 7, D = 2, M = 7, K = 2, U = 1 + K;
+  for (bool undefined : {true, false}) {
+    const std::int64_t u = undefined ? U : 0;
+    for (bool fast : {false, true}) {
+      forward_calls = 0;
+      TwoWay::backward_calls = 0;
+      GradcheckResult r = gradcheck_report(f, {x, w}, kQuiet.fast_mode(fast).check_undefined_grad(undefined));
+      CHECK(r.passed);
+      CHECK(forward_calls == (fast ? 1 + 2 * D : 1 + 2 * N));
+      CHECK(r.forward_calls == forward_calls);
+      CHECK(r.backward_calls == (fast ? 2 * K : 2 * M) + 1 + u);
+      CHECK(TwoWay::backward_calls == r.backward_calls);  // every one reaches the Function
+    }
+  }
+  // A fast-mode failure is recomputed in slow mode: + 2N calls of fn, + numel(output) backwards.
+  Tensor s = dvec({0.5, -1.5, 2});
+  int calls = 0;
+  auto g = [&](const tensor_list& in) {
+    ++calls;
+    return SquareOff::apply(in[0]);
+  };
+  GradcheckResult r = gradcheck_report(g, {s}, kQuiet.fast_mode(true));
+  CHECK(r.failure == GradcheckFailure::JacobianMismatch);
+  CHECK(calls == 1 + 2 * 1 + 2 * 3);
+  CHECK(r.forward_calls == calls);
+  CHECK(r.backward_calls == 2 * 1 + 3);
+}
