@@ -155,3 +155,17 @@ TEST_CASE("the call counts are exactly as documented, check_undefined_grad on an
   CHECK(r.forward_calls == calls);
   CHECK(r.backward_calls == 2 * 1 + 3);
 }
+
+TEST_CASE("a NaN or Inf entry of a Jacobian is the worst element") {
+  Tensor x = dvec({-1, 0, -2});
+  GradcheckResult r = gradcheck_report([](const tensor_list& in) { return NanAboveZero::apply(in[0]); }, {x}, kQuiet);
+  REQUIRE(r.failure == GradcheckFailure::JacobianMismatch);
+  const auto* p = r.first_failure();
+  REQUIRE(p);
+  CHECK(p->worst_input_index == Shape{1});
+  CHECK(p->worst_output_index == Shape{1});
+  CHECK(std::isnan(p->worst_numerical));
+  CHECK(std::isinf(p->max_abs_error));
+  CHECK(contains(r.message, "worst element: d output 0[1] / d input 0[1]: numerical nan, analytical 2"));
+  CHECK(contains(r.message, "not finite: a NaN or Inf entry is the worst element"));
+}

@@ -25,18 +25,23 @@ void compare(GradcheckPair& p, const Matrix& n, const Matrix& a, const Shape& in
   p.total = rows * cols;
   p.failing = 0;
   p.max_abs_error = 0;
+  // The worst element is the first NaN or Inf entry if there is one (its difference is not a
+  // number, or infinite), else the element furthest outside the tolerance.
   double worst_excess = -std::numeric_limits<double>::infinity();
+  bool worst_finite = true;
   std::size_t worst = 0;
   for (std::size_t e = 0; e < n.size(); ++e) {
     double diff = std::abs(a[e] - n[e]);
     double t = tol.atol + tol.rtol * std::abs(n[e]);
     bool ok = diff <= t;
+    const bool finite = std::isfinite(a[e]) && std::isfinite(n[e]);
     if (std::isnan(diff)) diff = std::numeric_limits<double>::infinity();
     p.max_abs_error = std::max(p.max_abs_error, diff);
     if (!ok) ++p.failing;
     double excess = diff - t;
-    if (excess > worst_excess) {
+    if (worst_finite && (!finite || excess > worst_excess)) {
       worst_excess = excess;
+      worst_finite = finite;
       worst = e;
     }
   }

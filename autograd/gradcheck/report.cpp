@@ -54,7 +54,11 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
        << shape_str(p.worst_input_index) << ": numerical " << num(p.worst_numerical) << ", analytical "
        << num(p.worst_analytical) << ", difference " << num(std::abs(p.worst_analytical - p.worst_numerical))
        << ", tolerance " << num(p.worst_tolerance) << " (atol " << num(tol.atol) << " + rtol " << num(tol.rtol)
-       << " x |numerical|)\n";
+       << " x |numerical|)"
+       << (std::isfinite(p.worst_numerical) && std::isfinite(p.worst_analytical)
+               ? ""
+               : " <- not finite: a NaN or Inf entry is the worst element")
+       << "\n";
   }
   os << "  failing elements: " << p.failing << " of " << p.total
      << "; max |analytical - numerical| = " << num(p.max_abs_error) << "\n";
