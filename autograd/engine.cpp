@@ -27,6 +27,8 @@ struct NodeTask {
 
 using TaskMap = std::unordered_map<Node*, NodeTask>;
 
+thread_local std::weak_ptr<Node> t_failed_node;  // see detail::last_failed_node
+
 void accumulate_into(tensor_list& buffer, std::size_t pos, Tensor&& g) {
   if (!g.defined()) return;
   Tensor& slot = buffer[pos];
@@ -186,6 +188,7 @@ void mark_needed(TaskMap& tasks, const std::vector<Root>& roots) {
 
 tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_graph, const tensor_list& inputs,
                 bool allow_unused) {
+  t_failed_node.reset();
   TaskMap tasks = discover(roots);
   tensor_list captured(inputs.size());
   std::vector<bool> reached(inputs.size(), false);
@@ -238,7 +241,11 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
     try {
       outs = any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
     } catch (const SavedTensorsFreedError& e) {
+      t_failed_node = node;
       throw SavedTensorsFreedError(node->name() + ": " + e.what());
+    } catch (...) {
+      t_failed_node = node;  // held weakly: a failed backward must not keep its graph alive
+      throw;
     }
     validate_outputs(*node, outs);
     if (AnomalyMode::is_enabled()) check_backward_finite(*node, outs);
@@ -266,6 +273,8 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
 }
 
 }  // namespace
+
+std::shared_ptr<Node> detail::last_failed_node() { return t_failed_node.lock(); }
 
 void backward(const tensor_list& outputs, const tensor_list& grad_outputs, std::optional<bool> retain_graph,
               bool create_graph) {

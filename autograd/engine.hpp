@@ -27,6 +27,12 @@ tensor_list grad(const tensor_list& outputs, const tensor_list& inputs,
 // was given (PyTorch's check); `tensor` describes the hook's tensor, called only for the message.
 void check_hook_result(const Tensor& original, const Tensor& result, const std::function<std::string()>& tensor);
 
+namespace detail {
+// The node whose apply() threw during this thread's latest backward pass, while it is alive
+// (nullptr otherwise): gradcheck's report names the Function a backward error came from.
+std::shared_ptr<Node> last_failed_node();
+}  // namespace detail
+
 // The node at the end of a leaf's edges: adds incoming gradients into the leaf's .grad().
 class AccumulateGrad final : public Node {
  public:

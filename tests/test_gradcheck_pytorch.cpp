@@ -169,3 +169,19 @@ TEST_CASE("a NaN or Inf entry of a Jacobian is the worst element") {
   CHECK(contains(r.message, "worst element: d output 0[1] / d input 0[1]: numerical nan, analytical 2"));
   CHECK(contains(r.message, "not finite: a NaN or Inf entry is the worst element"));
 }
+
+TEST_CASE("a backward that throws inside gradcheck is named, with its place in the graph") {
+  Tensor x = dvec({0.5, -1.5, 2});
+  auto f = [](const tensor_list& in) { return Thrower::apply(in[0] * 2.0).sum(); };
+  std::string msg;
+  try {
+    gradcheck(f, {x});
+  } catch (const std::runtime_error& e) {
+    msg = e.what();
+  }
+  CHECK(contains(msg, "backward threw while computing the analytical Jacobian of output 0"));
+  CHECK(contains(msg, "in ThrowerBackward (node 2 of 3 on the paths from output 0 to input 0"));
+  CAPTURE(msg);
+  CHECK(contains(msg, "SumBackward0 -> [ThrowerBackward] -> MulBackward1"));
+  CHECK(contains(msg, "[3]"));  // the op's own error, with the shapes
+}

@@ -40,6 +40,10 @@ tensor_list Checker::vjp_of_output(std::size_t i, const Tensor& g, const std::st
   try {
     return vjp({outputs_[i]}, {g});
   } catch (const std::exception& e) {
+    // The op that threw is often deep inside a Function's backward: the report names the node.
+    std::shared_ptr<Node> culprit = last_failed_node();
+    const std::string where =
+        culprit ? " in " + locate_node(*culprit, outputs_[i], i, diff_tensors_, diff_in_) : std::string();
     std::string others;
     tensor_list outs, grads;
     for (std::size_t w : diff_out_) {
@@ -59,11 +63,11 @@ tensor_list Checker::vjp_of_output(std::size_t i, const Tensor& g, const std::st
       throw UndefinedGradThrown{
           "Expected backward function to handle undefined output grads: computing the Jacobian of output " +
           std::to_string(i) + " (grad_output " + grad_desc + "), with the gradients of output(s) " + others +
-          " undefined, backward threw:\n    " + e.what() + "\n  With zero gradients for output(s) " + others +
+          " undefined, backward threw" + where + ":\n    " + e.what() + "\n  With zero gradients for output(s) " + others +
           " it succeeds. " + kUndefinedHint + "\n  graph: " + nodes_between(outputs_[i], diff_tensors_[0]) + "\n"};
     }
     throw std::runtime_error("gradcheck: backward threw while computing the analytical Jacobian of output " +
-                             std::to_string(i) + " (grad_output " + grad_desc + "): " + e.what());
+                             std::to_string(i) + " (grad_output " + grad_desc + ")" + where + ": " + e.what());
   }
 }
 

@@ -159,9 +159,11 @@ std::string factor_str(double k) {
   return num(k);
 }
 
-std::string nodes_between(const Tensor& out, const Tensor& in) {
+// The nodes on the paths from out's grad_fn to in (in excluded), newest first; empty when out
+// has no grad_fn or no path reaches in.
+std::vector<Node*> nodes_on_paths(const Tensor& out, const Tensor& in) {
   std::shared_ptr<Node> root = out.grad_fn();
-  if (!root) return "output has no grad_fn";
+  if (!root) return {};
   Node* target = in.grad_fn() ? in.grad_fn().get() : in.impl()->grad_accumulator.lock().get();
   std::unordered_map<Node*, int> state;  // 0 open, 1 reaches, 2 does not
   std::vector<std::pair<Node*, std::size_t>> stack{{root.get(), 0}};
@@ -184,18 +186,50 @@ std::string nodes_between(const Tensor& out, const Tensor& in) {
     state[n] = reaches ? 1 : 2;
     stack.pop_back();
   }
-  if (state[root.get()] != 1)
-    return "output comes from " + root->name() + "; no path in the graph from it to this input";
   std::vector<Node*> on_path;
-  for (auto& [n, s] : state) {
-    if (s == 1 && n != target) on_path.push_back(n);
+  for (auto& [n, st] : state) {
+    if (st == 1 && n != target) on_path.push_back(n);
   }
-  std::sort(on_path.begin(), on_path.end(), [](Node* a, Node* b) { return a->sequence_nr() > b->sequence_nr(); });
+  std::sort(on_path.begin(), on_path.end(), [](Node* x, Node* y) { return x->sequence_nr() > y->sequence_nr(); });
+  return on_path;
+}
+
+namespace {
+// "A -> [B] -> C": at most 8 names, `mark` in brackets.
+std::string path_str(const std::vector<Node*>& on_path, const Node* mark) {
   std::string s;
   const std::size_t shown = std::min<std::size_t>(on_path.size(), 8);
-  for (std::size_t k = 0; k < shown; ++k) s += (k ? " -> " : "") + on_path[k]->name();
+  for (std::size_t k = 0; k < shown; ++k) {
+    const std::string name = on_path[k]->name();
+    s += (k ? " -> " : "") + (on_path[k] == mark ? "[" + name + "]" : name);
+  }
   if (shown < on_path.size()) s += " -> ... (" + std::to_string(on_path.size() - shown) + " more)";
-  return s.empty() ? "the output is the input itself" : s;
+  return s;
+}
+}  // namespace
+
+std::string nodes_between(const Tensor& out, const Tensor& in) {
+  std::shared_ptr<Node> root = out.grad_fn();
+  if (!root) return "output has no grad_fn";
+  if (root.get() == (in.grad_fn() ? in.grad_fn().get() : in.impl()->grad_accumulator.lock().get()))
+    return "the output is the input itself";
+  std::vector<Node*> on_path = nodes_on_paths(out, in);
+  if (on_path.empty()) return "output comes from " + root->name() + "; no path in the graph from it to this input";
+  return path_str(on_path, nullptr);
+}
+
+std::string locate_node(const Node& node, const Tensor& out, std::size_t out_index, const tensor_list& ins,
+                        const std::vector<std::size_t>& in_indices) {
+  for (std::size_t k = 0; k < ins.size(); ++k) {
+    std::vector<Node*> on_path = nodes_on_paths(out, ins[k]);
+    auto it = std::find(on_path.begin(), on_path.end(), &node);
+    if (it == on_path.end()) continue;
+    return node.name() + " (node " + std::to_string(it - on_path.begin() + 1) + " of " +
+           std::to_string(on_path.size()) + " on the paths from output " + std::to_string(out_index) +
+           " to input " + std::to_string(in_indices[k]) + ", newest first: " + path_str(on_path, &node) + ")";
+  }
+  return node.name() + " (not on a path from output " + std::to_string(out_index) +
+         " to an input that requires grad)";
 }
 
 }  // namespace detail

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../gradcheck.hpp"
+#include "../node.hpp"
 
 namespace xgrad::autograd::detail {
 
@@ -29,6 +30,11 @@ std::string describe_tensor(const Tensor& t);  // "Float64 [2, 3]"
 std::string factor_str(double k);
 // The nodes on paths from `out` to `in` in the graph, newest first: "FooBackward -> MulBackward0".
 std::string nodes_between(const Tensor& out, const Tensor& in);
+// Where `node` sits in the graph between out (output out_index) and the inputs `ins` (indices
+// in_indices): "FooBackward (node 2 of 3 on the paths from output 0 to input 1, newest first:
+// SumBackward0 -> [FooBackward] -> MulBackward0)".
+std::string locate_node(const Node& node, const Tensor& out, std::size_t out_index, const tensor_list& ins,
+                        const std::vector<std::size_t>& in_indices);
 
 // ---- comparison (diagnosis.cpp) ----
 struct Tolerance {
