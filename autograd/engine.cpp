@@ -89,6 +89,23 @@ void check_backward_finite(const Node& node, const tensor_list& grads) {
   }
 }
 
+// Runs one node's backward. A built-in node that received no gradient at all passes none on
+// without running (the node contract in node.hpp); a custom Function's backward runs anyway,
+// as in PyTorch.
+tensor_list call_node(const std::shared_ptr<Node>& node, tensor_list&& grads) {
+  bool any_grad = node->called_without_grads();
+  for (const auto& g : grads) any_grad = any_grad || g.defined();
+  try {
+    return any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
+  } catch (const SavedTensorsFreedError& e) {
+    t_failed_node = node;
+    throw SavedTensorsFreedError(node->name() + ": " + e.what());
+  } catch (...) {
+    t_failed_node = node;  // held weakly: a failed backward must not keep its graph alive
+    throw;
+  }
+}
+
 struct Root {
   Edge edge;
   Tensor grad;
@@ -233,20 +250,7 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
     }
     if (!task.execute) continue;
 
-    // A built-in node that received no gradient at all passes none on without running (the
-    // node contract in node.hpp); a custom Function's backward runs anyway, as in PyTorch.
-    bool any_grad = node->called_without_grads();
-    for (const auto& g : grads) any_grad = any_grad || g.defined();
-    tensor_list outs;
-    try {
-      outs = any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
-    } catch (const SavedTensorsFreedError& e) {
-      t_failed_node = node;
-      throw SavedTensorsFreedError(node->name() + ": " + e.what());
-    } catch (...) {
-      t_failed_node = node;  // held weakly: a failed backward must not keep its graph alive
-      throw;
-    }
+    tensor_list outs = call_node(node, std::move(grads));
     validate_outputs(*node, outs);
     if (AnomalyMode::is_enabled()) check_backward_finite(*node, outs);
     if (!keep_graph) node->release_variables();
