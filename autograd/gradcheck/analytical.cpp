@@ -20,7 +20,8 @@ void Checker::store_columns(const tensor_list& g, std::vector<Matrix>& jac, std:
     const Tensor& x = diff_tensors_[k];
     if (g[k].shape() != x.shape()) {
       bad_grad_shape_ = "Analytical gradient has incorrect size: the gradient w.r.t. input " +
-                        std::to_string(diff_in_[k]) + " is " + describe_tensor(g[k]) + " but the input is " + describe_tensor(x);
+                        std::to_string(diff_in_[k]) + " is " + describe_tensor(g[k]) + " but the input is " +
+                        describe_tensor(x);
       continue;
     }
     if (g[k].dtype() != x.dtype() && bad_grad_dtype_.empty()) {
@@ -63,8 +64,9 @@ tensor_list Checker::vjp_of_output(std::size_t i, const Tensor& g, const std::st
       throw UndefinedGradThrown{
           "Expected backward function to handle undefined output grads: computing the Jacobian of output " +
           std::to_string(i) + " (grad_output " + grad_desc + "), with the gradients of output(s) " + others +
-          " undefined, backward threw" + where + ":\n    " + e.what() + "\n  With zero gradients for output(s) " + others +
-          " it succeeds. " + kUndefinedHint + "\n  graph: " + nodes_between(outputs_[i], diff_tensors_[0]) + "\n"};
+          " undefined, backward threw" + where + ":\n    " + e.what() + "\n  With zero gradients for output(s) " +
+          others + " it succeeds. " + kUndefinedHint + "\n  graph: " + nodes_between(outputs_[i], diff_tensors_[0]) +
+          "\n"};
     }
     throw std::runtime_error("gradcheck: backward threw while computing the analytical Jacobian of output " +
                              std::to_string(i) + " (grad_output " + grad_desc + ")" + where + ": " + e.what());

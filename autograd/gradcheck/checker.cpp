@@ -169,11 +169,13 @@ void Checker::check_mul_by_grad_output() {
     const std::string in = "input " + std::to_string(diff_in_[k]);
     if (g[k].dtype() != x.dtype()) {
       return fail(GradcheckFailure::GradDtype, "grad is incorrect type: the gradient w.r.t. " + in + " is " +
-                                                   describe_tensor(g[k]) + " but the input is " + describe_tensor(x) + "\n");
+                                                   describe_tensor(g[k]) + " but the input is " + describe_tensor(x) +
+                                                   "\n");
     }
     if (g[k].shape() != x.shape()) {
       return fail(GradcheckFailure::GradShape, "grad is incorrect size: the gradient w.r.t. " + in + " is " +
-                                                   describe_tensor(g[k]) + " but the input is " + describe_tensor(x) + "\n");
+                                                   describe_tensor(g[k]) + " but the input is " + describe_tensor(x) +
+                                                   "\n");
     }
     Matrix v = values_of(g[k]);
     for (std::size_t e = 0; e < v.size(); ++e) {

@@ -52,8 +52,8 @@ GradcheckResult gradgradcheck_impl(const GradcheckFunction& fn, const tensor_lis
     for (std::size_t i = 0; i < outs.size(); ++i) {
       if (!go[i].defined() || go[i].shape() != outs[i].shape()) {
         throw std::invalid_argument("gradgradcheck: grad_output " + std::to_string(i) + " is " +
-                                    (go[i].defined() ? describe_tensor(go[i]) : std::string("undefined")) + " but output " +
-                                    std::to_string(i) + " is " + describe_tensor(outs[i]));
+                                    (go[i].defined() ? describe_tensor(go[i]) : std::string("undefined")) +
+                                    " but output " + std::to_string(i) + " is " + describe_tensor(outs[i]));
       }
     }
     tensor_list diff_in;
