@@ -54,7 +54,7 @@ struct SquareWrongAndNondeterministic : Function<SquareWrongAndNondeterministic>
     return {g[0] * ctx->get_saved_variables()[0] * (6.0 * (1 + 1e-10 * calls))};
   }
 };
-// Two outputs of one node: counts its backward calls.
+// Two outputs of one node, so that every backward call runs it once.
 struct TwoWay : Function<TwoWay> {
   static inline int backward_calls = 0;
   static tensor_list forward(AutogradContext*, const Tensor& x, const Tensor& w) { return {x * 2.0, w * 3.0}; }
@@ -63,6 +63,7 @@ struct TwoWay : Function<TwoWay> {
     return {g[0] * 2.0, g[1] * 3.0};
   }
 };
+
 struct SquareOff : Function<SquareOff> {  // 2.5 x instead of 2 x: fails in fast and slow mode
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
     ctx->save_for_backward({x});
@@ -120,28 +121,54 @@ TEST_CASE("a non-deterministic backward is reported before its output's Jacobian
   CHECK(gradcheck_report(f, {x}, kQuiet.nondet_tol(1e-6)).failure == GradcheckFailure::JacobianMismatch);
 }
 
-TEST_CASE("the call counts are exactly as documented, check_undefined_grad on and off") {
-  // N = 7 input elements in D = 2 inputs; M = 7 output elements in K = 2 outputs.
+TEST_CASE("gradcheck counts its calls exactly as documented") {
+  // x [3] and w [2, 2] require grad (N = 7 elements, D = 2 inputs); outputs [3] and [2, 2]
+  // (M = 7 elements, K = 2 outputs).
   Tensor x = dvec({1, 2, 3}), w = dvec({1, 2, 3, 4}, {2, 2});
+  Tensor k = tensor(std::vector<std::int64_t>{7});  // Int64: passed through, never perturbed
   int forward_calls = 0;
   auto f = [&](const tensor_list& in) {
     ++forward_calls;
+    CHECK(in[2].item<std::int64_t>() == 7);
     return TwoWay::apply(in[0], in[1]);
   };
   const std::int64_t N = 7, D = 2, M = 7, K = 2, U = 1 + K;
-  for (bool undefined : {true, false}) {
-    const std::int64_t u = undefined ? U : 0;
-    for (bool fast : {false, true}) {
-      forward_calls = 0;
-      TwoWay::backward_calls = 0;
-      GradcheckResult r = gradcheck_report(f, {x, w}, kQuiet.fast_mode(fast).check_undefined_grad(undefined));
-      CHECK(r.passed);
-      CHECK(forward_calls == (fast ? 1 + 2 * D : 1 + 2 * N));
-      CHECK(r.forward_calls == forward_calls);
-      CHECK(r.backward_calls == (fast ? 2 * K : 2 * M) + 1 + u);
-      CHECK(TwoWay::backward_calls == r.backward_calls);  // every one reaches the Function
-    }
-  }
+  // The engine calls a custom Function's backward even when no gradient reaches it (as PyTorch
+  // does), so each of the U undefined-gradient calls reaches TwoWay's backward.
+  const std::int64_t reaching = U;
+
+  GradcheckResult slow = gradcheck_report(f, {x, w, k});
+  CHECK(slow.passed);
+  CHECK(forward_calls == 1 + 2 * N);
+  CHECK(slow.backward_calls == 2 * M + 1 + U);
+  CHECK(TwoWay::backward_calls == 2 * M + 1 + reaching);
+  CHECK(slow.forward_calls == forward_calls);
+
+  forward_calls = 0;
+  TwoWay::backward_calls = 0;
+  GradcheckResult fast = gradcheck_report(f, {x, w, k}, GradcheckOptions().fast_mode(true));
+  CHECK(fast.passed);
+  CHECK(forward_calls == 1 + 2 * D);
+  CHECK(fast.backward_calls == 2 * K + 1 + U);
+  CHECK(TwoWay::backward_calls == 2 * K + 1 + reaching);
+  CHECK(fast.forward_calls == forward_calls);
+
+  forward_calls = 0;
+  TwoWay::backward_calls = 0;
+  CHECK(gradcheck(f, {x, w, k}, GradcheckOptions().check_undefined_grad(false)));
+  CHECK(TwoWay::backward_calls == 2 * M + 1);
+  CHECK(forward_calls == 1 + 2 * N);  // check_undefined_grad adds no call of fn
+
+  forward_calls = 0;
+  TwoWay::backward_calls = 0;
+  GradcheckResult fast_off =
+      gradcheck_report(f, {x, w, k}, GradcheckOptions().fast_mode(true).check_undefined_grad(false));
+  CHECK(forward_calls == 1 + 2 * D);
+  CHECK(fast_off.backward_calls == 2 * K + 1);
+  CHECK(TwoWay::backward_calls == 2 * K + 1);
+}
+
+TEST_CASE("a failing fast-mode check costs the documented recomputation") {
   // A fast-mode failure is recomputed in slow mode: + 2N calls of fn, + numel(output) backwards.
   Tensor s = dvec({0.5, -1.5, 2});
   int calls = 0;
