@@ -27,6 +27,8 @@ struct NodeTask {
 
 using TaskMap = std::unordered_map<Node*, NodeTask>;
 
+thread_local std::weak_ptr<Node> t_failed_node;  // see detail::last_failed_node
+
 void accumulate_into(tensor_list& buffer, std::size_t pos, Tensor&& g) {
   if (!g.defined()) return;
   Tensor& slot = buffer[pos];
@@ -87,6 +89,23 @@ void check_backward_finite(const Node& node, const tensor_list& grads) {
   }
 }
 
+// Runs one node's backward. A built-in node that received no gradient at all passes none on
+// without running (the node contract in node.hpp); a custom Function's backward runs anyway,
+// as in PyTorch.
+tensor_list call_node(const std::shared_ptr<Node>& node, tensor_list&& grads) {
+  bool any_grad = node->called_without_grads();
+  for (const auto& g : grads) any_grad = any_grad || g.defined();
+  try {
+    return any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
+  } catch (const SavedTensorsFreedError& e) {
+    t_failed_node = node;
+    throw SavedTensorsFreedError(node->name() + ": " + e.what());
+  } catch (...) {
+    t_failed_node = node;  // held weakly: a failed backward must not keep its graph alive
+    throw;
+  }
+}
+
 struct Root {
   Edge edge;
   Tensor grad;
@@ -104,7 +123,11 @@ std::vector<Root> make_roots(const tensor_list& outputs, const tensor_list& grad
     if (!out.defined()) throw std::invalid_argument(std::string(api) + ": output " + std::to_string(i) + " is undefined");
     if (!out.requires_grad()) {
       throw std::runtime_error(std::string(api) + ": element " + std::to_string(i) +
-                               " of tensors does not require grad and does not have a grad_fn");
+                               " of tensors does not require grad and does not have a grad_fn. It was not "
+                               "computed from any tensor that requires grad: set requires_grad on the leaf "
+                               "tensors to differentiate (x.requires_grad_(true), or TensorOptions().requires_grad"
+                               "(true) when creating them) before the ops that compute it, and outside any "
+                               "NoGradGuard.");
     }
     Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
     if (!g.defined()) {
@@ -182,6 +205,7 @@ void mark_needed(TaskMap& tasks, const std::vector<Root>& roots) {
 
 tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_graph, const tensor_list& inputs,
                 bool allow_unused) {
+  t_failed_node.reset();
   TaskMap tasks = discover(roots);
   tensor_list captured(inputs.size());
   std::vector<bool> reached(inputs.size(), false);
@@ -226,15 +250,7 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
     }
     if (!task.execute) continue;
 
-    // A node that received no gradient at all passes none on (its apply need not cope).
-    bool any_grad = false;
-    for (const auto& g : grads) any_grad = any_grad || g.defined();
-    tensor_list outs;
-    try {
-      outs = any_grad ? node->apply(std::move(grads)) : tensor_list(node->num_outputs());
-    } catch (const SavedTensorsFreedError& e) {
-      throw SavedTensorsFreedError(node->name() + ": " + e.what());
-    }
+    tensor_list outs = call_node(node, std::move(grads));
     validate_outputs(*node, outs);
     if (AnomalyMode::is_enabled()) check_backward_finite(*node, outs);
     if (!keep_graph) node->release_variables();
@@ -262,6 +278,8 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
 
 }  // namespace
 
+std::shared_ptr<Node> detail::last_failed_node() { return t_failed_node.lock(); }
+
 void backward(const tensor_list& outputs, const tensor_list& grad_outputs, std::optional<bool> retain_graph,
               bool create_graph) {
   auto roots = make_roots(outputs, grad_outputs, "backward");
@@ -286,7 +304,11 @@ void AccumulateGrad::run_pre_hooks(tensor_list& grads) const {
   if (!variable_->leaf_hooks || grads.empty() || !grads[0].defined()) return;
   for (const auto& h : *variable_->leaf_hooks) {
     Tensor replaced = h.fn(grads[0]);
-    if (replaced.defined()) grads[0] = std::move(replaced);
+    if (!replaced.defined()) continue;
+    check_hook_result(grads[0], replaced, [&] {
+      return "a leaf tensor (" + std::string(dtype_name(variable_->dtype)) + " " + shape_str(variable_->shape) + ")";
+    });
+    grads[0] = std::move(replaced);
   }
 }
 

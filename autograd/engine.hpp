@@ -1,6 +1,8 @@
 // Running backward: dependency counting over the graph, one pass per node, never recursive.
 #pragma once
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "node.hpp"
 
@@ -20,6 +22,16 @@ void backward(const tensor_list& outputs, const tensor_list& grad_outputs = {},
 tensor_list grad(const tensor_list& outputs, const tensor_list& inputs,
                  const tensor_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
                  bool create_graph = false, bool allow_unused = false);
+
+// Throws when a tensor hook returned a gradient whose dtype or shape differs from the one it
+// was given (PyTorch's check); `tensor` describes the hook's tensor, called only for the message.
+void check_hook_result(const Tensor& original, const Tensor& result, const std::function<std::string()>& tensor);
+
+namespace detail {
+// The node whose apply() threw during this thread's latest backward pass, while it is alive
+// (nullptr otherwise): gradcheck's report names the Function a backward error came from.
+std::shared_ptr<Node> last_failed_node();
+}  // namespace detail
 
 // The node at the end of a leaf's edges: adds incoming gradients into the leaf's .grad().
 class AccumulateGrad final : public Node {

@@ -135,6 +135,8 @@ class CppNodeBase : public Node {
   std::string fn_name;
   std::string name() const override { return fn_name + "Backward"; }
   void release_variables() override;
+  // A user's backward must see undefined gradients too (check_undefined_grad tests it).
+  bool called_without_grads() const noexcept override { return true; }
   // Checks and maps the user's gradients (one per slot) to next-edge order.
   tensor_list map_user_grads(tensor_list&& user_grads);
   tensor_list prepare_grads(tensor_list&& grads);

@@ -12,18 +12,24 @@
 // are not differentiated. Check in Float64: central differences in Float32 keep only a few
 // significant digits, so a Float32 input gets a warning (on std::cerr, once per call).
 //
-// Cost, exactly (N = total numel of the inputs that require grad, D = their count, M = total
-// numel of the differentiable outputs, K = their count, U = 1 + (K > 1 ? K : 0) when
-// check_undefined_grad, else 0):
+// Cost of a passing check, exactly (N = total numel of the inputs that require grad, D = their
+// count, M = total numel of the differentiable outputs, K = their count, U = 1 + (K > 1 ? K : 0)
+// when check_undefined_grad, else 0):
 //   slow mode: 1 + 2N calls of fn; 2M + 1 + U backward calls (each analytical Jacobian is
 //              computed twice, as PyTorch does, to check that backward is deterministic);
-//   fast mode: 1 + 2D calls of fn; 2K + 1 + U backward calls. A fast-mode failure recomputes
-//              the failing pair in slow mode for the report: + 2N calls, + numel(output) backwards.
+//   fast mode: 1 + 2D calls of fn; 2K + 1 + U backward calls.
+// check_undefined_grad adds backward calls only: its U cases reuse the graph of fn's first call
+// (PyTorch calls fn again for each, 1 + 2N + U calls in slow mode). Every backward call runs a
+// custom Function's backward, the ones where all its output gradients are undefined included.
+// A check stops at its first failing stage (later stages are not run), so a failing check
+// makes fewer calls, except: a fast-mode failure recomputes the failing pair in slow mode for
+// the report (+ 2N calls of fn, + numel(output) backward calls), and a backward that throws
+// while some output gradients are undefined is retried once with zeros for them (+ 1 backward
+// call) to tell whether undefined gradients are the cause.
 // With no differentiable output only the numerical stage runs (its Jacobian must be zero): the
-// same forward calls, no backward. A check stops at the first failing stage (later stages are
-// not run). gradgradcheck adds one
-// call of fn when it has to make up grad_outputs; each call of its function is one call of fn
-// plus one autograd::grad with create_graph.
+// same calls of fn, no backward. gradgradcheck adds one call of fn when it has to make up
+// grad_outputs; each call of its function is one call of fn plus one autograd::grad with
+// create_graph.
 #pragma once
 #include <concepts>
 #include <cstdint>

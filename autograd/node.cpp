@@ -47,7 +47,26 @@ void Node::run_pre_hooks(tensor_list& grads) const {
   for (const auto& h : pre_hooks_) {
     if (h.input_nr >= grads.size() || !grads[h.input_nr].defined()) continue;
     Tensor replaced = h.fn(grads[h.input_nr]);
-    if (replaced.defined()) grads[h.input_nr] = std::move(replaced);
+    if (!replaced.defined()) continue;
+    check_hook_result(grads[h.input_nr], replaced, [&] {
+      return "output " + std::to_string(h.input_nr) + " of " + name() + " (a non-leaf tensor)";
+    });
+    grads[h.input_nr] = std::move(replaced);
+  }
+}
+
+// A gradient of another shape or dtype would become .grad() unchecked and an optimizer step
+// would read past its end: refuse it here, with PyTorch's wording, naming the hook's tensor.
+void check_hook_result(const Tensor& original, const Tensor& result, const std::function<std::string()>& tensor) {
+  if (result.dtype() != original.dtype()) {
+    throw std::runtime_error("hook registered on " + tensor() + " has changed the type of value (was " +
+                             dtype_name(original.dtype()) + " got " + dtype_name(result.dtype()) +
+                             "): a hook must return a gradient of its tensor's dtype");
+  }
+  if (result.shape() != original.shape()) {
+    throw std::runtime_error("hook registered on " + tensor() + " has changed the size of value (was " +
+                             shape_str(original.shape()) + " got " + shape_str(result.shape()) +
+                             "): a hook must return a gradient of its tensor's shape");
   }
 }
 

@@ -32,6 +32,22 @@ struct InputMeta {
   Dtype dtype = Dtype::Float32;
 };
 
+// The node contract (what the engine promises every Node, stated once here):
+//  - apply() runs at most once per backward pass, after every node that feeds it has run, with
+//    one entry per forward output (input_meta); contributions from several consumers are
+//    already summed. With autograd::grad it runs only if it leads to a requested input.
+//  - An undefined entry in `grads` means "no gradient flowed here", i.e. zero. It is not
+//    materialised: a node reads it as zero without allocating one.
+//  - Built-in nodes: when EVERY entry is undefined, apply() is not called; the engine passes
+//    undefined gradients on to all next edges instead. A single-output built-in node therefore
+//    always sees grads[0] defined and needs no `if (!grads[0].defined())` guard; a multi-output
+//    node may still see some entries undefined and must handle them.
+//  - Custom autograd::Function nodes (called_without_grads() is true) are called even then, as
+//    PyTorch calls them: with zeros when materialize_grads is on (the default), with undefined
+//    gradients otherwise. gradcheck's check_undefined_grad relies on this.
+//  - apply() returns one entry per next edge (undefined where no gradient flows); the engine
+//    sums a result back to a broadcast input's shape and converts its dtype, and rejects any
+//    other shape, naming the node.
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node();
@@ -40,13 +56,15 @@ class Node : public std::enable_shared_from_this<Node> {
   Node& operator=(const Node&) = delete;
 
   // The backward: gradients w.r.t. this node's forward outputs in, gradients w.r.t. its
-  // forward inputs out (one per next edge; undefined where none flows). Undefined entries in
-  // `grads` mean zero.
+  // forward inputs out (one per next edge). When it is called: see the contract above.
   virtual tensor_list apply(tensor_list&& grads) = 0;
   // A readable name such as "MulBackward0" (shown by grad_fn and in every engine error).
   virtual std::string name() const;
   // Frees saved tensors after a backward without retain_graph.
   virtual void release_variables() {}
+  // Whether apply() runs when all incoming gradients are undefined (see the contract above):
+  // false for built-in nodes, true for custom Functions.
+  virtual bool called_without_grads() const noexcept { return false; }
 
   const edge_list& next_edges() const noexcept { return next_edges_; }
   edge_list& next_edges() noexcept { return next_edges_; }

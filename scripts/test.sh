@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds xgrad and runs the whole test suite (doctest through ctest) three ways:
+#   0. format check (clang-format 14, scripts/format.sh) and the 600-line limit per source file;
 #   1. release build (gcc -O2): every test, example and benchmark smoke run;
 #   2. sanitizer build (clang -O1, AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer,
 #      with libFuzzer coverage): the same suite again, then each fuzzer for a bounded time;
@@ -10,6 +11,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
 stage() { printf '== test.sh: %s (%d min %02d s elapsed)\n' "$1" $((SECONDS / 60)) $((SECONDS % 60)); }
+
+stage "format and file-size check"
+bash scripts/format.sh
 
 stage "release build"
 # -O2 rather than CMake's -O3: a quarter less compile time, and the tests check results, not
