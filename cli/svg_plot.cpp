@@ -33,7 +33,8 @@ std::string escape(const std::string& s) {
   return out;
 }
 
-std::string num(double v) {
+// A coordinate in the SVG: two decimals (a hundredth of a pixel).
+std::string coord(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
@@ -162,44 +163,44 @@ void draw_axes(std::ostringstream& svg, const Frame& f, const PlotOptions& o) {
   const double left = f.left, right = f.right, top = f.top, bottom = f.bottom;
   auto scale_of = [](const Axis& a) { return std::max(std::abs(a.lo), std::abs(a.hi)); };
   for (double t : f.ax.ticks) {
-    const std::string x = num(f.px(t));
-    svg << "<line x1=\"" << x << "\" y1=\"" << num(top) << "\" x2=\"" << x << "\" y2=\"" << num(bottom)
+    const std::string x = coord(f.px(t));
+    svg << "<line x1=\"" << x << "\" y1=\"" << coord(top) << "\" x2=\"" << x << "\" y2=\"" << coord(bottom)
         << "\" stroke=\"#e5e5e5\"/>\n"
-        << "<line x1=\"" << x << "\" y1=\"" << num(bottom) << "\" x2=\"" << x << "\" y2=\"" << num(bottom + 5)
+        << "<line x1=\"" << x << "\" y1=\"" << coord(bottom) << "\" x2=\"" << x << "\" y2=\"" << coord(bottom + 5)
         << "\" stroke=\"black\"/>\n"
-        << "<text x=\"" << x << "\" y=\"" << num(bottom + 18) << "\" text-anchor=\"middle\">"
+        << "<text x=\"" << x << "\" y=\"" << coord(bottom + 18) << "\" text-anchor=\"middle\">"
         << tick_label(t, scale_of(f.ax)) << "</text>\n";
   }
   for (double t : f.ay.ticks) {
-    const std::string y = num(f.py(t));
-    svg << "<line x1=\"" << num(left) << "\" y1=\"" << y << "\" x2=\"" << num(right) << "\" y2=\"" << y
+    const std::string y = coord(f.py(t));
+    svg << "<line x1=\"" << coord(left) << "\" y1=\"" << y << "\" x2=\"" << coord(right) << "\" y2=\"" << y
         << "\" stroke=\"#e5e5e5\"/>\n"
-        << "<line x1=\"" << num(left - 5) << "\" y1=\"" << y << "\" x2=\"" << num(left) << "\" y2=\"" << y
+        << "<line x1=\"" << coord(left - 5) << "\" y1=\"" << y << "\" x2=\"" << coord(left) << "\" y2=\"" << y
         << "\" stroke=\"black\"/>\n"
-        << "<text x=\"" << num(left - 8) << "\" y=\"" << y << "\" text-anchor=\"end\" dominant-baseline=\"middle\">"
+        << "<text x=\"" << coord(left - 8) << "\" y=\"" << y << "\" text-anchor=\"end\" dominant-baseline=\"middle\">"
         << tick_label(t, scale_of(f.ay)) << "</text>\n";
   }
-  svg << "<rect x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\"" << num(right - left) << "\" height=\""
-      << num(bottom - top) << "\" fill=\"none\" stroke=\"black\"/>\n";
+  svg << "<rect x=\"" << coord(left) << "\" y=\"" << coord(top) << "\" width=\"" << coord(right - left) << "\" height=\""
+      << coord(bottom - top) << "\" fill=\"none\" stroke=\"black\"/>\n";
   const std::string x_label = o.x_label + (o.log_x ? " (log scale)" : "");
   const std::string y_label = o.y_label + (o.log_y ? " (log scale)" : "");
-  svg << "<text x=\"" << num((left + right) / 2) << "\" y=\"" << num(o.height - 12.0) << "\" text-anchor=\"middle\">"
+  svg << "<text x=\"" << coord((left + right) / 2) << "\" y=\"" << coord(o.height - 12.0) << "\" text-anchor=\"middle\">"
       << escape(x_label) << "</text>\n"
-      << "<text transform=\"translate(18," << num((top + bottom) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
+      << "<text transform=\"translate(18," << coord((top + bottom) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
       << escape(y_label) << "</text>\n";
 }
 
 // The curves, clipped to the plot area.
 void draw_curves(std::ostringstream& svg, const Frame& f, const std::vector<Series>& series, const PlotOptions& o) {
-  svg << "<clipPath id=\"plot\"><rect x=\"" << num(f.left) << "\" y=\"" << num(f.top) << "\" width=\"" << num(f.right - f.left)
-      << "\" height=\"" << num(f.bottom - f.top) << "\"/></clipPath>\n<g clip-path=\"url(#plot)\" fill=\"none\" stroke-width=\"2\">\n";
+  svg << "<clipPath id=\"plot\"><rect x=\"" << coord(f.left) << "\" y=\"" << coord(f.top) << "\" width=\"" << coord(f.right - f.left)
+      << "\" height=\"" << coord(f.bottom - f.top) << "\"/></clipPath>\n<g clip-path=\"url(#plot)\" fill=\"none\" stroke-width=\"2\">\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     std::string points;
     std::size_t count = 0;
     for (std::size_t i = 0; i < s.x.size(); ++i) {
       if (!drawable(s.x[i], o.log_x) || !drawable(s.y[i], o.log_y)) continue;
-      points += num(f.px(s.x[i])) + "," + num(f.py(s.y[i])) + " ";
+      points += coord(f.px(s.x[i])) + "," + coord(f.py(s.y[i])) + " ";
       ++count;
     }
     const char* colour = kColours[k % kColours.size()];
@@ -237,13 +238,13 @@ void draw_legend(std::ostringstream& svg, const Frame& f, const std::vector<Seri
     if (hidden < best_hidden) best = c, best_hidden = hidden;
   }
   const auto [lx, ly] = corners[best];
-  svg << "<g><rect x=\"" << num(lx) << "\" y=\"" << num(ly) << "\" width=\"" << num(lw) << "\" height=\"" << num(lh)
+  svg << "<g><rect x=\"" << coord(lx) << "\" y=\"" << coord(ly) << "\" width=\"" << coord(lw) << "\" height=\"" << coord(lh)
       << "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const double y = ly + 14 + 18.0 * static_cast<double>(k);
-    svg << "<line x1=\"" << num(lx + 6) << "\" y1=\"" << num(y) << "\" x2=\"" << num(lx + 30) << "\" y2=\"" << num(y)
+    svg << "<line x1=\"" << coord(lx + 6) << "\" y1=\"" << coord(y) << "\" x2=\"" << coord(lx + 30) << "\" y2=\"" << coord(y)
         << "\" stroke=\"" << kColours[k % kColours.size()] << "\" stroke-width=\"2\"/>"
-        << "<text x=\"" << num(lx + 35) << "\" y=\"" << num(y) << "\" dominant-baseline=\"middle\">"
+        << "<text x=\"" << coord(lx + 35) << "\" y=\"" << coord(y) << "\" dominant-baseline=\"middle\">"
         << escape(series[k].name) << "</text>\n";
   }
   svg << "</g>\n";
@@ -263,7 +264,7 @@ std::string render_svg(const std::vector<Series>& series, const PlotOptions& o) 
       << "\" viewBox=\"0 0 " << o.width << ' ' << o.height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   if (!o.title.empty()) {
-    svg << "<text x=\"" << num((f.left + f.right) / 2) << "\" y=\"25\" text-anchor=\"middle\" font-size=\"16\">"
+    svg << "<text x=\"" << coord((f.left + f.right) / 2) << "\" y=\"25\" text-anchor=\"middle\" font-size=\"16\">"
         << escape(o.title) << "</text>\n";
   }
   draw_axes(svg, f, o);

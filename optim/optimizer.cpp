@@ -307,14 +307,8 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
 
 namespace xgrad::optim::detail {
 
-std::string num(double v) {
-  char buf[32];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, ptr) : std::to_string(v);
-}
-
 void require(bool ok, const char* owner, const char* what, double value, const char* rule) {
-  if (!ok) throw std::invalid_argument(std::string(owner) + ": invalid " + what + ": " + num(value) + " (" + rule + ")");
+  if (!ok) throw std::invalid_argument(std::string(owner) + ": invalid " + what + ": " + num_str(value) + " (" + rule + ")");
 }
 
 void unknown_option(const char* owner, const std::string& name) {

@@ -2,10 +2,11 @@
 #pragma once
 #include <string>
 
+#include "../autograd/format.hpp"
+
 namespace xgrad::optim::detail {
 
-// The shortest text that reads back as `v` ("0.1", "1e-08", "inf").
-std::string num(double v);
+using xgrad::num_str;  // numbers in messages (autograd/format.hpp)
 
 // Throws std::invalid_argument("<owner>: invalid <what>: <value> (<rule>)") unless `ok`.
 void require(bool ok, const char* owner, const char* what, double value, const char* rule);

@@ -86,7 +86,7 @@ void Checker::check_inputs() {
                     (many ? " require grad and are" : " requires grad and is") +
                     " not Float64. This check will likely fail if all the inputs are not of double precision: "
                     "central differences with eps = " +
-                    num(opt_.eps()) +
+                    num_str(opt_.eps()) +
                     " lose most significant digits in single precision. Convert with .to(kFloat64).";
     result_.warnings.push_back(w);
     std::cerr << "warning: " << w << std::endl;
@@ -141,11 +141,11 @@ void Checker::check_no_differentiable_outputs() {
            << i << " changes with input " << j << ": ";
         if (opt_.fast_mode()) {
           os << "(J u)" << shape_str(unravel(static_cast<std::int64_t>(e), outputs_[i].shape())) << " = "
-             << num(jac[w][e]);
+             << num_str(jac[w][e]);
         } else {
           os << "d output " << i << shape_str(unravel(static_cast<std::int64_t>(e) % cols, outputs_[i].shape()))
              << " / d input " << j << shape_str(unravel(static_cast<std::int64_t>(e) / cols, inputs_[j].shape()))
-             << " = " << num(jac[w][e]);
+             << " = " << num_str(jac[w][e]);
         }
         os << ".\n  If the outputs should be differentiable, compute them from the inputs with recording on (no "
               "NoGradGuard or detach(), not marked non-differentiable). In gradgradcheck this means the backward "
@@ -184,7 +184,7 @@ void Checker::check_mul_by_grad_output() {
       for (std::size_t i : diff_out_) graph += (graph.empty() ? "" : "; ") + nodes_between(outputs_[i], x);
       return fail(GradcheckFailure::NotMultipliedByGradOutput,
                   "backward not multiplied by grad_output: with every grad_output zero, the gradient w.r.t. " + in +
-                      " is not zero (" + num(v[e]) + " at " +
+                      " is not zero (" + num_str(v[e]) + " at " +
                       shape_str(unravel(static_cast<std::int64_t>(e), x.shape())) +
                       "). Backward must scale its result by the incoming gradient.\n  graph: " + graph + "\n");
     }
@@ -230,7 +230,7 @@ void Checker::check_undefined_grads() {
                     "Expected all input grads to be undefined or zero when all output grads are undefined or "
                     "zero: with " +
                         what + " and the others zero, the gradient w.r.t. input " + std::to_string(diff_in_[k]) +
-                        " has max |value| " + num(m) + "\n");
+                        " has max |value| " + num_str(m) + "\n");
       }
     }
   }

@@ -2,8 +2,6 @@
 // tensors of any dtype (Jacobians are computed in double), and the formatting of reports.
 #include <algorithm>
 #include <cmath>
-#include <iomanip>
-#include <sstream>
 #include <unordered_map>
 
 #include "../node.hpp"
@@ -131,12 +129,6 @@ Tensor jacobian_tensor(const Matrix& m, std::int64_t rows, std::int64_t cols) {
   return make_tensor(m, Shape{rows, cols}, kFloat64);
 }
 
-std::string num(double v) {
-  std::ostringstream os;
-  os << std::setprecision(6) << v;
-  return os.str();
-}
-
 Shape unravel(std::int64_t flat, const Shape& shape) {
   Shape idx(shape.size(), 0);
   for (std::size_t d = shape.size(); d-- > 0;) {
@@ -151,12 +143,12 @@ Shape unravel(std::int64_t flat, const Shape& shape) {
 std::string describe_tensor(const Tensor& t) { return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape()); }
 
 std::string factor_str(double k) {
-  if (std::abs(k - std::round(k)) <= 1e-3 * std::max(1.0, std::abs(k))) return num(std::round(k));
+  if (std::abs(k - std::round(k)) <= 1e-3 * std::max(1.0, std::abs(k))) return num_str(std::round(k));
   double inv = 1.0 / k;
   if (std::abs(inv - std::round(inv)) <= 1e-3 * std::abs(inv)) {
-    return num(k) + " (= " + (inv < 0 ? "-" : "") + "1/" + num(std::abs(std::round(inv))) + ")";
+    return num_str(k) + " (= " + (inv < 0 ? "-" : "") + "1/" + num_str(std::abs(std::round(inv))) + ")";
   }
-  return num(k);
+  return num_str(k);
 }
 
 // The nodes on the paths from out's grad_fn to in (in excluded), newest first; empty when out

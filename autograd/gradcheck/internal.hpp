@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../gradcheck.hpp"
+#include "../format.hpp"
 #include "../node.hpp"
 
 namespace xgrad::autograd::detail {
@@ -23,7 +24,7 @@ Tensor make_tensor(const Matrix& values, const Shape& shape, Dtype dtype, bool s
 Tensor jacobian_tensor(const Matrix& m, std::int64_t rows, std::int64_t cols);
 
 // ---- formatting (common.cpp) ----
-std::string num(double v);
+using xgrad::num_str;  // numbers in reports (autograd/format.hpp)
 Shape unravel(std::int64_t flat, const Shape& shape);
 std::string describe_tensor(const Tensor& t);  // "Float64 [2, 3]"
 // "2", "0.25 (= 1/4)", "-1.5": a factor as a person would name it.

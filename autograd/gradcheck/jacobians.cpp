@@ -44,7 +44,7 @@ Checker::NondetInfo Checker::nondeterminism(const std::vector<Matrix>& a, const 
 std::string Checker::nondet_report(std::size_t i, const NondetInfo& nd, std::int64_t cols) const {
   const std::size_t k = nd.k;
   std::ostringstream os;
-  os << "the two runs differ by up to " << num(nd.diff) << " at ";
+  os << "the two runs differ by up to " << num_str(nd.diff) << " at ";
   if (cols == 0) {
     os << "(v^T J)" << shape_str(unravel(static_cast<std::int64_t>(nd.e), diff_tensors_[k].shape())) << " for output "
        << i << " and input " << diff_in_[k];
@@ -53,7 +53,7 @@ std::string Checker::nondet_report(std::size_t i, const NondetInfo& nd, std::int
     os << "d output " << i << shape_str(unravel(c, outputs_[i].shape())) << " / d input " << diff_in_[k]
        << shape_str(unravel(r, diff_tensors_[k].shape()));
   }
-  os << " (first run " << num(nd.first) << ", second run " << num(nd.second) << ")";
+  os << " (first run " << num_str(nd.first) << ", second run " << num_str(nd.second) << ")";
   return os.str();
 }
 
@@ -66,7 +66,7 @@ void Checker::report_nondeterministic(std::size_t i, const NondetInfo& nd, std::
         "gives different values, "
      << (note.empty() ? "although the analytical gradient matches the numerical gradient"
                       : "and the analytical gradient does not match the numerical gradient either (see the note)")
-     << ". The tolerance for nondeterminism was " << num(opt_.nondet_tol()) << ".\n  output " << i << ", input "
+     << ". The tolerance for nondeterminism was " << num_str(opt_.nondet_tol()) << ".\n  output " << i << ", input "
      << diff_in_[nd.k] << ": " << nondet_report(i, nd, cols) << "\n  graph: "
      << nodes_between(outputs_[i], diff_tensors_[nd.k])
      << "\n  If the nondeterminism is expected (e.g. from atomic adds), raise nondet_tol.\n"
@@ -120,10 +120,10 @@ std::string Checker::mismatch_summary(const GradcheckPair& p) const {
   os << "the analytical Jacobian of output " << p.output << " w.r.t. input " << p.input
      << " also differs from the numerical one (";
   if (p.fast) {
-    os << "fast mode: v^T J u numerical " << num(p.fast_numerical) << ", analytical " << num(p.fast_analytical);
+    os << "fast mode: v^T J u numerical " << num_str(p.fast_numerical) << ", analytical " << num_str(p.fast_analytical);
   } else {
     os << p.failing << " of " << p.total << " elements outside the tolerance, max |analytical - numerical| = "
-       << num(p.max_abs_error) << "; diagnosis: " << p.diagnosis_text;
+       << num_str(p.max_abs_error) << "; diagnosis: " << p.diagnosis_text;
   }
   os << "). Make backward deterministic first, then check again.";
   return os.str();

@@ -81,7 +81,7 @@ void Checker::call_and_read(const std::vector<std::size_t>& which, std::vector<M
       const std::string where = element < 0 ? "along a random direction"
                                             : "at element " + shape_str(unravel(element, inputs_[input].shape()));
       throw OutputsChanged{"gradcheck: fn returned " + got + " when input " + std::to_string(input) +
-                           " was perturbed " + where + " by eps = " + num(opt_.eps()) +
+                           " was perturbed " + where + " by eps = " + num_str(opt_.eps()) +
                            ". Expected fn to return outputs of the same shape and dtype when its inputs are "
                            "perturbed."};
     }

@@ -17,7 +17,7 @@ void print_matrix(std::ostream& os, const Matrix& m, std::int64_t rows, std::int
   std::vector<std::string> cells(m.size());
   std::size_t width = 1;
   for (std::size_t e = 0; e < m.size(); ++e) {
-    cells[e] = num(m[e]) + (bad && (*bad)[e] ? "*" : "");
+    cells[e] = num_str(m[e]) + (bad && (*bad)[e] ? "*" : "");
     width = std::max(width, cells[e].size());
   }
   for (std::int64_t r = 0; r < rows; ++r) {
@@ -38,9 +38,9 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
   std::ostringstream os;
   os << "Jacobian mismatch for output " << p.output << " with respect to input " << p.input << "\n";
   if (p.fast) {
-    os << "  fast mode: v^T J u numerical " << num(p.fast_numerical) << ", analytical " << num(p.fast_analytical)
-       << ", difference " << num(std::abs(p.fast_analytical - p.fast_numerical)) << " > tolerance "
-       << num(p.fast_tolerance) << " (atol scaled by sum(u) sum(v), as PyTorch's fast mode)\n"
+    os << "  fast mode: v^T J u numerical " << num_str(p.fast_numerical) << ", analytical " << num_str(p.fast_analytical)
+       << ", difference " << num_str(std::abs(p.fast_analytical - p.fast_numerical)) << " > tolerance "
+       << num_str(p.fast_tolerance) << " (atol scaled by sum(u) sum(v), as PyTorch's fast mode)\n"
        << "  recomputed in slow mode (element by element):\n";
     if (slow_mode_passes) {
       os << "  note: slow mode passes for this pair; fast mode's scaled tolerance is the cause. Check with "
@@ -51,9 +51,9 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
   os << "  graph: " << graph << "\n";
   if (!n.empty()) {
     os << "  worst element: d output " << p.output << shape_str(p.worst_output_index) << " / d input " << p.input
-       << shape_str(p.worst_input_index) << ": numerical " << num(p.worst_numerical) << ", analytical "
-       << num(p.worst_analytical) << ", difference " << num(std::abs(p.worst_analytical - p.worst_numerical))
-       << ", tolerance " << num(p.worst_tolerance) << " (atol " << num(tol.atol) << " + rtol " << num(tol.rtol)
+       << shape_str(p.worst_input_index) << ": numerical " << num_str(p.worst_numerical) << ", analytical "
+       << num_str(p.worst_analytical) << ", difference " << num_str(std::abs(p.worst_analytical - p.worst_numerical))
+       << ", tolerance " << num_str(p.worst_tolerance) << " (atol " << num_str(tol.atol) << " + rtol " << num_str(tol.rtol)
        << " x |numerical|)"
        << (std::isfinite(p.worst_numerical) && std::isfinite(p.worst_analytical)
                ? ""
@@ -61,7 +61,7 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
        << "\n";
   }
   os << "  failing elements: " << p.failing << " of " << p.total
-     << "; max |analytical - numerical| = " << num(p.max_abs_error) << "\n";
+     << "; max |analytical - numerical| = " << num_str(p.max_abs_error) << "\n";
   os << "  Jacobians: rows = the " << rows << " elements of input " << p.input << " (" << describe_tensor(input)
      << "), columns = the " << cols << " elements of output " << p.output << " (" << describe_tensor(output) << ")\n";
   std::vector<char> bad(n.size());
@@ -72,8 +72,8 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
     os << "  analytical (* = outside the tolerance):\n";
     print_matrix(os, a, rows, cols, &bad);
   } else {
-    os << "  numerical: " << rows << " x " << cols << " (too large to print), max |value| " << num(max_abs(n)) << "\n";
-    os << "  analytical: " << rows << " x " << cols << ", max |value| " << num(max_abs(a)) << "\n";
+    os << "  numerical: " << rows << " x " << cols << " (too large to print), max |value| " << num_str(max_abs(n)) << "\n";
+    os << "  analytical: " << rows << " x " << cols << ", max |value| " << num_str(max_abs(a)) << "\n";
     std::vector<std::size_t> order;
     for (std::size_t e = 0; e < n.size(); ++e) {
       if (bad[e]) order.push_back(e);
@@ -86,7 +86,7 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
       const std::size_t e = order[s];
       const auto r = static_cast<std::int64_t>(e) / cols, c = static_cast<std::int64_t>(e) % cols;
       os << "    d output " << p.output << shape_str(unravel(c, output.shape())) << " / d input " << p.input
-         << shape_str(unravel(r, input.shape())) << ": numerical " << num(n[e]) << ", analytical " << num(a[e]) << "\n";
+         << shape_str(unravel(r, input.shape())) << ": numerical " << num_str(n[e]) << ", analytical " << num_str(a[e]) << "\n";
     }
   }
   return os.str();

@@ -1,25 +1,17 @@
 // Activation modules and Flatten.
 #include "activation.hpp"
 
-#include <sstream>
 #include <stdexcept>
 
+#include "../../autograd/format.hpp"
 #include "../../autograd/ops.hpp"
 
 namespace xgrad::nn {
 
-namespace {
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-}  // namespace
-
 Tensor ReLU::forward(const Tensor& input) { return relu(input); }
 
 Tensor LeakyReLU::forward(const Tensor& input) { return leaky_relu(input, negative_slope); }
-std::string LeakyReLU::extra_repr() const { return "negative_slope=" + num(negative_slope); }
+std::string LeakyReLU::extra_repr() const { return "negative_slope=" + num_str(negative_slope); }
 
 GELU::GELU(std::string approx) : Module("GELU"), approximate(std::move(approx)) {
   if (approximate != "none" && approximate != "tanh") {

@@ -5,6 +5,7 @@
 
 #include "../../autograd/grad_mode.hpp"
 #include "../../autograd/ops.hpp"
+#include "../../autograd/format.hpp"
 #include "../../optim/options_check.hpp"
 
 namespace xgrad::nn::utils {
@@ -58,7 +59,7 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
   double total = inf_norm ? acc : norm_type == 2 ? std::sqrt(acc) : norm_type == 1 ? acc : std::pow(acc, 1.0 / norm_type);
   if (out_dtype == Dtype::Float32) total = static_cast<float>(total);
   if (error_if_nonfinite && !std::isfinite(total)) {
-    throw std::runtime_error("clip_grad_norm_: the total norm of order " + optim::detail::num(norm_type) +
+    throw std::runtime_error("clip_grad_norm_: the total norm of order " + num_str(norm_type) +
                              " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this "
                              "error and scale the gradients by the non-finite norm anyway, set error_if_nonfinite=false");
   }
