@@ -18,7 +18,7 @@
 #include "grad_mode.hpp"
 #include "node.hpp"
 #include "ops.hpp"
-#include "ops/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "random.hpp"
 
 namespace xgrad::autograd {

@@ -1,7 +1,7 @@
 // Tensor handle basics: storage, accessors, autograd flags, hooks and printing.
 // The operations themselves live in autograd/ops/.
 #include "tensor.hpp"
-#include "ops/fusion.hpp"
+#include "fusion/fusion.hpp"
 
 #include <malloc.h>
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "functional.hpp"
 #include "init.hpp"
 #include "normalization.hpp"

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <vector>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "functional.hpp"
 
 namespace xgrad::nn {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "loss.hpp"
 
 namespace xgrad::nn {

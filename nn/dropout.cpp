@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "../autograd/random.hpp"
 #include "functional.hpp"
 

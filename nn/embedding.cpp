@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "functional.hpp"
 #include "init.hpp"
 

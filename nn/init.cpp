@@ -8,7 +8,7 @@
 #include <string>
 
 #include "../autograd/grad_mode.hpp"
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "../autograd/random.hpp"
 
 namespace xgrad::nn::init {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "functional.hpp"
 #include "init.hpp"
 

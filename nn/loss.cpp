@@ -6,7 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "loss.hpp"
 
 namespace xgrad::nn {

@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "../autograd/grad_mode.hpp"
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 
 namespace xgrad::nn {
 

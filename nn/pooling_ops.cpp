@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "functional.hpp"
 
 namespace xgrad::nn::functional {

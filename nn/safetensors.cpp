@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../autograd/grad_mode.hpp"
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "serialize.hpp"
 
 namespace xgrad::nn {

@@ -2,7 +2,7 @@
 #include <map>
 
 #include "../autograd/grad_mode.hpp"
-#include "../autograd/ops/kernels.hpp"
+#include "../autograd/kernels/kernels.hpp"
 #include "serialize.hpp"
 
 namespace xgrad::nn {

@@ -1,7 +1,7 @@
 // + - * / between tensors and with scalars. Each op's backward sits next to its forward;
 // gradients of broadcast inputs are summed back to their shapes by the engine (sum_to).
-#include "fusion.hpp"
-#include "kernels.hpp"
+#include "../fusion/fusion.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 

@@ -2,8 +2,8 @@
 // eq/ne/lt/le/gt/ge family (Int64 0/1 results, never differentiable), allclose and equal.
 #include <cmath>
 
-#include "elementwise.hpp"
-#include "kernels.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 

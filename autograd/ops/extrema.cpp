@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include "reduce_helpers.hpp"
+#include "../kernels/reduce_helpers.hpp"
 
 namespace xgrad {
 

@@ -3,7 +3,7 @@
 // through small recorded ops of their own, so that create_graph can differentiate them again.
 #include <algorithm>
 
-#include "view_helpers.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 

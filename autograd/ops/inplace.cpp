@@ -2,7 +2,7 @@
 // path). When the graph must be recorded, the result is computed out of place from a clone of
 // the old value (so saved tensors stay valid), copied in, and the tensor takes over the new
 // history ("rebasing"), as PyTorch does. Every write bumps the storage's version counter.
-#include "kernels.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 

@@ -1,6 +1,6 @@
 // Joining and splitting along a dim: cat and stack copy their inputs into one fresh tensor;
 // split and chunk return views of their input (one graph node for all the pieces).
-#include "view_helpers.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "kernels.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 

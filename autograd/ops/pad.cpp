@@ -2,7 +2,7 @@
 // same op with every width negated.
 #include <cmath>
 
-#include "view_helpers.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 

@@ -7,7 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "reduce_helpers.hpp"
+#include "../kernels/reduce_helpers.hpp"
 
 namespace xgrad {
 

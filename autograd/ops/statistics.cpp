@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "reduce_helpers.hpp"
+#include "../kernels/reduce_helpers.hpp"
 
 namespace xgrad {
 

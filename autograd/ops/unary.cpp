@@ -10,9 +10,9 @@
 
 #include <xtensor/xvectorize.hpp>
 
-#include "elementwise.hpp"
-#include "fusion.hpp"
-#include "kernels.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../fusion/fusion.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 

@@ -2,41 +2,12 @@
 // storage (and so its version counter); only shape, strides and offset differ.
 #include <numeric>
 
-#include "kernels.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 
 using namespace kernels;
 using autograd::record;
-
-namespace {
-
-bool strides_contiguous(const Shape& shape, const Shape& strides) {
-  std::int64_t expected = 1;
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    if (shape[i] != 1 && strides[i] != expected) return false;
-    expected *= shape[i];
-  }
-  return true;
-}
-
-}  // namespace
-
-namespace kernels {
-Tensor make_view(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset) {
-  const TensorImpl& xi = *x.impl();
-  auto v = std::make_shared<TensorImpl>();
-  v->storage = xi.storage;
-  v->offset = offset;
-  v->shape = shape;
-  v->strides = strides;
-  v->numel = checked_numel(shape, "view");
-  v->dtype = xi.dtype;
-  v->contiguous = strides_contiguous(shape, strides);
-  v->is_view = true;
-  return Tensor(std::move(v));
-}
-}  // namespace kernels
 
 // ---- reshape / view -----------------------------------------------------------------------
 namespace {
