@@ -1,6 +1,7 @@
 // The out-of-line helpers of kernels.hpp: descriptions for error messages, output allocation,
 // dims and broadcasting, dtype conversion.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -19,6 +20,12 @@ namespace xgrad::kernels {
 std::string describe(const Tensor& t) {
   if (!t.defined()) return "undefined";
   return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape());
+}
+
+std::string describe(double v) {
+  char buf[32];
+  auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  return std::string(buf, end);
 }
 
 Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op) {

@@ -477,9 +477,6 @@ struct ClampBackward final : Node {
   }
   void release_variables() override { self.reset(); }
 };
-
-// An integer that an Int64 tensor can hold (the check also rejects inf and NaN).
-bool integral(double v) { return std::abs(v) < 0x1p62 && v == std::trunc(v); }
 }  // namespace
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
@@ -488,7 +485,7 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
     throw std::invalid_argument("clamp: at least one of min and max must be given (input " + describe(x) + ")");
   }
   // Int64 stays Int64 when the bounds are integers, as PyTorch's type promotion does.
-  bool keep_int = !x.is_floating_point() && (!min || integral(*min)) && (!max || integral(*max));
+  bool keep_int = !x.is_floating_point() && (!min || is_int64_scalar(*min)) && (!max || is_int64_scalar(*max));
   Tensor xc = x.is_floating_point() || keep_int ? x : as_dtype(x, default_dtype());
   // With lo > hi every element becomes hi (max then min), which clamping to [hi, hi] also gives.
   double hi = max.value_or(INFINITY);
