@@ -140,6 +140,26 @@ TEST_CASE("converting NaN, infinity or an out-of-range value to Int64 is an erro
   CHECK(tensor(std::vector<double>{-9.2e18}).to(kInt64).item<std::int64_t>() == static_cast<std::int64_t>(-9.2e18));
 }
 
+TEST_CASE("full, fill_ and arange refuse values Int64 cannot hold, rather than undefined behaviour") {
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  auto has = [](const std::string& s, const char* part) { return s.find(part) != std::string::npos; };
+  CHECK(has(message([] { (void)full({2}, 1e300, kInt64); }), "full: value cannot be converted to type Int64 without overflow (1e+300)"));
+  CHECK(has(message([] { zeros({2}, kInt64).fill_(1e300); }), "cannot be converted to type Int64"));
+  CHECK(has(message([] { zeros({2}, kInt64).fill_(std::nan("")); }), "cannot be converted to type Int64"));
+  CHECK(has(message([] { (void)arange(0, 1e19, 1, kInt64); }), "arange: invalid size, possible overflow?"));
+  CHECK(has(message([] { (void)arange(0, std::nan("")); }), "arange: unsupported range: 0 -> nan"));
+  CHECK(has(message([] { (void)arange(0, 10, std::nan("")); }), "arange"));
+  CHECK(full({2}, -9.2e18, kInt64).to_vector<std::int64_t>()[0] == static_cast<std::int64_t>(-9.2e18));
+  CHECK(zeros({2}, kInt64).fill_(2.7).to_vector<std::int64_t>() == std::vector<std::int64_t>{2, 2});  // truncates, as PyTorch
+}
+
 TEST_CASE("detach shares data but not history; clone copies and keeps history") {
   Tensor x = ones({3}, TensorOptions().requires_grad(true));
   Tensor y = x * 2.0;

@@ -9,7 +9,6 @@
 
 namespace xgrad {
 
-
 using namespace kernels;
 
 // ---- factories -------------------------------------------------------------------------------
@@ -25,7 +24,7 @@ Tensor fill_with(const Shape& shape, const TensorOptions& o, const char* op, F&&
   dispatch(o.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = t.impl()->template data_as<T>();
-    for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(i));
+    for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = checked_cast<T>(value_at(i), op);
   });
   return finish(t, o);
 }
@@ -56,11 +55,20 @@ Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& o) {
 Tensor arange(double end, const TensorOptions& o) { return arange(0, end, 1, o); }
 
 Tensor arange(double start, double end, double step, const TensorOptions& o) {
+  // PyTorch's checks and wording; each also keeps the size's conversion to Int64 defined.
+  if (!std::isfinite(start) || !std::isfinite(end)) {
+    throw std::invalid_argument("arange: unsupported range: " + describe(start) + " -> " + describe(end));
+  }
   if (step == 0 || (end - start) / step < 0) {
     throw std::invalid_argument("arange: upper bound and step sign are inconsistent (start=" + std::to_string(start) +
                                 ", end=" + std::to_string(end) + ", step=" + std::to_string(step) + ")");
   }
-  auto n = static_cast<std::int64_t>(std::ceil((end - start) / step));
+  const double size = std::ceil((end - start) / step);
+  if (!(size >= 0 && size < 0x1p63)) {
+    throw std::invalid_argument("arange: invalid size, possible overflow? (start=" + describe(start) +
+                                ", end=" + describe(end) + ", step=" + describe(step) + ")");
+  }
+  auto n = static_cast<std::int64_t>(size);
   return fill_with({n}, o, "arange", [=](std::int64_t i) { return start + static_cast<double>(i) * step; });
 }
 
