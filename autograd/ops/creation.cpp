@@ -145,13 +145,11 @@ Tensor tensor(const std::vector<std::int64_t>& v, const Shape& s, const TensorOp
 // ---- conversions and copies (differentiable) ----------------------------------------------
 
 namespace {
-struct ToBackward final : Node {
+struct ToCopyBackward0 final : Node {
   Dtype from;
-  std::string name() const override { return "ToCopyBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {g[0].to(from)}; }
 };
-struct CloneBackward final : Node {
-  std::string name() const override { return "CloneBackward0"; }
+struct CloneBackward0 final : Node {
   tensor_list apply(tensor_list&& g) override { return {std::move(g[0])}; }
 };
 }  // namespace
@@ -163,13 +161,13 @@ Tensor Tensor::to(Dtype d) const {
     return copy_as(*this, d);
   }
   Tensor out = copy_as(*this, d);
-  if (auto n = autograd::record<ToBackward>({this}, out)) n->from = dtype();
+  if (auto n = autograd::record<ToCopyBackward0>({this}, out)) n->from = dtype();
   return out;
 }
 
 Tensor Tensor::clone() const {
   Tensor out = copy_as(*this, dtype());
-  autograd::record<CloneBackward>({this}, out);
+  autograd::record<CloneBackward0>({this}, out);
   return out;
 }
 

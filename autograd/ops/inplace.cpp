@@ -81,8 +81,7 @@ Tensor detached_if_aliased(const Tensor& self, const Tensor& other) {
   return other.impl()->storage == self.impl()->storage ? other.clone() : other;
 }
 
-struct FillBackward final : autograd::Node {  // the old value no longer matters
-  std::string name() const override { return "FillBackward0"; }
+struct FillBackward0 final : autograd::Node {  // the old value no longer matters
   tensor_list apply(tensor_list&&) override { return {Tensor()}; }
 };
 
@@ -152,7 +151,7 @@ Tensor& Tensor::fill_(double value) {
     apply_inplace(*this, scalar_tensor(value, dtype()), "fill_", [](const auto&, const auto& v) { return v; });
   }
   if (was_tracked) {
-    auto node = std::make_shared<FillBackward>();
+    auto node = std::make_shared<FillBackward0>();
     node->next_edges().push_back(autograd::gradient_edge(*this));
     autograd::set_history(*this, node);
   }
@@ -169,7 +168,7 @@ Tensor& Tensor::copy_(const Tensor& src_in) {
     if (!r.requires_grad()) {
       NoGradGuard guard;
       apply_inplace(*this, r, "copy_", [](const auto&, const auto& v) { return v; });
-      auto node = std::make_shared<FillBackward>();
+      auto node = std::make_shared<FillBackward0>();
       node->next_edges().push_back(autograd::gradient_edge(*this));
       autograd::set_history(*this, node);
     } else {

@@ -15,7 +15,6 @@ namespace {
 struct SumBackward0 final : Node {
   Shape in_shape;
   Shape keep_shape;  // the output's shape with reduced dims kept as 1
-  std::string name() const override { return "SumBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {expand(reshape(g[0], keep_shape), in_shape)}; }
 };
 }  // namespace

@@ -51,142 +51,111 @@ Tensor zero_like_scalar(const Tensor& t) { return scalar_tensor(0.0, t.dtype());
 
 // ---- exp: d exp(x) = g exp(x) (saves its output, held weakly: no reference cycle) ----------
 namespace {
-struct ExpBackward0 final : Node {
-  SavedVariable result;
-  std::string name() const override { return "ExpBackward0"; }
+struct ExpBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] * result.unpack()};
+    return {g[0] * saved.unpack()};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
 Tensor exp(const Tensor& x) {
   Tensor out = fusion::defer(fusion::Op::Exp, x);
   if (!out.defined()) out = unary_kernel(x, "exp", [](const auto& v) { using std::exp; return exp(v); });
-  if (auto n = record<ExpBackward0>({&x}, out)) n->result = save(out, /*is_output=*/true);
+  if (auto n = record<ExpBackward0>({&x}, out)) n->saved = save(out, /*is_output=*/true);
   return out;
 }
 
 // ---- log: d log(x) = g / x -------------------------------------------------------------------
 namespace {
-struct LogBackward0 final : Node {
-  SavedVariable self;
-  std::string name() const override { return "LogBackward0"; }
+struct LogBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] / self.unpack()};
+    return {g[0] / saved.unpack()};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
 Tensor log(const Tensor& x) {
   Tensor out = unary_kernel(x, "log", [](const auto& v) { using std::log; return log(v); });
-  if (auto n = record<LogBackward0>({&x}, out)) n->self = save(x);
+  if (auto n = record<LogBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
 // ---- log1p: d log(1 + x) = g / (1 + x); log1p keeps precision where x is tiny -----------------
 namespace {
-struct Log1PBackward0 final : Node {
-  SavedVariable self;
-  std::string name() const override { return "Log1PBackward0"; }
+struct Log1PBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] / (self.unpack() + 1.0)};
+    return {g[0] / (saved.unpack() + 1.0)};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
 Tensor log1p(const Tensor& x) {
   Tensor out = unary_kernel(x, "log1p", [](const auto& v) { using std::log1p; return log1p(v); });
-  if (auto n = record<Log1PBackward0>({&x}, out)) n->self = save(x);
+  if (auto n = record<Log1PBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
 // ---- sqrt: d sqrt(x) = g / (2 sqrt(x)) --------------------------------------------------------
 namespace {
-struct SqrtBackward0 final : Node {
-  SavedVariable result;
-  std::string name() const override { return "SqrtBackward0"; }
+struct SqrtBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] / (result.unpack() * 2.0)};
+    return {g[0] / (saved.unpack() * 2.0)};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
 Tensor sqrt(const Tensor& x) {
   Tensor out = unary_kernel(x, "sqrt", [](const auto& v) { using std::sqrt; return sqrt(v); });
-  if (auto n = record<SqrtBackward0>({&x}, out)) n->result = save(out, true);
+  if (auto n = record<SqrtBackward0>({&x}, out)) n->saved = save(out, true);
   return out;
 }
 
 // ---- abs: d |x| = g sign(x), so 0 at 0 (as PyTorch) -------------------------------------------
 namespace {
-struct AbsBackward0 final : Node {
-  SavedVariable self;
-  std::string name() const override { return "AbsBackward0"; }
+struct AbsBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] * sign(self.unpack())};
+    return {g[0] * sign(saved.unpack())};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
 Tensor abs(const Tensor& x) {
   Tensor out = same_dtype_kernel(x, "abs", [](const auto& v) { using std::abs; return abs(v); });
-  if (auto n = record<AbsBackward0>({&x}, out)) n->self = save(x);
+  if (auto n = record<AbsBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
 // ---- sin / cos: d sin(x) = g cos(x), d cos(x) = -g sin(x) ------------------------------------
 namespace {
-struct SinBackward0 final : Node {
-  SavedVariable self;
-  std::string name() const override { return "SinBackward0"; }
+struct SinBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] * cos(self.unpack())};
+    return {g[0] * cos(saved.unpack())};
   }
-  void release_variables() override { self.reset(); }
 };
-struct CosBackward0 final : Node {
-  SavedVariable self;
-  std::string name() const override { return "CosBackward0"; }
+struct CosBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] * neg(sin(self.unpack()))};
+    return {g[0] * neg(sin(saved.unpack()))};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
 Tensor sin(const Tensor& x) {
   Tensor out = unary_kernel(x, "sin", [](const auto& v) { using std::sin; return sin(v); });
-  if (auto n = record<SinBackward0>({&x}, out)) n->self = save(x);
+  if (auto n = record<SinBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
 Tensor cos(const Tensor& x) {
   Tensor out = unary_kernel(x, "cos", [](const auto& v) { using std::cos; return cos(v); });
-  if (auto n = record<CosBackward0>({&x}, out)) n->self = save(x);
+  if (auto n = record<CosBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
 // ---- tanh: d tanh(x) = g (1 - tanh(x)^2) ----------------------------------------------------
 namespace {
-struct TanhBackward0 final : Node {
-  SavedVariable result;
-  std::string name() const override { return "TanhBackward0"; }
+struct TanhBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor y = result.unpack();
+    Tensor y = saved.unpack();
     // Without create_graph one fused pass replaces three ops and their two temporaries.
     if (!autograd::GradMode::is_enabled()) {
       Tensor gx = fusion::defer(fusion::Op::TanhBackward, g[0], y);
@@ -194,7 +163,6 @@ struct TanhBackward0 final : Node {
     }
     return {g[0] * rsub(y * y, 1.0)};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
@@ -209,79 +177,67 @@ Tensor tanh(const Tensor& x) {
     });
   }
   if (!out.defined()) out = unary_kernel(x, "tanh", [](const auto& v) { using std::tanh; return tanh(v); });
-  if (auto n = record<TanhBackward0>({&x}, out)) n->result = save(out, true);
+  if (auto n = record<TanhBackward0>({&x}, out)) n->saved = save(out, true);
   return out;
 }
 
 // ---- sigmoid: d s(x) = g s (1 - s) ------------------------------------------------------------
 namespace {
-struct SigmoidBackward0 final : Node {
-  SavedVariable result;
-  std::string name() const override { return "SigmoidBackward0"; }
+struct SigmoidBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor y = result.unpack();
+    Tensor y = saved.unpack();
     if (!autograd::GradMode::is_enabled()) {  // fused, as for tanh
       Tensor gx = fusion::defer(fusion::Op::SigmoidBackward, g[0], y);
       return {gx.defined() ? gx : binary_kernel(g[0], y, "sigmoid_backward", sigmoid_backward_formula)};
     }
     return {g[0] * (y * rsub(y, 1.0))};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
 Tensor sigmoid(const Tensor& x) {
   Tensor out = fusion::defer(fusion::Op::Sigmoid, x);
   if (!out.defined()) out = unary_kernel(x, "sigmoid", sigmoid_formula);
-  if (auto n = record<SigmoidBackward0>({&x}, out)) n->result = save(out, true);
+  if (auto n = record<SigmoidBackward0>({&x}, out)) n->saved = save(out, true);
   return out;
 }
 
 // ---- relu: d relu(x) = g where x > 0 (so 0 at 0) -------------------------------------------
 namespace {
-struct ReluBackward0 final : Node {
-  SavedVariable result;
-  std::string name() const override { return "ReluBackward0"; }
+struct ReluBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     if (!autograd::GradMode::is_enabled()) {  // fused, as for tanh
-      Tensor y = result.unpack();
+      Tensor y = saved.unpack();
       Tensor gx = fusion::defer(fusion::Op::ReluBackward, g[0], y);
       return {gx.defined() ? gx : binary_kernel(g[0], y, "relu_backward", relu_backward_formula)};
     }
-    Tensor positive = unary_kernel(result.unpack(), "relu_backward", [](const auto& v) {
+    Tensor positive = unary_kernel(saved.unpack(), "relu_backward", [](const auto& v) {
       using T = elem_t<decltype(v)>;
       return select(v > T(0), T(1), T(0));
     });
     return {g[0] * positive};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
 Tensor relu(const Tensor& x) {
   Tensor out = fusion::defer(fusion::Op::Relu, x);
   if (!out.defined()) out = same_dtype_kernel(x, "relu", relu_formula);
-  if (auto n = record<ReluBackward0>({&x}, out)) n->result = save(out, true);
+  if (auto n = record<ReluBackward0>({&x}, out)) n->saved = save(out, true);
   return out;
 }
 
 // ---- leaky_relu: x for x > 0, slope x otherwise; d = g or g slope ------------------------------
 namespace {
-struct LeakyReluBackward0 final : Node {
-  SavedVariable self;
+struct LeakyReluBackward0 final : autograd::SavedOneNode {
   double slope = 0.01;
-  std::string name() const override { return "LeakyReluBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor factor = unary_kernel(self.unpack(), "leaky_relu_backward", [s = slope](const auto& v) {
+    Tensor factor = unary_kernel(saved.unpack(), "leaky_relu_backward", [s = slope](const auto& v) {
       using T = elem_t<decltype(v)>;
       return select(v > T(0), T(1), T(s));
     });
     return {g[0] * factor};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
@@ -291,7 +247,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
     return select(v > T(0), v, v * T(s));
   });
   if (auto n = record<LeakyReluBackward0>({&x}, out)) {
-    n->self = save(x);
+    n->saved = save(x);
     n->slope = negative_slope;
   }
   return out;
@@ -308,14 +264,10 @@ namespace {
 Tensor normal_pdf(const Tensor& x) { return exp(square(x) * -0.5) * kInvSqrt2Pi; }
 
 // Phi(x) as a differentiable op of its own (there is no public erf): d Phi = g phi(x).
-struct NormalCdfBackward0 final : Node {
-  SavedVariable self;
-  std::string name() const override { return "NormalCdfBackward0"; }
+struct NormalCdfBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] * normal_pdf(self.unpack())};
+    return {g[0] * normal_pdf(saved.unpack())};
   }
-  void release_variables() override { self.reset(); }
 };
 
 Tensor normal_cdf(const Tensor& x) {
@@ -325,17 +277,14 @@ Tensor normal_cdf(const Tensor& x) {
     using std::erfc;
     return T(0.5) * erfc(v * T(-kSqrt1_2));
   });
-  if (auto n = record<NormalCdfBackward0>({&x}, out)) n->self = save(x);
+  if (auto n = record<NormalCdfBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
-struct GeluBackward0 final : Node {
-  SavedVariable self;
+struct GeluBackward0 final : autograd::SavedOneNode {
   bool tanh_approx = false;
-  std::string name() const override { return "GeluBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor x = self.unpack();
+    Tensor x = saved.unpack();
     if (!autograd::GradMode::is_enabled()) return {fused(g[0], x)};
     if (!tanh_approx) return {g[0] * (normal_cdf(x) + x * normal_pdf(x))};
     Tensor x2 = square(x);
@@ -344,7 +293,6 @@ struct GeluBackward0 final : Node {
     Tensor right = x * 0.5 * rsub(square(t), 1.0) * (x2 * (3 * kGeluKappa) + 1.0) * kSqrt2OverPi;
     return {g[0] * (left + right)};
   }
-  void release_variables() override { self.reset(); }
 
  private:
   Tensor fused(const Tensor& g, const Tensor& x) const {
@@ -387,7 +335,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
                                return T(0.5) * v * erfc(v * T(-kSqrt1_2));
                              });
   if (auto n = record<GeluBackward0>({&x}, out)) {
-    n->self = save(x);
+    n->saved = save(x);
     n->tanh_approx = tanh_approx;
   }
   return out;
@@ -396,13 +344,10 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 // ---- softplus: log(1 + exp(beta x)) / beta, x itself where beta x > threshold ------------------
 // d = g sigmoid(beta x), or g in the linear region (as PyTorch).
 namespace {
-struct SoftplusBackward0 final : Node {
-  SavedVariable self;
+struct SoftplusBackward0 final : autograd::SavedOneNode {
   double beta = 1, threshold = 20;
-  std::string name() const override { return "SoftplusBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor x = self.unpack();
+    Tensor x = saved.unpack();
     Tensor linear = unary_kernel(x, "softplus_backward", [b = beta, th = threshold](const auto& v) {
       using T = elem_t<decltype(v)>;
       return select(v * T(b) > T(th), T(1), T(0));
@@ -410,7 +355,6 @@ struct SoftplusBackward0 final : Node {
     Tensor slope = where(linear, scalar_tensor(1.0, x.dtype()), sigmoid(x * beta));
     return {g[0] * slope};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
@@ -425,7 +369,7 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
                   (select(v * T(beta) > T(0), v * T(beta), T(0)) + log1p(exp(-abs(v * T(beta))))) / T(beta));
   });
   if (auto n = record<SoftplusBackward0>({&x}, out)) {
-    n->self = save(x);
+    n->saved = save(x);
     n->beta = beta;
     n->threshold = threshold;
   }
@@ -442,9 +386,7 @@ Tensor square(const Tensor& x) {
 // ---- sign: -1, 0 or 1 (0 for NaN); its gradient is zero everywhere ----------------------------
 namespace {
 struct SignBackward0 final : Node {
-  std::string name() const override { return "SignBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     return {zeros_like(g[0])};
   }
 };
@@ -461,13 +403,11 @@ Tensor sign(const Tensor& x) {
 
 // ---- clamp: min(max(x, lo), hi); the gradient passes where lo <= x <= hi -----------------------
 namespace {
-struct ClampBackward final : Node {
-  SavedVariable self;
+struct ClampBackward final : autograd::SavedOneNode {
   std::optional<double> lo, hi;
   std::string name() const override { return lo && hi ? "ClampBackward1" : lo ? "ClampMinBackward0" : "ClampMaxBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor inside = unary_kernel(self.unpack(), "clamp_backward",
+    Tensor inside = unary_kernel(saved.unpack(), "clamp_backward",
                                  [l = lo.value_or(-INFINITY), h = hi.value_or(INFINITY)](const auto& v) {
                                    using T = elem_t<decltype(v)>;
                                    // Written so that NaN fails both tests and gets no gradient.
@@ -475,7 +415,6 @@ struct ClampBackward final : Node {
                                  });
     return {g[0] * inside};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
@@ -499,7 +438,7 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
     }, "clamp");
   });
   if (auto n = record<ClampBackward>({&x}, out)) {
-    n->self = save(x);
+    n->saved = save(x);
     n->lo = min;
     n->hi = max;
   }
@@ -508,19 +447,15 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
 
 // ---- pow(x, e): d = g e x^(e-1); zero for e = 0 and g itself for e = 1 ------------------------
 namespace {
-struct PowBackward0 final : Node {
-  SavedVariable self;
+struct PowBackward0 final : autograd::SavedOneNode {
   double exponent = 1;
-  std::string name() const override { return "PowBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     if (exponent == 0) return {zeros_like(g[0])};
     if (exponent == 1) return {g[0]};
-    Tensor x = self.unpack();
+    Tensor x = saved.unpack();
     if (exponent == 2) return {g[0] * (x * 2.0)};
     return {g[0] * (pow(x, exponent - 1) * exponent)};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
@@ -539,7 +474,7 @@ Tensor pow(const Tensor& x, double exponent) {
     out = unary_kernel(x, "pow", [exponent](const auto& v) { return std_pow(v, elem_t<decltype(v)>(exponent)); });
   }
   if (auto n = record<PowBackward0>({&x}, out)) {
-    n->self = save(x);
+    n->saved = save(x);
     n->exponent = exponent;
   }
   return out;
@@ -551,9 +486,7 @@ Tensor pow(const Tensor& x, double exponent) {
 namespace {
 struct PowBackward1 final : Node {
   SavedVariable self, exponent, result;
-  std::string name() const override { return "PowBackward1"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor(), Tensor()};
     Tensor x = self.unpack(), y = exponent.unpack();
     Tensor zero = zero_like_scalar(g[0]);
     Tensor gx, gy;
@@ -585,9 +518,7 @@ namespace {
 struct PowBackward2 final : Node {
   SavedVariable exponent, result;
   double base = 1;
-  std::string name() const override { return "PowBackward2"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     Tensor d = g[0] * result.unpack() * std::log(base);
     if (base == 0) d = where(ge(exponent.unpack(), 0.0), zero_like_scalar(d), d);
     return {d};

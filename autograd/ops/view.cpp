@@ -13,7 +13,6 @@ using autograd::record;
 namespace {
 struct ViewBackward0 final : Node {
   Shape in_shape;
-  std::string name() const override { return "ViewBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {reshape(g[0], in_shape)}; }
 };
 
@@ -124,7 +123,6 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
 namespace {
 struct ExpandBackward0 final : Node {
   Shape in_shape;
-  std::string name() const override { return "ExpandBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {sum_to(g[0], in_shape)}; }
 };
 }  // namespace
@@ -170,7 +168,6 @@ Tensor Tensor::expand_as(const Tensor& other) const { return xgrad::expand(*this
 namespace {
 struct PermuteBackward0 final : Node {
   Shape inverse;
-  std::string name() const override { return "PermuteBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {permute(g[0], inverse)}; }
 };
 }  // namespace
