@@ -2,6 +2,7 @@
 #pragma once
 #include "autograd/dtype.hpp"
 #include "autograd/engine.hpp"
+#include "autograd/errors.hpp"
 #include "autograd/function.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/gradcheck.hpp"

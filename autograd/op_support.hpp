@@ -51,7 +51,7 @@
 #include "grad_mode.hpp"
 #include "node.hpp"
 #include "ops.hpp"
-#include "ops/kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace xgrad::autograd {
 

@@ -182,8 +182,8 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> star
              std::optional<std::int64_t> end, std::int64_t step = 1);
 // View of x[index] along dim, which is removed (negative index counts from the end).
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
-// Index tensors below must be Int64 with values in [0, size): anything else throws
-// std::out_of_range naming the op, the value, the dim and its size.
+// Index tensors below must be Int64 (else IndexError, errors.hpp) with values in [0, size)
+// (else std::out_of_range naming the op, the value, the dim and its size).
 // Rows (along dim) picked by a 0-D or 1-D index; repeats allowed (their gradients add up).
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 // out[i][j] = x[index[i][j]][j] for dim 0 (and likewise for other dims), as torch.gather.

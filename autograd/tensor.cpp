@@ -1,7 +1,7 @@
 // Tensor handle basics: storage, accessors, autograd flags, hooks and printing.
 // The operations themselves live in autograd/ops/.
 #include "tensor.hpp"
-#include "ops/fusion.hpp"
+#include "fusion/fusion.hpp"
 
 #include <malloc.h>
 
@@ -351,8 +351,23 @@ Tensor& Tensor::detach_() {
 
 namespace {
 
+// How the elements print: integers as they are; floats with 4 decimals, in fixed or scientific
+// notation, right-aligned to `width`.
+struct ElementFormat {
+  bool integral = false;
+  bool scientific = false;
+  int width = 0;
+  int precision = 4;
+};
+
+void print_element(std::ostream& os, const TensorImpl& t, std::int64_t off, const ElementFormat& f) {
+  os << std::setw(f.width);
+  if (f.integral) os << read_element<std::int64_t>(t, off);
+  else os << (f.scientific ? std::scientific : std::fixed) << std::setprecision(f.precision) << read_element<double>(t, off);
+}
+
 void print_values(std::ostream& os, const TensorImpl& t, std::size_t dim, std::int64_t offset, int indent,
-                  bool summarize, bool integral, int width, int precision) {
+                  bool summarize, const ElementFormat& f) {
   const std::int64_t n = t.shape[dim];
   const std::int64_t edge = 3;
   os << '[';
@@ -363,53 +378,84 @@ void print_values(std::ostream& os, const TensorImpl& t, std::size_t dim, std::i
     }
     std::int64_t off = offset + i * t.strides[dim];
     if (dim + 1 == t.shape.size()) {
-      double v = read_element<double>(t, off);
-      if (integral) {
-        os << std::setw(width) << read_element<std::int64_t>(t, off);
-      } else {
-        os << std::setw(width) << std::fixed << std::setprecision(precision) << v;
-      }
+      print_element(os, t, off, f);
       if (i + 1 < n) os << ", ";
     } else {
-      print_values(os, t, dim + 1, off, indent + 1, summarize, integral, width, precision);
+      print_values(os, t, dim + 1, off, indent + 1, summarize, f);
       if (i + 1 < n) os << ",\n" << std::string(static_cast<std::size_t>(indent + 1), ' ');
     }
   }
   os << ']';
 }
 
+// The notation and width, by PyTorch's rules (torch/_tensor_str.py, _Formatter): scientific
+// when the nonzero finite magnitudes span more than a factor 1000, exceed 1e8, or go below 1e-4,
+// so that 1e-8 prints as 1.0000e-08 rather than 0.0000.
+ElementFormat element_format(const TensorImpl& t) {
+  ElementFormat f;
+  f.integral = t.dtype == Dtype::Int64;
+  if (t.numel == 0) return f;
+  double maxabs = 0, minabs = INFINITY;
+  bool negative = false;
+  for (std::int64_t i = 0; i < t.numel; ++i) {
+    double v = read_element<double>(t, strided_offset(t, i));
+    if (std::isfinite(v) && v != 0) {
+      maxabs = std::max(maxabs, std::abs(v));
+      minabs = std::min(minabs, std::abs(v));
+    }
+    negative = negative || v < 0;
+  }
+  f.scientific = !f.integral && maxabs > 0 && (maxabs / minabs > 1000.0 || maxabs > 1.0e8 || minabs < 1.0e-4);
+  if (f.scientific) {  // d.dddde+XX, with a third exponent digit beyond 1e+-99
+    bool wide_exponent = maxabs >= 1e100 || minabs < 1e-99;
+    f.width = (negative ? 1 : 0) + f.precision + 6 + (wide_exponent ? 1 : 0);
+    return f;
+  }
+  int digits = maxabs >= 1 ? static_cast<int>(std::floor(std::log10(maxabs))) + 1 : 1;
+  f.width = digits + (negative ? 1 : 0) + (f.integral ? 0 : f.precision + 1);
+  return f;
+}
+
+// Restores the stream's formatting on scope exit (also when printing throws): printing a
+// tensor must not change how the caller's later output looks. The width, like that of any
+// formatted output, is consumed by the first item printed.
+class StreamFormatGuard {
+ public:
+  explicit StreamFormatGuard(std::ostream& os)
+      : os_(os), flags_(os.flags()), precision_(os.precision()), fill_(os.fill()) {
+    os.flags(std::ios_base::dec);  // the caller's showpos, uppercase, ... must not alter the values
+    os.fill(' ');
+  }
+  ~StreamFormatGuard() {
+    os_.flags(flags_);
+    os_.precision(precision_);
+    os_.fill(fill_);
+  }
+  StreamFormatGuard(const StreamFormatGuard&) = delete;
+  StreamFormatGuard& operator=(const StreamFormatGuard&) = delete;
+
+ private:
+  std::ostream& os_;
+  std::ios_base::fmtflags flags_;
+  std::streamsize precision_;
+  char fill_;
+};
+
 }  // namespace
 
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor) {
   if (!tensor.defined()) return os << "tensor(undefined)";
   const TensorImpl& t = *tensor.impl();
-  std::ios_base::fmtflags flags = os.flags();
+  StreamFormatGuard guard(os);
   os << "tensor(";
-  bool integral = t.dtype == Dtype::Int64;
-  int width = 0;
-  int precision = 4;
-  bool summarize = t.numel > 1000;
-  if (t.numel > 0) {
-    double maxabs = 0;
-    bool negative = false;
-    for (std::int64_t i = 0; i < t.numel; ++i) {
-      double v = read_element<double>(t, strided_offset(t, i));
-      if (std::isfinite(v)) maxabs = std::max(maxabs, std::abs(v));
-      negative = negative || v < 0;
-    }
-    int digits = maxabs >= 1 ? static_cast<int>(std::floor(std::log10(maxabs))) + 1 : 1;
-    width = digits + (negative ? 1 : 0) + (integral ? 0 : precision + 1);
-  }
+  const ElementFormat f = element_format(t);
   if (t.shape.empty()) {
-    double v = read_element<double>(t, t.offset);
-    if (integral) os << read_element<std::int64_t>(t, t.offset);
-    else os << std::fixed << std::setprecision(precision) << v;
+    print_element(os, t, t.offset, ElementFormat{f.integral, f.scientific, 0, f.precision});
   } else if (t.numel == 0) {
     os << "[]";
   } else {
-    print_values(os, t, 0, t.offset, 7, summarize, integral, width, precision);
+    print_values(os, t, 0, t.offset, 7, t.numel > 1000, f);
   }
-  os.flags(flags);
   os << ", shape=" << shape_str(t.shape) << ", dtype=" << dtype_name(t.dtype);
   if (t.grad_fn) {
     os << ", grad_fn=<" << t.grad_fn->name() << ">";

@@ -172,8 +172,8 @@ TEST_CASE("row: index out of range in select, index_select and gather") {
                                   {"gather", "index 3", "dimension 1", "size 3"});
   expect_throw<std::out_of_range>([&] { scatter_add(x, 0, tensor(std::vector<std::int64_t>{2}, {1, 1}), f64({1, 1})); },
                                   {"scatter_add", "2"});
-  // Wrong index dtype is named too.
-  expect_throw<std::out_of_range>([&] { index_select(x, 0, f64({1})); }, {"index_select", "Float64"});
+  // Wrong index dtype is named too, as the library's IndexError (issue 16 item 20).
+  expect_throw<IndexError>([&] { index_select(x, 0, f64({1})); }, {"index_select", "Float64"});
   expect_throw<std::out_of_range>([&] { x.at<double>({0, 3}); }, {"at", "3"});
 }
 

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include <xgrad/autograd/ops/fusion.hpp>
+#include <xgrad/autograd/fusion/fusion.hpp>
 #include <xgrad/xgrad.hpp>
 
 #include "harness.hpp"

@@ -231,6 +231,14 @@ TEST_CASE_TEMPLATE("second derivative through index_select", T, float, double) {
   check_values(autograd::grad({g.sum()}, {x})[0], {2, 0, 4});
 }
 
+TEST_CASE("a float index is the library's IndexError, in PyTorch's words") {
+  Tensor m = seq<float>({3, 4});
+  check_throws<IndexError>([&] { index_select(m, 0, tensor(std::vector<float>{0})); },
+                           {"index_select(): Expected dtype int64 for index", "Float32 [1]"});
+  check_throws<IndexError>([&] { m.index_select(0, scalar_tensor(1.0)); }, {"index_select(): Expected dtype int64"});
+  check_throws<IndexError>([&] { gather(m, 0, zeros({1, 1})); }, {"gather(): Expected dtype int64 for index"});
+}
+
 TEST_CASE("index_select errors") {
   Tensor m = seq<float>({3, 4});
   check_throws<std::out_of_range>([&] { index_select(m, 0, tensor(std::vector<float>{0})); },

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -140,6 +141,26 @@ TEST_CASE("converting NaN, infinity or an out-of-range value to Int64 is an erro
   CHECK(tensor(std::vector<double>{-9.2e18}).to(kInt64).item<std::int64_t>() == static_cast<std::int64_t>(-9.2e18));
 }
 
+TEST_CASE("full, fill_ and arange refuse values Int64 cannot hold, rather than undefined behaviour") {
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  auto has = [](const std::string& s, const char* part) { return s.find(part) != std::string::npos; };
+  CHECK(has(message([] { (void)full({2}, 1e300, kInt64); }), "full: value cannot be converted to type Int64 without overflow (1e+300)"));
+  CHECK(has(message([] { zeros({2}, kInt64).fill_(1e300); }), "cannot be converted to type Int64"));
+  CHECK(has(message([] { zeros({2}, kInt64).fill_(std::nan("")); }), "cannot be converted to type Int64"));
+  CHECK(has(message([] { (void)arange(0, 1e19, 1, kInt64); }), "arange: invalid size, possible overflow?"));
+  CHECK(has(message([] { (void)arange(0, std::nan("")); }), "arange: unsupported range: 0 -> nan"));
+  CHECK(has(message([] { (void)arange(0, 10, std::nan("")); }), "arange"));
+  CHECK(full({2}, -9.2e18, kInt64).to_vector<std::int64_t>()[0] == static_cast<std::int64_t>(-9.2e18));
+  CHECK(zeros({2}, kInt64).fill_(2.7).to_vector<std::int64_t>() == std::vector<std::int64_t>{2, 2});  // truncates, as PyTorch
+}
+
 TEST_CASE("detach shares data but not history; clone copies and keeps history") {
   Tensor x = ones({3}, TensorOptions().requires_grad(true));
   Tensor y = x * 2.0;
@@ -173,6 +194,27 @@ TEST_CASE("operator<< prints values, shape, dtype and grad_fn") {
   big << zeros({100, 100});
   CHECK(big.str().find("...") != std::string::npos);  // large tensors are summarised
   CHECK(big.str().size() < 2000);
+}
+
+TEST_CASE("printing restores the stream's settings and picks fixed or scientific notation as PyTorch") {
+  std::ostringstream os;
+  os << std::setprecision(9) << std::setfill('*') << std::hex << std::showpos;
+  const auto flags = os.flags();
+  os << tensor(std::vector<float>{1.5f, 2.25f});
+  CHECK(os.precision() == 9);
+  CHECK(os.fill() == '*');
+  CHECK(os.flags() == flags);
+  CHECK(os.str() == "tensor([1.5000, 2.2500], shape=[2], dtype=Float32)");  // the caller's flags do not leak in
+  auto printed = [](const Tensor& t) {
+    std::ostringstream s;
+    s << t;
+    return s.str();
+  };
+  CHECK(printed(tensor(std::vector<double>{1e-8, 2e-9})) == "tensor([1.0000e-08, 2.0000e-09], shape=[2], dtype=Float64)");
+  CHECK(printed(scalar_tensor(1e-8, kFloat64)) == "tensor(1.0000e-08, shape=[], dtype=Float64)");
+  CHECK(printed(tensor(std::vector<double>{1, 2000})).find("2.0000e+03") != std::string::npos);  // span > 1000
+  CHECK(printed(tensor(std::vector<double>{-1e9, 0})).find("-1.0000e+09,  0.0000e+00") != std::string::npos);
+  CHECK(printed(tensor(std::vector<double>{0.5, 0, 100})) == "tensor([  0.5000,   0.0000, 100.0000], shape=[3], dtype=Float64)");
 }
 
 TEST_CASE("grad mode is thread-local") {

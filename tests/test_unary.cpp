@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <xgrad/autograd/ops/elementwise.hpp>
+#include <xgrad/autograd/kernels/elementwise.hpp>
 #include <xgrad/xgrad.hpp>
 
 using namespace xgrad;

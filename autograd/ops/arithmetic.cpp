@@ -1,7 +1,7 @@
 // + - * / between tensors and with scalars. Each op's backward sits next to its forward;
 // gradients of broadcast inputs are summed back to their shapes by the engine (sum_to).
-#include "fusion.hpp"
-#include "kernels.hpp"
+#include "../fusion/fusion.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 
@@ -18,8 +18,7 @@ struct AddBackward0 final : Node {
     return {g[0], gb};
   }
 };
-struct AddScalarBackward final : Node {
-  std::string name() const override { return "AddBackward1"; }
+struct AddBackward1 final : Node {
   tensor_list apply(tensor_list&& g) override { return {std::move(g[0])}; }
 };
 }  // namespace
@@ -45,7 +44,7 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add_impl(a, 
 Tensor add(const Tensor& a, double b) {
   Tensor out = fusion::defer(fusion::Op::Add, a, b);
   if (!out.defined()) out = scalar_kernel(a, b, "add", [](const auto& x, const auto& s) { return x + s; });
-  record<AddScalarBackward>({&a}, out);
+  record<AddBackward1>({&a}, out);
   return out;
 }
 
@@ -55,16 +54,14 @@ Tensor sub(const Tensor& a, double b) { return add(a, -b); }
 namespace {
 struct MulBackward0 final : Node {
   SavedVariable a, b;
-  std::string name() const override { return "MulBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     return {should_compute_output(0) ? g[0] * b.unpack() : Tensor(),
             should_compute_output(1) ? g[0] * a.unpack() : Tensor()};
   }
   void release_variables() override { a.reset(); b.reset(); }
 };
-struct MulScalarBackward final : Node {
+struct MulBackward1 final : Node {
   double s = 1;
-  std::string name() const override { return "MulBackward1"; }
   tensor_list apply(tensor_list&& g) override { return {g[0] * s}; }
 };
 }  // namespace
@@ -82,7 +79,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, double b) {
   Tensor out = fusion::defer(fusion::Op::Mul, a, b);
   if (!out.defined()) out = scalar_kernel(a, b, "mul", [](const auto& x, const auto& s) { return x * s; });
-  if (auto n = record<MulScalarBackward>({&a}, out)) n->s = b;
+  if (auto n = record<MulBackward1>({&a}, out)) n->s = b;
   return out;
 }
 
@@ -90,7 +87,6 @@ Tensor mul(const Tensor& a, double b) {
 namespace {
 struct DivBackward0 final : Node {
   SavedVariable a, b;
-  std::string name() const override { return "DivBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor bv = b.unpack();
     return {should_compute_output(0) ? g[0] / bv : Tensor(),
@@ -98,15 +94,12 @@ struct DivBackward0 final : Node {
   }
   void release_variables() override { a.reset(); b.reset(); }
 };
-struct RdivBackward final : Node {  // d(s / a) = -g s / a^2
-  SavedVariable a;
+struct DivBackward1 final : autograd::SavedOneNode {  // d(s / a) = -g s / a^2
   double s = 1;
-  std::string name() const override { return "DivBackward1"; }
   tensor_list apply(tensor_list&& g) override {
-    Tensor av = a.unpack();
+    Tensor av = saved.unpack();
     return {g[0] * (-s) / (av * av)};
   }
-  void release_variables() override { a.reset(); }
 };
 }  // namespace
 
@@ -126,8 +119,8 @@ Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
 
 Tensor rdiv(const Tensor& a, double b) {
   Tensor out = scalar_kernel(a, b, "rdiv", [](const auto& x, const auto& s) { return s / x; }, /*int_ok=*/false);
-  if (auto n = record<RdivBackward>({&a}, out)) {
-    n->a = save(a);
+  if (auto n = record<DivBackward1>({&a}, out)) {
+    n->saved = save(a);
     n->s = b;
   }
   return out;
@@ -136,7 +129,6 @@ Tensor rdiv(const Tensor& a, double b) {
 // ---- neg ----------------------------------------------------------------------------------
 namespace {
 struct NegBackward0 final : Node {
-  std::string name() const override { return "NegBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {neg(g[0])}; }
 };
 }  // namespace

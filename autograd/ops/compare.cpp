@@ -2,8 +2,8 @@
 // eq/ne/lt/le/gt/ge family (Int64 0/1 results, never differentiable), allclose and equal.
 #include <cmath>
 
-#include "elementwise.hpp"
-#include "kernels.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 
@@ -46,7 +46,6 @@ struct ExtremumBackward final : Node {
   SavedVariable a, b;
   std::string name() const override { return Max ? "MaximumBackward0" : "MinimumBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor(), Tensor()};
     Tensor av = a.unpack(), bv = b.unpack();
     const char* op = Max ? "maximum_backward" : "minimum_backward";
     return {should_compute_output(0) ? g[0] * share<Max>(av, bv, op) : Tensor(),
@@ -81,17 +80,13 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return extremum<false>(a, b, 
 
 // ---- where(condition, a, b): 3-way broadcasting; gradients g masked to a and to b ------------
 namespace {
-struct WhereBackward0 final : Node {
-  SavedVariable condition;
-  std::string name() const override { return "WhereBackward0"; }
+struct WhereBackward0 final : autograd::SavedOneNode {
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor(), Tensor()};
-    Tensor c = condition.unpack();
+    Tensor c = saved.unpack();
     Tensor zero = scalar_tensor(0.0, g[0].dtype());
     return {should_compute_output(0) ? where(c, g[0], zero) : Tensor(),
             should_compute_output(1) ? where(c, zero, g[0]) : Tensor()};
   }
-  void release_variables() override { condition.reset(); }
 };
 
 template <class C, class T>
@@ -134,7 +129,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     dispatch(dt, [&](auto tag) { where_kernel<decltype(ctag), decltype(tag)>(condition, ac, bc, out); });
   });
   // The condition never receives a gradient, so it is not an input of the node.
-  if (auto n = record<WhereBackward0>({&a, &b}, out)) n->condition = save(condition);
+  if (auto n = record<WhereBackward0>({&a, &b}, out)) n->saved = save(condition);
   return out;
 }
 

@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include "reduce_helpers.hpp"
+#include "../kernels/reduce_helpers.hpp"
 
 namespace xgrad {
 
@@ -112,7 +112,6 @@ struct ExtremumAllBackward final : Node {
   bool is_max = true;
   std::string name() const override { return is_max ? "MaxBackward1" : "MinBackward1"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     return {g[0] * share_mask(self.unpack(), result.unpack())};
   }
   void release_variables() override {
@@ -165,8 +164,7 @@ Tensor min(const Tensor& x) { return extremum_all_op<false>(x, "min"); }
 
 // ---- max(dim) / min(dim): the gradient goes to the index returned -------------------------------
 namespace {
-struct ExtremumDimBackward final : Node {
-  SavedVariable indices;
+struct ExtremumDimBackward final : autograd::SavedOneNode {
   Shape in_shape;
   Dtype in_dtype = Dtype::Float32;
   std::int64_t dim = 0;
@@ -174,11 +172,9 @@ struct ExtremumDimBackward final : Node {
   bool is_max = true;
   std::string name() const override { return is_max ? "MaxBackward0" : "MinBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     Tensor gk = keepdim || in_shape.empty() ? g[0] : unsqueeze(g[0], dim);
-    return {gk * one_hot(indices.unpack())};
+    return {gk * one_hot(saved.unpack())};
   }
-  void release_variables() override { indices.reset(); }
 
   // Constant tensor of the input's shape: 1 at each returned index along dim, 0 elsewhere.
   // Built raw (no history), so the product with g stays differentiable w.r.t. g only.
@@ -214,7 +210,7 @@ std::tuple<Tensor, Tensor> extremum_dim_op(const Tensor& x, std::int64_t dim, bo
   });
   if (auto n = record<ExtremumDimBackward>({&x}, values)) {
     n->is_max = IsMax;
-    n->indices = save(indices);
+    n->saved = save(indices);
     n->in_shape = x.shape();
     n->in_dtype = x.dtype();
     n->dim = d;

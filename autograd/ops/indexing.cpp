@@ -3,7 +3,7 @@
 // through small recorded ops of their own, so that create_graph can differentiate them again.
 #include <algorithm>
 
-#include "view_helpers.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 
@@ -50,7 +50,6 @@ Geometry nonempty(const Tensor& t) {
 namespace {
 struct SliceBackwardBackward0 final : Node {
   std::int64_t dim = 0, start = 0, end = 0, step = 1;
-  std::string name() const override { return "SliceBackwardBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {slice(g[0], dim, start, end, step)}; }
 };
 
@@ -71,7 +70,6 @@ Tensor slice_backward(const Tensor& g, const Shape& in_shape, std::int64_t dim, 
 struct SliceBackward0 final : Node {
   Shape in_shape;
   std::int64_t dim = 0, start = 0, end = 0, step = 1;
-  std::string name() const override { return "SliceBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {slice_backward(g[0], in_shape, dim, start, end, step)}; }
 };
 }  // namespace
@@ -126,7 +124,6 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
 namespace {
 struct SelectBackwardBackward0 final : Node {
   std::int64_t dim = 0, index = 0;
-  std::string name() const override { return "SelectBackwardBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {select(g[0], dim, index)}; }
 };
 
@@ -143,7 +140,6 @@ Tensor select_backward(const Tensor& g, const Shape& in_shape, std::int64_t dim,
 struct SelectBackward0 final : Node {
   Shape in_shape;
   std::int64_t dim = 0, index = 0;
-  std::string name() const override { return "SelectBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {select_backward(g[0], in_shape, dim, index)}; }
 };
 }  // namespace
@@ -191,12 +187,9 @@ std::vector<std::int64_t> index_values(const Tensor& index, std::int64_t dim, st
   return v;
 }
 
-struct IndexAddBackward0 final : Node {
+struct IndexAddBackward0 final : autograd::SavedOneNode {
   std::int64_t dim = 0;
-  SavedVariable index;
-  std::string name() const override { return "IndexAddBackward0"; }
-  tensor_list apply(tensor_list&& g) override { return {index_select(g[0], dim, index.unpack())}; }
-  void release_variables() override { index.reset(); }
+  tensor_list apply(tensor_list&& g) override { return {index_select(g[0], dim, saved.unpack())}; }
 };
 
 // zeros(in_shape) with src's slices added at `index` along dim; differentiable in src.
@@ -224,18 +217,15 @@ Tensor index_add_into_zeros(const Shape& in_shape, std::int64_t dim, const Tenso
   });
   if (auto node = record<IndexAddBackward0>({&src}, out)) {
     node->dim = dim;
-    node->index = save(index);
+    node->saved = save(index);
   }
   return out;
 }
 
-struct IndexSelectBackward0 final : Node {
+struct IndexSelectBackward0 final : autograd::SavedOneNode {
   Shape in_shape;
   std::int64_t dim = 0;
-  SavedVariable index;
-  std::string name() const override { return "IndexSelectBackward0"; }
-  tensor_list apply(tensor_list&& g) override { return {index_add_into_zeros(in_shape, dim, index.unpack(), g[0])}; }
-  void release_variables() override { index.reset(); }
+  tensor_list apply(tensor_list&& g) override { return {index_add_into_zeros(in_shape, dim, saved.unpack(), g[0])}; }
 };
 }  // namespace
 
@@ -272,7 +262,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   if (auto node = record<IndexSelectBackward0>({&x}, out)) {
     node->in_shape = x.shape();
     node->dim = d;
-    node->index = save(index);
+    node->saved = save(index);
   }
   return out;
 }
@@ -304,15 +294,13 @@ void check_scatter_shapes(const char* op, std::int64_t dim, const Tensor& self, 
   }
 }
 
-struct ScatterAddBackward0 final : Node {
+struct ScatterAddBackward0 final : autograd::SavedOneNode {
   std::int64_t dim = 0;
-  SavedVariable index;
   Shape src_shape;
-  std::string name() const override { return "ScatterAddBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor gsrc;
     if (should_compute_output(1)) {
-      Tensor idx = index.unpack();
+      Tensor idx = saved.unpack();
       gsrc = gather(g[0], dim, idx);
       // src entries beyond the index's extent were never added anywhere: zero gradient.
       if (gsrc.shape() != src_shape && !src_shape.empty()) {
@@ -327,18 +315,14 @@ struct ScatterAddBackward0 final : Node {
     }
     return {should_compute_output(0) ? g[0] : Tensor(), gsrc};
   }
-  void release_variables() override { index.reset(); }
 };
 
-struct GatherBackward0 final : Node {
+struct GatherBackward0 final : autograd::SavedOneNode {
   Shape in_shape;
   std::int64_t dim = 0;
-  SavedVariable index;
-  std::string name() const override { return "GatherBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    return {scatter_add(zeros(in_shape, g[0].dtype()), dim, index.unpack(), g[0])};
+    return {scatter_add(zeros(in_shape, g[0].dtype()), dim, saved.unpack(), g[0])};
   }
-  void release_variables() override { index.reset(); }
 };
 
 }  // namespace
@@ -368,7 +352,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
   if (auto n = record<GatherBackward0>({&x}, out)) {
     n->in_shape = x.shape();
     n->dim = d;
-    n->index = save(index);
+    n->saved = save(index);
   }
   return out;
 }
@@ -403,7 +387,7 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const
   });
   if (auto n = record<ScatterAddBackward0>({&x, &src}, out)) {
     n->dim = d;
-    n->index = save(index);
+    n->saved = save(index);
     n->src_shape = src.shape();
   }
   return out;

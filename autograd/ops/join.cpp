@@ -1,6 +1,6 @@
 // Joining and splitting along a dim: cat and stack copy their inputs into one fresh tensor;
 // split and chunk return views of their input (one graph node for all the pieces).
-#include "view_helpers.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 
@@ -48,7 +48,6 @@ namespace {
 struct CatBackward0 final : Node {
   std::int64_t dim = 0;
   std::vector<std::int64_t> sizes;  // along dim; -1 for a skipped empty input
-  std::string name() const override { return "CatBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     tensor_list out(sizes.size());
     std::int64_t offset = 0;
@@ -114,7 +113,6 @@ Tensor cat(const tensor_list& tensors, std::int64_t dim) {
 namespace {
 struct StackBackward0 final : Node {
   std::int64_t dim = 0;
-  std::string name() const override { return "StackBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     tensor_list out(num_outputs());
     for (std::size_t i = 0; i < out.size(); ++i) {
@@ -152,7 +150,6 @@ Tensor stack(const tensor_list& tensors, std::int64_t dim) {
 namespace {
 struct SplitBackward0 final : Node {
   std::int64_t dim = 0;
-  std::string name() const override { return "SplitBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     bool any = false;
     for (const Tensor& t : g) any = any || t.defined();

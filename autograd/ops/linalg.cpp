@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "kernels.hpp"
+#include "../kernels/kernels.hpp"
 
 namespace xgrad {
 
@@ -338,7 +338,6 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 namespace {
 struct OuterBackward0 final : Node {
   SavedVariable a, b;
-  std::string name() const override { return "OuterBackward0"; }
   tensor_list apply(tensor_list&& grads) override {
     const Tensor& g = grads[0];
     if (!g.defined()) return {Tensor(), Tensor()};

@@ -2,7 +2,7 @@
 // same op with every width negated.
 #include <cmath>
 
-#include "view_helpers.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 
@@ -12,7 +12,6 @@ using autograd::record;
 namespace {
 struct ConstantPadNdBackward0 final : Node {
   Shape negated;
-  std::string name() const override { return "ConstantPadNdBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {pad(g[0], negated, 0.0)}; }
 };
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "reduce_helpers.hpp"
+#include "../kernels/reduce_helpers.hpp"
 
 namespace xgrad {
 
@@ -127,16 +127,12 @@ Tensor softmax_kernel(const Tensor& x, std::int64_t d, bool take_log, const char
 
 // ---- softmax: d softmax = y (g - sum(g y, dim)) ---------------------------------------------
 namespace {
-struct SoftmaxBackward0 final : Node {
-  SavedVariable result;
+struct SoftmaxBackward0 final : autograd::SavedOneNode {
   std::int64_t dim = 0;
-  std::string name() const override { return "SoftmaxBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor y = result.unpack();
+    Tensor y = saved.unpack();
     return {y * (g[0] - sum(g[0] * y, {dim}, true))};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
@@ -145,7 +141,7 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
   std::int64_t d = wrap_dim(dim, x.dim(), "softmax", x.shape());
   Tensor out = softmax_kernel(x, d, false, "softmax");
   if (auto n = record<SoftmaxBackward0>({&x}, out)) {
-    n->result = save(out, /*is_output=*/true);
+    n->saved = save(out, /*is_output=*/true);
     n->dim = d;
   }
   return out;
@@ -153,15 +149,11 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
 
 // ---- log_softmax: d log_softmax = g - exp(y) sum(g, dim) -------------------------------------
 namespace {
-struct LogSoftmaxBackward0 final : Node {
-  SavedVariable result;
+struct LogSoftmaxBackward0 final : autograd::SavedOneNode {
   std::int64_t dim = 0;
-  std::string name() const override { return "LogSoftmaxBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    return {g[0] - exp(result.unpack()) * sum(g[0], {dim}, true)};
+    return {g[0] - exp(saved.unpack()) * sum(g[0], {dim}, true)};
   }
-  void release_variables() override { result.reset(); }
 };
 }  // namespace
 
@@ -170,7 +162,7 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim) {
   std::int64_t d = wrap_dim(dim, x.dim(), "log_softmax", x.shape());
   Tensor out = softmax_kernel(x, d, true, "log_softmax");
   if (auto n = record<LogSoftmaxBackward0>({&x}, out)) {
-    n->result = save(out, /*is_output=*/true);
+    n->saved = save(out, /*is_output=*/true);
     n->dim = d;
   }
   return out;
@@ -219,9 +211,7 @@ void logsumexp_into(const TensorImpl& xi, const std::vector<bool>& mask, T* po, 
 struct LogsumexpBackward0 final : Node {
   SavedVariable self, result;
   Shape keep_shape;
-  std::string name() const override { return "LogsumexpBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     Tensor r = reshape(result.unpack(), keep_shape);
     return {reshape(g[0], keep_shape) * exp(self.unpack() - r)};
   }

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "reduce_helpers.hpp"
+#include "../kernels/reduce_helpers.hpp"
 
 namespace xgrad {
 
@@ -70,18 +70,14 @@ Tensor var_kernel(const Tensor& x, const VarPlan& p, double correction, bool tak
 
 // ---- var: d var = g 2 (x - mean) / (N - correction) -------------------------------------------
 namespace {
-struct VarBackward0 final : Node {
-  SavedVariable self;
+struct VarBackward0 final : autograd::SavedOneNode {
   Shape dims;
   Shape keep_shape;
   double dof = 0;  // N - correction, unclamped as in PyTorch's var_backward
-  std::string name() const override { return "VarBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
-    Tensor x = self.unpack();
+    Tensor x = saved.unpack();
     return {reshape(g[0], keep_shape) * (x - mean(x, dims, true)) * (2.0 / dof)};
   }
-  void release_variables() override { self.reset(); }
 };
 }  // namespace
 
@@ -89,7 +85,7 @@ Tensor var(const Tensor& x, const Shape& dims, double correction, bool keepdim) 
   VarPlan p = plan_var(x, dims, keepdim, "var");
   Tensor out = var_kernel(x, p, correction, false, "var");
   if (auto n = record<VarBackward0>({&x}, out)) {
-    n->self = save(x);
+    n->saved = save(x);
     n->dims = dims;
     n->keep_shape = p.keep_shape;
     n->dof = static_cast<double>(p.count) - correction;
@@ -126,9 +122,7 @@ struct StdBackward0 final : Node {
   Shape dims;
   Shape keep_shape;
   double dof = 0;
-  std::string name() const override { return "StdBackward0"; }
   tensor_list apply(tensor_list&& g) override {
-    if (!g[0].defined()) return {Tensor()};
     Tensor x = self.unpack();
     Tensor s = reshape(result.unpack(), keep_shape);
     Tensor gk = reshape(g[0], keep_shape);

@@ -2,47 +2,17 @@
 // storage (and so its version counter); only shape, strides and offset differ.
 #include <numeric>
 
-#include "kernels.hpp"
+#include "../kernels/view_helpers.hpp"
 
 namespace xgrad {
 
 using namespace kernels;
 using autograd::record;
 
-namespace {
-
-bool strides_contiguous(const Shape& shape, const Shape& strides) {
-  std::int64_t expected = 1;
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    if (shape[i] != 1 && strides[i] != expected) return false;
-    expected *= shape[i];
-  }
-  return true;
-}
-
-}  // namespace
-
-namespace kernels {
-Tensor make_view(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset) {
-  const TensorImpl& xi = *x.impl();
-  auto v = std::make_shared<TensorImpl>();
-  v->storage = xi.storage;
-  v->offset = offset;
-  v->shape = shape;
-  v->strides = strides;
-  v->numel = checked_numel(shape, "view");
-  v->dtype = xi.dtype;
-  v->contiguous = strides_contiguous(shape, strides);
-  v->is_view = true;
-  return Tensor(std::move(v));
-}
-}  // namespace kernels
-
 // ---- reshape / view -----------------------------------------------------------------------
 namespace {
 struct ViewBackward0 final : Node {
   Shape in_shape;
-  std::string name() const override { return "ViewBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {reshape(g[0], in_shape)}; }
 };
 
@@ -153,7 +123,6 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
 namespace {
 struct ExpandBackward0 final : Node {
   Shape in_shape;
-  std::string name() const override { return "ExpandBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {sum_to(g[0], in_shape)}; }
 };
 }  // namespace
@@ -199,7 +168,6 @@ Tensor Tensor::expand_as(const Tensor& other) const { return xgrad::expand(*this
 namespace {
 struct PermuteBackward0 final : Node {
   Shape inverse;
-  std::string name() const override { return "PermuteBackward0"; }
   tensor_list apply(tensor_list&& g) override { return {permute(g[0], inverse)}; }
 };
 }  // namespace

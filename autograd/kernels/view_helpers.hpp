@@ -3,6 +3,7 @@
 #pragma once
 #include <cstring>
 
+#include "../errors.hpp"
 #include "kernels.hpp"
 
 namespace xgrad::kernels {
@@ -39,10 +40,11 @@ inline void copy_into(const Tensor& dst, const Tensor& src) {
 }
 
 // Throws std::out_of_range naming `op` unless `index` is a defined Int64 tensor.
+// PyTorch's IndexError and wording, e.g. "index_select(): Expected dtype int64 for index".
 inline void check_index_tensor(const Tensor& index, const char* op) {
   check_defined(index, op, "index");
   if (index.dtype() != Dtype::Int64) {
-    throw std::out_of_range(std::string(op) + ": expected an Int64 index tensor, got " + describe(index));
+    throw IndexError(std::string(op) + "(): Expected dtype int64 for index (an Int64 tensor), got " + describe(index));
   }
 }
 

@@ -6,35 +6,14 @@
 #include <stdexcept>
 #include <thread>
 
-#include "elementwise.hpp"
-#include "kernels.hpp"
+#include "../kernels/elementwise.hpp"
+#include "../kernels/kernels.hpp"
 
-namespace xgrad {
+namespace xgrad::fusion {
 
 namespace {
-// Below this many elements an op's own cost dominates, not memory traffic: run eagerly.
-std::atomic<std::int64_t> g_min_numel{std::int64_t{1} << 15};
 // Serialises building programs with running a storage's readers (see fusion.hpp, "threads").
 std::mutex g_mutex;
-std::atomic<int> g_threads{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
-}  // namespace
-
-void set_num_threads(int n) {
-  if (n < 1) throw std::invalid_argument("set_num_threads: expected n >= 1, got " + std::to_string(n));
-  g_threads.store(n, std::memory_order_relaxed);
-}
-
-int get_num_threads() { return g_threads.load(std::memory_order_relaxed); }
-
-void set_fusion_min_numel(std::int64_t n) {
-  if (n < 0) throw std::invalid_argument("set_fusion_min_numel: expected n >= 0, got " + std::to_string(n));
-  g_min_numel.store(n, std::memory_order_relaxed);
-}
-
-std::int64_t fusion_min_numel() { return g_min_numel.load(std::memory_order_relaxed); }
-
-namespace fusion {
-namespace {
 
 constexpr std::size_t kMaxCode = 32;   // a longer chain is cut: its prefix runs on its own
 constexpr std::size_t kMaxInputs = 6;
@@ -446,5 +425,4 @@ Tensor defer(Op op, const Tensor& x, double s) {
   return build(op, x.shape(), x.dtype(), {Fragment{&x, 0}, Fragment{nullptr, s}});
 }
 
-}  // namespace fusion
-}  // namespace xgrad
+}  // namespace xgrad::fusion

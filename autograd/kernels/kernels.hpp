@@ -13,6 +13,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "../engine.hpp"
+#include "../format.hpp"
 #include "../grad_mode.hpp"
 #include "../node.hpp"
 #include "../ops.hpp"
@@ -191,6 +192,32 @@ namespace xgrad::kernels {
 // A contiguous copy in `dtype` without autograd history.
 Tensor copy_as(const Tensor& t, Dtype dtype);
 
+// Writes into `self` (in-place ops, copy_) follow PyTorch's memory-overlap rules (overlap.cpp).
+// Refuses a self whose elements share memory (an expanded tensor).
+void check_no_internal_overlap(const Tensor& self, const char* op);
+// As check_no_internal_overlap, and refuses a src that partly overlaps self; returns src, or a
+// copy of it when the overlap is too irregular to decide, so that no element is read after
+// being overwritten.
+Tensor overlap_checked(const Tensor& self, const Tensor& src, const char* op);
+
+// Whether the scalar s is a whole number that Int64 holds: such a scalar keeps an Int64
+// tensor Int64; any other makes the result floating point (and converting it to Int64,
+// which is undefined behaviour for a NaN or an out-of-range value, never happens).
+inline bool is_int64_scalar(double s) { return std::isfinite(s) && std::abs(s) < 9.0e18 && s == std::trunc(s); }
+
+// v converted to T; for Int64, a NaN, an infinity or a value outside Int64's range is an error
+// naming op (PyTorch's wording) rather than undefined behaviour.
+template <class T>
+T checked_cast(double v, const char* op) {
+  if constexpr (std::is_integral_v<T>) {
+    if (!(v >= -0x1p63 && v < 0x1p63)) {
+      throw std::domain_error(std::string(op) + ": value cannot be converted to type Int64 without overflow (" +
+                              num_str(v) + ")");
+    }
+  }
+  return static_cast<T>(v);
+}
+
 inline void check_defined(const Tensor& t, const char* op, const char* what = "input") {
   if (!t.defined()) throw std::invalid_argument(std::string(op) + ": " + what + " is an undefined tensor");
 }
@@ -224,7 +251,7 @@ template <class F>
 Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_ok = true) {
   check_defined(x, op);
   // Range-check before converting: casting a non-finite or huge double to int64 is UB.
-  bool keep_int = int_ok && !x.is_floating_point() && std::isfinite(s) && std::abs(s) < 9.0e18 && s == std::trunc(s);
+  bool keep_int = int_ok && !x.is_floating_point() && is_int64_scalar(s);
   Tensor xc = (x.is_floating_point() || keep_int) ? x : as_dtype(x, default_dtype());
   return dispatch(xc.dtype(), [&](auto tag) {
     using T = decltype(tag);
