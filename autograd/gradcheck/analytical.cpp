@@ -4,7 +4,7 @@
 
 #include "../engine.hpp"
 #include "../ops.hpp"
-#include "../ops/kernels.hpp"
+#include "../kernels/kernels.hpp"
 
 #include "checker.hpp"
 

@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "../node.hpp"
-#include "../ops/kernels.hpp"
+#include "../kernels/kernels.hpp"
 #include "internal.hpp"
 
 namespace xgrad::autograd {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "../ops/kernels.hpp"
+#include "../kernels/kernels.hpp"
 
 #include "checker.hpp"
 
