@@ -95,6 +95,9 @@ using kernels::flat;
 // for_each_offset(shape, &strides0, &strides1, &strides2, base0, base1, base2, f): row-major
 // visit of every element, f(i, off0, off1, off2) with each operand's own strides (null: none).
 using kernels::for_each_offset;
+// lane_sum<T>(n, f): sum of f(0) ... f(n - 1) in 16 vectorisable lanes (fast, and more accurate
+// than a running sum); for row statistics such as a normalisation layer's mean.
+using kernels::lane_sum;
 
 // ---- recording the backward ----------------------------------------------------------------
 // record<N>, save, SavedVariable, Node and SavedOneNode are declared in node.hpp (this

@@ -10,7 +10,6 @@
 
 #include "../../autograd/op_support.hpp"
 #include "normalization.hpp"
-#include "lane_sum.hpp"
 
 namespace xgrad::nn {
 
@@ -50,14 +49,14 @@ void channel_stats(const T* x, const Layout& l, std::vector<double>& mean, std::
   for (std::int64_t n = 0; n < l.N; ++n)
     for (std::int64_t c = 0; c < l.C; ++c) {
       const T* row = x + (n * l.C + c) * l.S;
-      mean[static_cast<std::size_t>(c)] += detail::lane_sum<T>(l.S, [&](std::int64_t i) { return row[i]; });
+      mean[static_cast<std::size_t>(c)] += autograd::lane_sum<T>(l.S, [&](std::int64_t i) { return row[i]; });
     }
   for (auto& m : mean) m /= static_cast<double>(l.count());
   for (std::int64_t n = 0; n < l.N; ++n)
     for (std::int64_t c = 0; c < l.C; ++c) {
       const T* row = x + (n * l.C + c) * l.S;
       const T m = static_cast<T>(mean[static_cast<std::size_t>(c)]);
-      var[static_cast<std::size_t>(c)] += detail::lane_sum<T>(l.S, [&](std::int64_t i) { return (row[i] - m) * (row[i] - m); });
+      var[static_cast<std::size_t>(c)] += autograd::lane_sum<T>(l.S, [&](std::int64_t i) { return (row[i] - m) * (row[i] - m); });
     }
   for (auto& v : var) v /= static_cast<double>(l.count());
 }
@@ -110,9 +109,9 @@ struct NativeBatchNormBackward0 final : Node {
         for (std::int64_t c = 0; c < l.C; ++c) {
           const T *xr = px + (n * l.C + c) * l.S, *gr = pg + (n * l.C + c) * l.S;
           const T m = pm[c];
-          sum_g[static_cast<std::size_t>(c)] += detail::lane_sum<T>(l.S, [&](std::int64_t i) { return gr[i]; });
+          sum_g[static_cast<std::size_t>(c)] += autograd::lane_sum<T>(l.S, [&](std::int64_t i) { return gr[i]; });
           sum_gxhat[static_cast<std::size_t>(c)] +=
-              detail::lane_sum<T>(l.S, [&](std::int64_t i) { return gr[i] * (xr[i] - m); }) * pi[c];
+              autograd::lane_sum<T>(l.S, [&](std::int64_t i) { return gr[i] * (xr[i] - m); }) * pi[c];
         }
       for (std::int64_t c = 0; c < l.C; ++c) {
         pgw[c] = static_cast<T>(sum_gxhat[static_cast<std::size_t>(c)]);

@@ -7,7 +7,6 @@
 
 #include "../../autograd/op_support.hpp"
 #include "normalization.hpp"
-#include "lane_sum.hpp"
 
 namespace xgrad::nn {
 
@@ -119,8 +118,8 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
     T* pi = invstd.impl()->template data_as<T>();
     for (std::int64_t r = 0; r < R; ++r) {
       const T* xr = px + r * D;
-      const T m = static_cast<T>(detail::lane_sum<T>(D, [&](std::int64_t d) { return xr[d]; }) / static_cast<double>(D));
-      const double ss = detail::lane_sum<T>(D, [&](std::int64_t d) { return (xr[d] - m) * (xr[d] - m); });
+      const T m = static_cast<T>(autograd::lane_sum<T>(D, [&](std::int64_t d) { return xr[d]; }) / static_cast<double>(D));
+      const double ss = autograd::lane_sum<T>(D, [&](std::int64_t d) { return (xr[d] - m) * (xr[d] - m); });
       const T inv = static_cast<T>(1.0 / std::sqrt(ss / static_cast<double>(D) + eps));
       pm[r] = m;
       pi[r] = inv;
