@@ -3,6 +3,7 @@
 #include "autograd/dtype.hpp"
 #include "autograd/engine.hpp"
 #include "autograd/function.hpp"
+#include "autograd/functional.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/node.hpp"
