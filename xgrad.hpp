@@ -4,6 +4,7 @@
 #include "autograd/engine.hpp"
 #include "autograd/errors.hpp"
 #include "autograd/function.hpp"
+#include "autograd/functional.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/node.hpp"

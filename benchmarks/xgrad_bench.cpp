@@ -267,6 +267,35 @@ void conv_small(benchmark::State& state) {
   }
 }
 
+// ---- 9. functional: hvp against one gradient, hessian against n hvps ----------------------------
+// f(x) = sum(tanh(W x)^2), W [256, n]. Issue 20's bounds: hvp at most 3x functional/grad (one
+// gradient), and functional/hessian at most n (the counter) x functional/hvp, since it records
+// the gradient once and runs n backwards of it. LibTorch has no functional API in C++, so these
+// cases are xgrad's only (make_results.py does not list them yet).
+constexpr std::int64_t kFunctionalN = 64;
+struct FunctionalCase {
+  Tensor w = randn({256, kFunctionalN}, TensorOptions(kFloat64));
+  Tensor x = randn({kFunctionalN}, TensorOptions(kFloat64));
+  Tensor v = randn({kFunctionalN}, TensorOptions(kFloat64));
+  Tensor f(const Tensor& t) const { return tanh(matmul(w, t)).square().sum(); }
+};
+
+void functional_case(benchmark::State& state, int which) {
+  namespace fn = xgrad::autograd::functional;
+  manual_seed(0);
+  FunctionalCase c;
+  auto f = [&c](const Tensor& t) { return c.f(t); };
+  for (auto _ : state) {
+    switch (which) {
+      case 0: benchmark::DoNotOptimize(fn::vjp(f, c.x).second); break;
+      case 1: benchmark::DoNotOptimize(fn::hvp(f, c.x, c.v).second); break;
+      case 2: benchmark::DoNotOptimize(fn::vhp(f, c.x, c.v).second); break;
+      default: benchmark::DoNotOptimize(fn::hessian(f, c.x)); break;
+    }
+  }
+  state.counters["n"] = static_cast<double>(kFunctionalN);
+}
+
 }  // namespace
 
 BENCHMARK(op_overhead_fwd_bwd)->Name("op_overhead/fwd_bwd")->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -284,6 +313,13 @@ BENCHMARK(adam_step_1M)->Name("adam_step_1M")->UseRealTime()->Unit(benchmark::kM
 BENCHMARK_CAPTURE(gradcheck_case, slow, false)->Name("gradcheck/slow")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(gradcheck_case, fast, true)->Name("gradcheck/fast")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(conv_small)->Name("conv_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(functional_case, grad, 0)->Name("functional/grad")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(functional_case, hvp, 1)->Name("functional/hvp")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(functional_case, vhp, 2)->Name("functional/vhp")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(functional_case, hessian, 3)
+    ->Name("functional/hessian")
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 namespace bench {
 

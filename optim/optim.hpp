@@ -8,6 +8,7 @@
 #include "../nn/utils/clip_grad.hpp"
 #include "lbfgs.hpp"
 #include "lr_scheduler.hpp"
+#include "newton.hpp"
 #include "optimizer.hpp"
 #include "rmsprop.hpp"
 #include "sgd.hpp"
