@@ -29,7 +29,8 @@ Dtype g_default_dtype = Dtype::Float32;
 Dtype default_dtype() noexcept { return g_default_dtype; }
 
 void set_default_dtype(Dtype d) {
-  if (!is_floating_point(d)) throw std::invalid_argument("set_default_dtype: only Float32 or Float64 can be the default, got Int64");
+  if (!is_floating_point(d))
+    throw std::invalid_argument("set_default_dtype: only Float32 or Float64 can be the default, got Int64");
   g_default_dtype = d;
 }
 

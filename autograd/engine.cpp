@@ -120,7 +120,8 @@ std::vector<Root> make_roots(const tensor_list& outputs, const tensor_list& grad
   std::vector<Root> roots;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
-    if (!out.defined()) throw std::invalid_argument(std::string(api) + ": output " + std::to_string(i) + " is undefined");
+    if (!out.defined())
+      throw std::invalid_argument(std::string(api) + ": output " + std::to_string(i) + " is undefined");
     if (!out.requires_grad()) {
       throw std::runtime_error(std::string(api) + ": element " + std::to_string(i) +
                                " of tensors does not require grad and does not have a grad_fn. It was not "
@@ -132,9 +133,9 @@ std::vector<Root> make_roots(const tensor_list& outputs, const tensor_list& grad
     Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
     if (!g.defined()) {
       if (out.numel() != 1) {
-        throw std::runtime_error(std::string(api) + ": grad can be implicitly created only for scalar outputs; output " +
-                                 std::to_string(i) + " has shape " + shape_str(out.shape()) +
-                                 ". Pass a gradient of that shape (e.g. ones_like(output)).");
+        throw std::runtime_error(
+            std::string(api) + ": grad can be implicitly created only for scalar outputs; output " + std::to_string(i) +
+            " has shape " + shape_str(out.shape()) + ". Pass a gradient of that shape (e.g. ones_like(output)).");
       }
       g = ones_like(out);
     } else if (g.shape() != out.shape()) {
@@ -213,8 +214,9 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
     for (std::size_t j = 0; j < inputs.size(); ++j) {
       const Tensor& in = inputs[j];
       if (!in.defined() || !in.requires_grad()) {
-        throw std::runtime_error("autograd::grad: input " + std::to_string(j) +
-                                 " does not require grad; only tensors that require grad can be differentiated against");
+        throw std::runtime_error(
+            "autograd::grad: input " + std::to_string(j) +
+            " does not require grad; only tensors that require grad can be differentiated against");
       }
       Edge e = gradient_edge(in);
       auto it = tasks.find(e.function.get());
@@ -321,8 +323,8 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   std::lock_guard<std::mutex> lock(grad_mutex);
   TensorImpl& var = *variable_;
   if (!var.grad) {
-    bool stealable = !GradMode::is_enabled() && g.impl_ptr().use_count() == 1 &&
-                     g.impl()->storage.use_count() == 1 && g.is_contiguous() && !g.requires_grad();
+    bool stealable = !GradMode::is_enabled() && g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 &&
+                     g.is_contiguous() && !g.requires_grad();
     // With create_graph the gradient keeps its history, so it can be differentiated again.
     var.grad = stealable ? g.impl_ptr() : (GradMode::is_enabled() ? g : g.detach().clone()).impl_ptr();
   } else if (!GradMode::is_enabled()) {

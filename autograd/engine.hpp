@@ -19,9 +19,8 @@ void backward(const tensor_list& outputs, const tensor_list& grad_outputs = {},
 
 // Returns d(outputs)/d(inputs) contracted with grad_outputs, without touching any .grad().
 // An input that outputs do not depend on throws unless allow_unused (then it is undefined).
-tensor_list grad(const tensor_list& outputs, const tensor_list& inputs,
-                 const tensor_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
-                 bool create_graph = false, bool allow_unused = false);
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
+                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false, bool allow_unused = false);
 
 // Throws when a tensor hook returned a gradient whose dtype or shape differs from the one it
 // was given (PyTorch's check); `tensor` describes the hook's tensor, called only for the message.

@@ -12,7 +12,7 @@ namespace xgrad::autograd {
 // ---- IValue ----------------------------------------------------------------------------------
 
 const char* IValue::type_name() const {
-  static const char* names[] = {"None", "double", "int", "bool", "string", "Tensor", "tensor_list",
+  static const char* names[] = {"None",           "double",         "int", "bool", "string", "Tensor", "tensor_list",
                                 "vector<double>", "vector<int64_t>"};
   return names[v_.index()];
 }

@@ -40,15 +40,15 @@ namespace autograd {
 class IValue {
  public:
   IValue() = default;
-  IValue(double v) : v_(v) {}                 // NOLINT
-  IValue(float v) : v_(double(v)) {}          // NOLINT
-  IValue(std::int64_t v) : v_(v) {}           // NOLINT
-  IValue(int v) : v_(std::int64_t(v)) {}      // NOLINT
-  IValue(bool v) : v_(v) {}                   // NOLINT
-  IValue(std::string v) : v_(std::move(v)) {} // NOLINT
-  IValue(const char* v) : v_(std::string(v)) {}  // NOLINT
-  IValue(Tensor v) : v_(std::move(v)) {}      // NOLINT
-  IValue(tensor_list v) : v_(std::move(v)) {} // NOLINT
+  IValue(double v) : v_(v) {}                                // NOLINT
+  IValue(float v) : v_(double(v)) {}                         // NOLINT
+  IValue(std::int64_t v) : v_(v) {}                          // NOLINT
+  IValue(int v) : v_(std::int64_t(v)) {}                     // NOLINT
+  IValue(bool v) : v_(v) {}                                  // NOLINT
+  IValue(std::string v) : v_(std::move(v)) {}                // NOLINT
+  IValue(const char* v) : v_(std::string(v)) {}              // NOLINT
+  IValue(Tensor v) : v_(std::move(v)) {}                     // NOLINT
+  IValue(tensor_list v) : v_(std::move(v)) {}                // NOLINT
   IValue(std::vector<double> v) : v_(std::move(v)) {}        // NOLINT
   IValue(std::vector<std::int64_t> v) : v_(std::move(v)) {}  // NOLINT
 
@@ -69,8 +69,8 @@ class IValue {
   const char* type_name() const;
 
  private:
-  std::variant<std::monostate, double, std::int64_t, bool, std::string, Tensor, tensor_list,
-               std::vector<double>, std::vector<std::int64_t>>
+  std::variant<std::monostate, double, std::int64_t, bool, std::string, Tensor, tensor_list, std::vector<double>,
+               std::vector<std::int64_t>>
       v_;
 };
 
@@ -120,17 +120,24 @@ std::string demangle(const char* mangled);
 struct ArgInfo {
   tensor_list tensors;
   std::vector<bool> is_tensor;  // one entry per backward result slot
-  void add(const Tensor& t) { tensors.push_back(t); is_tensor.push_back(true); }
-  void add(const tensor_list& ts) { for (const auto& t : ts) add(t); }
+  void add(const Tensor& t) {
+    tensors.push_back(t);
+    is_tensor.push_back(true);
+  }
+  void add(const tensor_list& ts) {
+    for (const auto& t : ts) add(t);
+  }
   template <class A>
-  void add(const A&) { is_tensor.push_back(false); }
+  void add(const A&) {
+    is_tensor.push_back(false);
+  }
 };
 
 // The engine-facing node of a custom Function: forwards backward to the user's static.
 class CppNodeBase : public Node {
  public:
   AutogradContext ctx;
-  std::vector<bool> is_tensor_arg;     // per backward slot
+  std::vector<bool> is_tensor_arg;         // per backward slot
   std::vector<std::int64_t> edge_of_slot;  // slot -> next edge index or -1
   std::string fn_name;
   std::string name() const override { return fn_name + "Backward"; }
@@ -143,8 +150,8 @@ class CppNodeBase : public Node {
 };
 
 // Wires the outputs of a custom forward to `node`; defined in function.cpp.
-void wrap_outputs(const std::shared_ptr<CppNodeBase>& node, const tensor_list& inputs,
-                  tensor_list& outputs, bool is_differentiable);
+void wrap_outputs(const std::shared_ptr<CppNodeBase>& node, const tensor_list& inputs, tensor_list& outputs,
+                  bool is_differentiable);
 }  // namespace detail
 
 template <class T>

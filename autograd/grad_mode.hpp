@@ -47,7 +47,7 @@ class DetectAnomalyGuard {
 
 }  // namespace autograd
 
-using autograd::NoGradGuard;
 using autograd::AutoGradMode;
+using autograd::NoGradGuard;
 
 }  // namespace xgrad

@@ -127,15 +127,16 @@ Tensor SavedVariable::unpack() const {
     std::string what = std::string(dtype_name(data_.dtype())) + " " + shape_str(data_.shape());
     std::string producer;
     if (is_output_) {
-      if (auto fn = weak_grad_fn_.lock()) producer = ", which is output " + std::to_string(output_nr_) + " of " + fn->name() + ",";
+      if (auto fn = weak_grad_fn_.lock())
+        producer = ", which is output " + std::to_string(output_nr_) + " of " + fn->name() + ",";
     } else if (data_.grad_fn()) {
       producer = ", which is output " + std::to_string(data_.output_nr()) + " of " + data_.grad_fn()->name() + ",";
     } else if (data_.is_leaf() && data_.requires_grad()) {
       producer = ", a leaf,";
     }
     throw std::runtime_error(
-        "one of the variables needed for gradient computation has been modified by an inplace operation: [" +
-        what + "]" + producer + " is at version " + std::to_string(now) + "; expected version " +
+        "one of the variables needed for gradient computation has been modified by an inplace operation: [" + what +
+        "]" + producer + " is at version " + std::to_string(now) + "; expected version " +
         std::to_string(saved_version_) +
         " instead. Hint: the in-place operation happened after this tensor was saved for backward; use an "
         "out-of-place operation (e.g. x = x + y instead of x.add_(y)) or clone() the tensor first.");
@@ -204,8 +205,9 @@ void check_forward_finite(const Tensor& output, const char* op) {
   if (!output.is_floating_point()) return;
   for (double v : output.to_vector<double>()) {
     if (!std::isfinite(v)) {
-      throw std::runtime_error(std::string("Anomaly detected: the forward of ") + op + " produced a non-finite value (" +
-                               std::to_string(v) + ") in its output of shape " + shape_str(output.shape()) + ".");
+      throw std::runtime_error(std::string("Anomaly detected: the forward of ") + op +
+                               " produced a non-finite value (" + std::to_string(v) + ") in its output of shape " +
+                               shape_str(output.shape()) + ".");
     }
   }
 }

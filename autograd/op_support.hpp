@@ -49,9 +49,9 @@
 // initialising. dispatch / dispatch_float are a switch on the dtype, instantiating f per type.
 #pragma once
 #include "grad_mode.hpp"
+#include "kernels/kernels.hpp"
 #include "node.hpp"
 #include "ops.hpp"
-#include "kernels/kernels.hpp"
 
 namespace xgrad::autograd {
 

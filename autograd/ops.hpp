@@ -68,8 +68,8 @@ Tensor add(const Tensor& a, double b);
 Tensor sub(const Tensor& a, double b);
 Tensor mul(const Tensor& a, double b);
 Tensor div(const Tensor& a, double b);
-Tensor rsub(const Tensor& a, double b);  // b - a
-Tensor rdiv(const Tensor& a, double b);  // b / a
+Tensor rsub(const Tensor& a, double b);            // b - a
+Tensor rdiv(const Tensor& a, double b);            // b / a
 Tensor minimum(const Tensor& a, const Tensor& b);  // ties split the gradient equally
 Tensor maximum(const Tensor& a, const Tensor& b);
 // Elementwise choice: condition != 0 ? a : b (condition of any dtype; no gradient to it).
@@ -137,15 +137,15 @@ Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim = false);  // stable
-Tensor softmax(const Tensor& x, std::int64_t dim);       // stable (max subtracted)
-Tensor log_softmax(const Tensor& x, std::int64_t dim);   // stable
+Tensor softmax(const Tensor& x, std::int64_t dim);                           // stable (max subtracted)
+Tensor log_softmax(const Tensor& x, std::int64_t dim);                       // stable
 
 // ---- linear algebra (through BLAS) ---------------------------------------------------------
 // matmul follows torch.matmul: 1-D·1-D dot, 2-D·2-D matrix product, 1-D operands promoted to
 // matrices and the added dim removed, batched (>2-D) operands broadcast over batch dims.
 // Transposed operands reach BLAS as transpose flags, not copies.
 Tensor matmul(const Tensor& a, const Tensor& b);
-Tensor mm(const Tensor& a, const Tensor& b);  // 2-D only
+Tensor mm(const Tensor& a, const Tensor& b);     // 2-D only
 Tensor outer(const Tensor& a, const Tensor& b);  // 1-D a [n], 1-D b [m] -> [n, m]
 Tensor dot(const Tensor& a, const Tensor& b);    // 1-D, same length -> scalar
 
@@ -155,8 +155,8 @@ Tensor reshape(const Tensor& x, const Shape& shape);  // one size may be -1; cop
 Tensor view(const Tensor& x, const Shape& shape);     // must be contiguous
 Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1);  // view
-Tensor t(const Tensor& x);  // transpose of a <= 2-D tensor
-Tensor permute(const Tensor& x, const Shape& dims);  // view
+Tensor t(const Tensor& x);                                                // transpose of a <= 2-D tensor
+Tensor permute(const Tensor& x, const Shape& dims);                       // view
 Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, std::int64_t dim);
 Tensor unsqueeze(const Tensor& x, std::int64_t dim);
@@ -178,8 +178,8 @@ tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
 // View of x[start:end:step] along dim with Python's rules: omitted bounds mean the whole dim,
 // negative ones count from the end, all clamp to the size. step must be > 0.
-Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> start,
-             std::optional<std::int64_t> end, std::int64_t step = 1);
+Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
+             std::int64_t step = 1);
 // View of x[index] along dim, which is removed (negative index counts from the end).
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
 // Index tensors below must be Int64 (else IndexError, errors.hpp) with values in [0, size)

@@ -46,8 +46,7 @@ void* align_up(void* p, std::uintptr_t alignment) noexcept {
 }
 }  // namespace
 
-Storage::Storage(std::size_t nbytes)
-    : data_(align_up(inline_, 32)), nbytes_(nbytes) {
+Storage::Storage(std::size_t nbytes) : data_(align_up(inline_, 32)), nbytes_(nbytes) {
   if (nbytes > kInlineBytes) {
     static const bool malloc_tuned = (keep_freed_blocks(), true);
     (void)malloc_tuned;
@@ -64,9 +63,7 @@ Storage::Storage(std::size_t nbytes)
 
 void Storage::settle() const noexcept { fusion::Access::settle(*this); }
 
-Storage::~Storage() {
-  std::free(block_);
-}
+Storage::~Storage() { std::free(block_); }
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) { return std::make_shared<Storage>(nbytes); }
 
@@ -108,8 +105,9 @@ std::int64_t checked_numel(const Shape& shape, const char* op) {
                                   shape_str(shape));
     }
     if (d != 0 && span > std::numeric_limits<std::int64_t>::max() / 8 / d) {
-      throw std::length_error(std::string(op) + ": shape " + shape_str(shape) +
-                              (n != 0 ? " has more elements than can be addressed" : " has sizes too large to be addressed"));
+      throw std::length_error(
+          std::string(op) + ": shape " + shape_str(shape) +
+          (n != 0 ? " has more elements than can be addressed" : " has sizes too large to be addressed"));
     }
     n *= d;
     span *= d != 0 ? d : 1;
@@ -131,8 +129,7 @@ std::int64_t Tensor::size(std::int64_t dim) const {
   std::int64_t n = static_cast<std::int64_t>(s.size());
   std::int64_t d = dim < 0 ? dim + n : dim;
   if (d < 0 || d >= n) {
-    throw std::out_of_range("size: dim " + std::to_string(dim) + " out of range for a tensor of shape " +
-                            shape_str(s));
+    throw std::out_of_range("size: dim " + std::to_string(dim) + " out of range for a tensor of shape " + shape_str(s));
   }
   return s[static_cast<std::size_t>(d)];
 }
@@ -210,13 +207,14 @@ template <class T>
 std::vector<T> Tensor::to_vector() const {
   const auto& t = checked();
   std::vector<T> out(static_cast<std::size_t>(t.numel));
-  for (std::int64_t i = 0; i < t.numel; ++i) out[static_cast<std::size_t>(i)] = read_element<T>(t, strided_offset(t, i));
+  for (std::int64_t i = 0; i < t.numel; ++i)
+    out[static_cast<std::size_t>(i)] = read_element<T>(t, strided_offset(t, i));
   return out;
 }
 
-#define XGRAD_INSTANTIATE_ACCESSORS(T)                                  \
-  template T Tensor::item<T>() const;                                   \
-  template T Tensor::at<T>(std::initializer_list<std::int64_t>) const;  \
+#define XGRAD_INSTANTIATE_ACCESSORS(T)                                 \
+  template T Tensor::item<T>() const;                                  \
+  template T Tensor::at<T>(std::initializer_list<std::int64_t>) const; \
   template std::vector<T> Tensor::to_vector<T>() const;
 XGRAD_INSTANTIATE_ACCESSORS(float)
 XGRAD_INSTANTIATE_ACCESSORS(double)
@@ -300,7 +298,8 @@ void Tensor::retain_grad() const {
 
 HookHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
   const auto& t = checked();
-  if (!requires_grad()) throw std::logic_error("register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  if (!requires_grad())
+    throw std::logic_error("register_hook: cannot register a hook on a tensor that doesn't require gradient");
   if (t.grad_fn) return t.grad_fn->add_pre_hook(t.output_nr, std::move(hook));
   auto& mt = const_cast<TensorImpl&>(t);
   if (!mt.leaf_hooks) mt.leaf_hooks = std::make_unique<std::vector<TensorImpl::LeafHook>>();
@@ -363,7 +362,9 @@ struct ElementFormat {
 void print_element(std::ostream& os, const TensorImpl& t, std::int64_t off, const ElementFormat& f) {
   os << std::setw(f.width);
   if (f.integral) os << read_element<std::int64_t>(t, off);
-  else os << (f.scientific ? std::scientific : std::fixed) << std::setprecision(f.precision) << read_element<double>(t, off);
+  else
+    os << (f.scientific ? std::scientific : std::fixed) << std::setprecision(f.precision)
+       << read_element<double>(t, off);
 }
 
 void print_values(std::ostream& os, const TensorImpl& t, std::size_t dim, std::int64_t offset, int indent,

@@ -116,7 +116,7 @@ class Tensor {
   // ---- conversions and copies -----------------------------------------------------------
   Tensor detach() const;  // same data, no history
   Tensor& detach_();
-  Tensor clone() const;   // fresh contiguous copy; differentiable
+  Tensor clone() const;  // fresh contiguous copy; differentiable
   Tensor contiguous() const;
   Tensor to(Dtype dtype) const;  // differentiable between float types
   Tensor to(const TensorOptions& options) const { return to(options.dtype()); }
@@ -245,9 +245,12 @@ Tensor rand_like(const Tensor& t);
 Tensor scalar_tensor(double value, const TensorOptions& options = {});
 // Copies `values` into a tensor of `shape` (default: 1-D). Throws if numel(shape) != values.size().
 // The dtype follows T (float, double, int64_t) unless options give one.
-Tensor tensor(const std::vector<float>& values, const Shape& shape = {}, const TensorOptions& options = TensorOptions(kFloat32));
-Tensor tensor(const std::vector<double>& values, const Shape& shape = {}, const TensorOptions& options = TensorOptions(kFloat64));
-Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape = {}, const TensorOptions& options = TensorOptions(kInt64));
+Tensor tensor(const std::vector<float>& values, const Shape& shape = {},
+              const TensorOptions& options = TensorOptions(kFloat32));
+Tensor tensor(const std::vector<double>& values, const Shape& shape = {},
+              const TensorOptions& options = TensorOptions(kFloat64));
+Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape = {},
+              const TensorOptions& options = TensorOptions(kInt64));
 Tensor from_blob_copy(const void* data, Dtype dtype, const Shape& shape, const TensorOptions& options = {});
 
 // ---- random generator --------------------------------------------------------------------

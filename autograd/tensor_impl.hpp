@@ -22,7 +22,7 @@ class Node;
 namespace fusion {
 struct Pending;
 struct Access;
-}
+}  // namespace fusion
 
 // A reference-counted block of memory shared by a tensor and its views. Its version counter
 // is bumped by every in-place write, so that saved tensors can tell they were overwritten.
@@ -42,7 +42,8 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
 
   void* data() const noexcept {
-    if (lazy_.load(std::memory_order_acquire) != 0) [[unlikely]] settle();
+    if (lazy_.load(std::memory_order_acquire) != 0) [[unlikely]]
+      settle();
     return data_;
   }
   std::size_t nbytes() const noexcept { return nbytes_; }
@@ -58,9 +59,9 @@ class Storage {
   void* block_ = nullptr;  // what malloc returned, data_ rounded up to 64 bytes within it
   std::size_t nbytes_;
   std::uint32_t version_ = 0;
-  mutable std::atomic<std::uint8_t> lazy_{0};    // fusion::Access::kPending | kHasReaders
-  std::atomic<bool> escaped_{false};             // a raw pointer was handed out: never read lazily
-  std::unique_ptr<fusion::Pending> pending_;     // the program that fills data_, while pending
+  mutable std::atomic<std::uint8_t> lazy_{0};                     // fusion::Access::kPending | kHasReaders
+  std::atomic<bool> escaped_{false};                              // a raw pointer was handed out: never read lazily
+  std::unique_ptr<fusion::Pending> pending_;                      // the program that fills data_, while pending
   std::unique_ptr<std::vector<std::weak_ptr<Storage>>> readers_;  // pending results reading data_
   // Inline data starts 32-byte aligned, as a tensor's elements may be computed differently
   // (scalar peel or SIMD) depending on their alignment, and results must not depend on which

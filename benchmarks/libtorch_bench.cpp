@@ -135,8 +135,14 @@ BENCHMARK(op_overhead_fwd_record)->Name("op_overhead/fwd_record")->UseRealTime()
 BENCHMARK(op_overhead_fwd_nograd)->Name("op_overhead/fwd_nograd")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(mlp_step_small)->Name("mlp_step_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(mlp_step_large)->Name("mlp_step_large")->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(matmul_512, f32, torch::kFloat32)->Name("matmul_512/f32")->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(matmul_512, f64, torch::kFloat64)->Name("matmul_512/f64")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(matmul_512, f32, torch::kFloat32)
+    ->Name("matmul_512/f32")
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(matmul_512, f64, torch::kFloat64)
+    ->Name("matmul_512/f64")
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(elementwise_1M)->Name("elementwise_1M")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(adam_step_1M)->Name("adam_step_1M")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(conv_small)->Name("conv_small")->UseRealTime()->Unit(benchmark::kMicrosecond);

@@ -3,9 +3,9 @@
 // STREAM-like triad) are the hardware bound that xgrad's matmul and elementwise cases are
 // measured against. Times are wall-clock (OpenBLAS may run threads of its own).
 
+#include <cblas.h>
 #include <algorithm>
 #include <atomic>
-#include <cblas.h>
 #include <chrono>
 #include <cstdlib>
 #include <new>
@@ -35,7 +35,7 @@ std::atomic<long> g_allocations{0};
 
 namespace {
 
-constexpr int kChain = 1000;         // steps of y = y * w + b
+constexpr int kChain = 1000;              // steps of y = y * w + b
 constexpr int kOpsPerChain = 2 * kChain;  // each step is a mul and an add
 constexpr std::int64_t kElems = 1 << 20;
 
@@ -180,7 +180,8 @@ void cblas_3gemm_512(benchmark::State& state) {
 
 // ---- 5. elementwise_1M, and its limit: a STREAM-like triad ------------------------------------
 struct Triad {
-  std::vector<float> a = std::vector<float>(kElems), b = std::vector<float>(kElems, 1.0f), c = std::vector<float>(kElems, 2.0f);
+  std::vector<float> a = std::vector<float>(kElems), b = std::vector<float>(kElems, 1.0f),
+                     c = std::vector<float>(kElems, 2.0f);
   void operator()() {
     float* pa = a.data();
     const float* pb = b.data();
@@ -196,13 +197,16 @@ void elementwise_1M(benchmark::State& state) {
   Tensor x = randn({kElems}, TensorOptions(kFloat32).requires_grad(true));
   Tensor a = randn({kElems}), b = randn({kElems});
   Triad triad;
-  run_paired(state, [&] {
-    x.mutable_grad() = Tensor();
-    tanh(x * a + b).sum().backward();
-    // x.grad is a pending fused result (see set_fusion_min_numel): read it, so that the work is
-    // done inside the timed iteration.
-    benchmark::DoNotOptimize(x.grad().impl()->data());
-  }, triad);
+  run_paired(
+      state,
+      [&] {
+        x.mutable_grad() = Tensor();
+        tanh(x * a + b).sum().backward();
+        // x.grad is a pending fused result (see set_fusion_min_numel): read it, so that the work is
+        // done inside the timed iteration.
+        benchmark::DoNotOptimize(x.grad().impl()->data());
+      },
+      triad);
   state.SetItemsProcessed(state.iterations() * kElems);
 }
 

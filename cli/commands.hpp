@@ -38,7 +38,7 @@ int run_eval(const EvalArgs& args);
 
 struct DemoArgs {
   std::string out = "out";
-  std::string data;  // default: datasets/digits.csv.gz here, else in the source tree
+  std::string data;    // default: datasets/digits.csv.gz here, else in the source tree
   double budget = 25;  // seconds of training per run
   std::string progress = "auto";
 };

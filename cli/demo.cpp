@@ -29,9 +29,11 @@ namespace xgrad::cli {
 
 CLI::App* add_demo_command(CLI::App& app, DemoArgs& a) {
   CLI::App* cmd = app.add_subcommand(
-      "demo", "Verify a custom backward pass with gradcheck, then train an MLP on handwritten digits with full-batch "
-              "GD, mini-batch GD, SGD and Adam; writes plots, curves and the best model to --out");
-  cmd->add_option("--out", a.out, "Directory for the plots, curves (CSV) and model (safetensors)")->capture_default_str();
+      "demo",
+      "Verify a custom backward pass with gradcheck, then train an MLP on handwritten digits with full-batch "
+      "GD, mini-batch GD, SGD and Adam; writes plots, curves and the best model to --out");
+  cmd->add_option("--out", a.out, "Directory for the plots, curves (CSV) and model (safetensors)")
+      ->capture_default_str();
   cmd->add_option("--data", a.data, "The digits CSV (default: datasets/digits.csv.gz, here or in the source tree)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--budget", a.budget, "Seconds of training allowed per run (a run stops early when it is spent)")
@@ -65,13 +67,15 @@ std::string digits_path(const std::string& given) {
                            " or " + candidates[2] + "; pass its path with --data");
 }
 
-void banner(const std::string& text) { std::cout << "\n== " << text << " " << std::string(std::max<std::size_t>(3, 76 - text.size()), '=') << "\n\n"; }
+void banner(const std::string& text) {
+  std::cout << "\n== " << text << " " << std::string(std::max<std::size_t>(3, 76 - text.size()), '=') << "\n\n";
+}
 
 }  // namespace
 
 namespace {
 
-constexpr double kLambda = 1e-4;  // the weight decay of every run
+constexpr double kLambda = 1e-4;             // the weight decay of every run
 const SplitSpec kSplit{0.2, /*seed=*/0, 0};  // rows filled in when the data is loaded
 const char* const kOutputs[] = {"regimes_curves.csv", "regimes_loss_vs_epoch.svg", "regimes_loss_vs_time.svg",
                                 "regimes_accuracy_vs_epoch.svg", "digits_mlp.safetensors"};
@@ -107,8 +111,8 @@ DemoData load_digits(const std::string& path) {
   scaler.fit(parts.x_train);
   spec.feature_mean = scaler.mean().to_vector<double>();
   spec.feature_std = scaler.scale().to_vector<double>();
-  d.data = {standardise_features(spec, parts.x_train), parts.y_train.to(kInt64), standardise_features(spec, parts.x_val),
-            parts.y_val.to(kInt64)};
+  d.data = {standardise_features(spec, parts.x_train), parts.y_train.to(kInt64),
+            standardise_features(spec, parts.x_val), parts.y_val.to(kInt64)};
   return d;
 }
 
@@ -169,9 +173,12 @@ const Run* print_results(const std::vector<Run>& runs, std::int64_t n) {
   for (const Run& run : runs) {
     const EpochRecord& last = run.result.history.back();
     const std::int64_t batch = run.batch_size == 0 ? n : run.batch_size;
-    std::printf("%-16s %-9s %6lld %7.4g %11.4f %9.4f %9.2f%s\n", run.regime.c_str(), run.optimizer == "sgd" ? "SGD" : "Adam",
-                static_cast<long long>(batch), last.epoch, last.train.loss, last.val.metric, run.result.seconds,
-                run.result.interrupted ? "  (interrupted)" : run.result.out_of_time ? "  (time budget)" : "");
+    std::printf("%-16s %-9s %6lld %7.4g %11.4f %9.4f %9.2f%s\n", run.regime.c_str(),
+                run.optimizer == "sgd" ? "SGD" : "Adam", static_cast<long long>(batch), last.epoch, last.train.loss,
+                last.val.metric, run.result.seconds,
+                run.result.interrupted   ? "  (interrupted)"
+                : run.result.out_of_time ? "  (time budget)"
+                                         : "");
     if (!best || last.val.metric > best->result.history.back().val.metric) best = &run;
   }
   if (best) {
@@ -245,7 +252,8 @@ int run_demo(const DemoArgs& a) {
   if (best) {
     written.push_back((out / kOutputs[4]).string());
     nn::Metadata extra = split_metadata(d.split);
-    extra.merge(nn::Metadata{{"trained_by", "xgrad demo: " + best->regime}, {"test_accuracy", std::to_string(best_accuracy)}});
+    extra.merge(
+        nn::Metadata{{"trained_by", "xgrad demo: " + best->regime}, {"test_accuracy", std::to_string(best_accuracy)}});
     save_model(written.back(), *best->model, d.spec, extra);
   }
   std::printf("\nwritten:\n");
@@ -255,7 +263,8 @@ int run_demo(const DemoArgs& a) {
                 written.back().c_str(), path.c_str());
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("\ndemo finished in %.1f s%s\n", total, gradcheck_ok ? "" : " -- but the gradcheck part did not go as expected");
+  std::printf("\ndemo finished in %.1f s%s\n", total,
+              gradcheck_ok ? "" : " -- but the gradcheck part did not go as expected");
   std::fflush(stdout);
   if (stopped) return kInterruptedExitCode;
   return gradcheck_ok && best_accuracy >= 0.96 ? 0 : 1;

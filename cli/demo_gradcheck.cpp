@@ -71,16 +71,17 @@ bool demo_gradcheck(std::ostream& out) {
 
   out << "\nScaledLinearBroken: the same forward, but backward forgets the constant\n";
   const Tensor small_input = randn({3, 4}, f64), small_weight = randn({2, 4}, f64);
-  const auto bad = autograd::gradcheck_report(
-      [](const tensor_list& in) { return ScaledLinearBroken::apply(in[0], in[1], 2.0); }, {small_input, small_weight},
-      options);
+  const auto bad =
+      autograd::gradcheck_report([](const tensor_list& in) { return ScaledLinearBroken::apply(in[0], in[1], 2.0); },
+                                 {small_input, small_weight}, options);
   out << "  gradcheck: " << (bad.passed ? "PASSED (unexpected!)" : "FAILED, as it should") << "\n";
   const autograd::GradcheckPair* p = bad.first_failure();
   if (p) {
     out << "  which input: " << p->input << (p->input == 0 ? " (input)" : " (weight)") << "; " << p->failing << " of "
         << p->total << " Jacobian entries outside the tolerance\n"
-        << "  worst element: input index " << index_text(p->worst_input_index) << ", output index " << index_text(p->worst_output_index)
-        << ": analytical " << p->worst_analytical << " vs numerical " << p->worst_numerical << "\n"
+        << "  worst element: input index " << index_text(p->worst_input_index) << ", output index "
+        << index_text(p->worst_output_index) << ": analytical " << p->worst_analytical << " vs numerical "
+        << p->worst_numerical << "\n"
         << "  diagnosis: " << autograd::gradcheck_diagnosis_name(p->diagnosis) << " -- " << p->diagnosis_text << "\n";
   }
   out << "\n  gradcheck's full report:\n" << bad.message << "\n";

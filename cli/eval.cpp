@@ -24,7 +24,9 @@ CLI::App* add_eval_command(CLI::App& app, EvalArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "eval", "Evaluate a saved model on a CSV file: accuracy, loss and confusion matrix, or MSE and R^2");
   cmd->add_option("--model", a.model, "A model written by `xgrad train --save`")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--data", a.data, "CSV file with the columns the model was trained on")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data", a.data, "CSV file with the columns the model was trained on")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--target-column", a.target_column, "Column of the target (default: the one used in training)")
       ->check(whole_in(std::numeric_limits<std::int64_t>::min()));
   add_csv_options(*cmd, a.header, a.delimiter, false);
@@ -38,7 +40,8 @@ CLI::App* add_eval_command(CLI::App& app, EvalArgs& a) {
 
 namespace {
 
-void print_confusion(const std::vector<std::int64_t>& truth, const std::vector<std::int64_t>& predicted, std::int64_t classes) {
+void print_confusion(const std::vector<std::int64_t>& truth, const std::vector<std::int64_t>& predicted,
+                     std::int64_t classes) {
   std::vector<std::int64_t> counts(static_cast<std::size_t>(classes * classes), 0);
   for (std::size_t i = 0; i < truth.size(); ++i) ++counts[static_cast<std::size_t>(truth[i] * classes + predicted[i])];
   const std::int64_t largest = *std::max_element(counts.begin(), counts.end());
@@ -48,7 +51,8 @@ void print_confusion(const std::vector<std::int64_t>& truth, const std::vector<s
   std::printf("\n");
   for (std::int64_t r = 0; r < classes; ++r) {
     std::printf("%6lld", static_cast<long long>(r));
-    for (std::int64_t c = 0; c < classes; ++c) std::printf("%*lld", w, static_cast<long long>(counts[static_cast<std::size_t>(r * classes + c)]));
+    for (std::int64_t c = 0; c < classes; ++c)
+      std::printf("%*lld", w, static_cast<long long>(counts[static_cast<std::size_t>(r * classes + c)]));
     std::printf("\n");
   }
 }
@@ -56,15 +60,17 @@ void print_confusion(const std::vector<std::int64_t>& truth, const std::vector<s
 // The rows `--split` asks for: all of them, or one side of the split the model was trained with.
 Table select_rows(const Table& table, const EvalArgs& a, const std::optional<SplitSpec>& split) {
   if (a.split == "all") return table;
-  if (!split) throw std::invalid_argument("--split " + a.split + ": '" + a.model + "' does not record its training split");
+  if (!split)
+    throw std::invalid_argument("--split " + a.split + ": '" + a.model + "' does not record its training split");
   if (split->fraction == 0) {
     throw std::invalid_argument("--split " + a.split + ": '" + a.model +
                                 "' was trained without a validation split (--val-split 0)");
   }
   const std::int64_t rows = table.features.size(0);
   if (rows != split->rows) {
-    throw std::invalid_argument("--split " + a.split + ": '" + a.model + "' was trained on " + std::to_string(split->rows) +
-                                " rows, '" + a.data + "' has " + std::to_string(rows) + "; the split needs the same file");
+    throw std::invalid_argument("--split " + a.split + ": '" + a.model + "' was trained on " +
+                                std::to_string(split->rows) + " rows, '" + a.data + "' has " + std::to_string(rows) +
+                                "; the split needs the same file");
   }
   // The split of the row numbers picks the same rows as training's split of the data did: the
   // shuffle depends only on the row count and the seed.
@@ -98,19 +104,23 @@ int run_eval(const EvalArgs& a) {
   std::printf("model: %s (%s, layers ", a.model.c_str(), task_name(spec.task));
   std::printf("%lld", static_cast<long long>(spec.inputs));
   for (auto h : spec.hidden) std::printf("-%lld", static_cast<long long>(h));
-  std::printf("-%lld%s%s)\ndata: %s: %lld rows%s\n", static_cast<long long>(spec.outputs), spec.hidden.empty() ? "" : ", ",
-              spec.hidden.empty() ? "" : spec.activation.c_str(), a.data.c_str(), static_cast<long long>(rows),
-              a.split == "all" ? "" : a.split == "train" ? " (the training rows)" : " (the validation rows held out in training)");
+  std::printf("-%lld%s%s)\ndata: %s: %lld rows%s\n", static_cast<long long>(spec.outputs),
+              spec.hidden.empty() ? "" : ", ", spec.hidden.empty() ? "" : spec.activation.c_str(), a.data.c_str(),
+              static_cast<long long>(rows),
+              a.split == "all"     ? ""
+              : a.split == "train" ? " (the training rows)"
+                                   : " (the validation rows held out in training)");
   if (!spec.classes.empty()) std::printf("classes: %s\n", class_list(spec.classes).c_str());
 
   if (spec.task == Task::Classify) {
     const std::int64_t classes = check_class_labels(table, a.data);
     if (classes > spec.outputs) {
       const auto y = table.targets.to_vector<double>();
-      const auto bad = static_cast<std::size_t>(std::find_if(y.begin(), y.end(), [&](double v) { return v >= double(spec.outputs); }) - y.begin());
+      const auto bad = static_cast<std::size_t>(
+          std::find_if(y.begin(), y.end(), [&](double v) { return v >= double(spec.outputs); }) - y.begin());
       throw std::invalid_argument("'" + a.data + "' line " + std::to_string(table.line_of_row[bad]) + ": class " +
-                                  std::to_string(static_cast<long long>(y[bad])) + " is unknown to the model, which has " +
-                                  std::to_string(spec.outputs) + " classes");
+                                  std::to_string(static_cast<long long>(y[bad])) +
+                                  " is unknown to the model, which has " + std::to_string(spec.outputs) + " classes");
     }
     const Tensor y = table.targets.to(kInt64);
     const double loss = nn::functional::cross_entropy(out, y).item<double>();
@@ -128,9 +138,10 @@ int run_eval(const EvalArgs& a) {
     const double ss_tot = square(y - y.mean()).sum().item<double>();
     const double r2 = ss_tot > 0 ? 1 - mse * double(rows) / ss_tot : std::nan("");
     // `xgrad train` reports its loss on the standardised target: give that too, named as such.
-    std::printf("in the target's own units:\nMSE: %.6g\nRMSE: %.6g\nMAE: %.6g\nR^2: %.4f\n"
-                "MSE of the standardised target (the loss `xgrad train` reports): %.6g\n",
-                mse, std::sqrt(mse), mae, r2, mse / (spec.target_std * spec.target_std));
+    std::printf(
+        "in the target's own units:\nMSE: %.6g\nRMSE: %.6g\nMAE: %.6g\nR^2: %.4f\n"
+        "MSE of the standardised target (the loss `xgrad train` reports): %.6g\n",
+        mse, std::sqrt(mse), mae, r2, mse / (spec.target_std * spec.target_std));
   }
   return 0;
 }

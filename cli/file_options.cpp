@@ -31,7 +31,8 @@ void check_writable(const FileOption& output) {
   const fs::path probe = target + ".xgrad-write-check";
   std::FILE* f = std::fopen(probe.c_str(), "wb");
   if (!f) {
-    throw std::invalid_argument(output.option + " " + output.path + ": cannot write there (" + std::strerror(errno) + ")");
+    throw std::invalid_argument(output.option + " " + output.path + ": cannot write there (" + std::strerror(errno) +
+                                ")");
   }
   std::fclose(f);
   fs::remove(probe, ec);

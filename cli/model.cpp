@@ -106,7 +106,8 @@ std::vector<std::int64_t> parse_model(const std::string& text) {
   bool positive = ok;
   for (auto h : hidden) positive = positive && h >= 1;
   if (!positive) {
-    throw std::invalid_argument("--model '" + text + "': expected mlp:H1,H2,... (hidden layer sizes >= 1), mlp or linear");
+    throw std::invalid_argument("--model '" + text +
+                                "': expected mlp:H1,H2,... (hidden layer sizes >= 1), mlp or linear");
   }
   return hidden;
 }
@@ -230,7 +231,9 @@ ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
   auto all_finite = [](const std::vector<double>& v) {
     return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
   };
-  auto all_positive = [](const std::vector<double>& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; }); };
+  auto all_positive = [](const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; });
+  };
   if (!split_numbers(get("feature_mean"), s.feature_mean) || std::int64_t(s.feature_mean.size()) != s.inputs ||
       !all_finite(s.feature_mean)) {
     throw bad("feature_mean");
@@ -242,7 +245,8 @@ ModelSpec from_metadata(const nn::Metadata& m, const std::string& path) {
   std::vector<double> v;
   if (!split_numbers(get("target_mean"), v) || v.size() != 1 || !all_finite(v)) throw bad("target_mean");
   s.target_mean = v[0];
-  if (!split_numbers(get("target_std"), v) || v.size() != 1 || !all_finite(v) || !all_positive(v)) throw bad("target_std");
+  if (!split_numbers(get("target_std"), v) || v.size() != 1 || !all_finite(v) || !all_positive(v))
+    throw bad("target_std");
   s.target_std = v[0];
   read_csv_settings(m, path, s);
   return s;
@@ -256,16 +260,18 @@ void check_tensors(const ModelSpec& spec, const nn::NamedTensors& tensors, const
     for (const auto& [key, t] : tensors) {
       if (key == name) return {t.sizes().begin(), t.sizes().end()};
     }
-    throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) + "' needs a tensor '" + name +
-                                "', which the file does not have");
+    throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) + "' needs a tensor '" +
+                                name + "', which the file does not have");
   };
   // Layer k is module 2k of the Sequential: an activation follows every hidden Linear.
   for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
     const std::string prefix = std::to_string(2 * k) + ".";
     const std::vector<std::int64_t> weight = shape_of(prefix + "weight"), bias = shape_of(prefix + "bias");
-    if (weight != std::vector<std::int64_t>{sizes[k + 1], sizes[k]} || bias != std::vector<std::int64_t>{sizes[k + 1]}) {
-      throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) + "' does not match the shapes of '" +
-                                  prefix + "weight' " + shape_text(weight) + " and '" + prefix + "bias' " + shape_text(bias));
+    if (weight != std::vector<std::int64_t>{sizes[k + 1], sizes[k]} ||
+        bias != std::vector<std::int64_t>{sizes[k + 1]}) {
+      throw std::invalid_argument("'" + path + "': metadata 'layers' = '" + clipped(join(sizes)) +
+                                  "' does not match the shapes of '" + prefix + "weight' " + shape_text(weight) +
+                                  " and '" + prefix + "bias' " + shape_text(bias));
     }
   }
   if (tensors.size() != 2 * (sizes.size() - 1)) {

@@ -24,8 +24,8 @@ struct ModelSpec {
   std::int64_t target_column = -1;   // as given on the command line
   std::vector<double> feature_mean, feature_std;
   double target_mean = 0, target_std = 1;  // regression targets are standardised too
-  std::vector<std::string> classes;   // class names when the targets were text; empty: numbers
-  std::string header = "auto";        // --header and --delimiter of training: eval's defaults
+  std::vector<std::string> classes;        // class names when the targets were text; empty: numbers
+  std::string header = "auto";             // --header and --delimiter of training: eval's defaults
   std::string delimiter = "auto";
 };
 

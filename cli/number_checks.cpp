@@ -35,25 +35,29 @@ std::string shown_input(const std::string& input) {
 
 CLI::Validator real_in(double lo, double hi, bool lo_exclusive) {
   const bool bounded = std::isfinite(hi);
-  const std::string expected = !bounded ? std::string("a number ") + (lo_exclusive ? "> " : ">= ") + shown(lo)
-                                        : "a number from " + shown(lo) + (lo_exclusive ? " (excluded)" : "") + " to " + shown(hi);
+  const std::string expected =
+      !bounded ? std::string("a number ") + (lo_exclusive ? "> " : ">= ") + shown(lo)
+               : "a number from " + shown(lo) + (lo_exclusive ? " (excluded)" : "") + " to " + shown(hi);
   // The help's type column, as CLI11 writes it ("FLOAT:POSITIVE").
-  const std::string description = bounded       ? std::string("in ") + (lo_exclusive ? "(" : "[") + shown(lo) + ", " + shown(hi) + "]"
-                                  : lo != 0     ? std::string(lo_exclusive ? "> " : ">= ") + shown(lo)
-                                  : lo_exclusive ? "POSITIVE"
-                                                 : "NONNEGATIVE";
+  const std::string description =
+      bounded        ? std::string("in ") + (lo_exclusive ? "(" : "[") + shown(lo) + ", " + shown(hi) + "]"
+      : lo != 0      ? std::string(lo_exclusive ? "> " : ">= ") + shown(lo)
+      : lo_exclusive ? "POSITIVE"
+                     : "NONNEGATIVE";
   auto check = [=](std::string& input) -> std::string {
     const std::string_view text = unsigned_text(input);
     double v = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || end != text.data() + text.size() || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    if (text.empty() || end != text.data() + text.size() ||
+        (ec != std::errc() && ec != std::errc::result_out_of_range)) {
       return shown_input(input) + " is not a number (expected " + expected + ")";
     }
     if (std::isnan(v)) return shown_input(input) + " is not a number (expected " + expected + ")";
     // from_chars leaves v unset out of double's range; strtod gives +-HUGE_VAL (1e400) or ~0 (1e-400).
     if (ec == std::errc::result_out_of_range) v = std::strtod(std::string(text).c_str(), nullptr);
     const bool low = lo_exclusive ? !(v > lo) : !(v >= lo);
-    if (low || !(v <= hi) || !std::isfinite(v)) return shown_input(input) + " is out of range (expected " + expected + ")";
+    if (low || !(v <= hi) || !std::isfinite(v))
+      return shown_input(input) + " is out of range (expected " + expected + ")";
     return {};
   };
   return CLI::Validator(check, description);
@@ -71,7 +75,8 @@ CLI::Validator whole_between(T lo, T hi, const std::string& description) {
     const std::string_view text = unsigned_text(input);
     T v = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || end != text.data() + text.size() || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    if (text.empty() || end != text.data() + text.size() ||
+        (ec != std::errc() && ec != std::errc::result_out_of_range)) {
       return shown_input(input) + " is not a whole number (expected " + expected + ")";
     }
     if (ec == std::errc::result_out_of_range || v < lo || v > hi) {
@@ -95,6 +100,8 @@ CLI::Validator whole_in(std::int64_t lo, std::int64_t hi) {
   return whole_between(lo, hi, description);
 }
 
-CLI::Validator unsigned_whole() { return whole_between<std::uint64_t>(0, std::numeric_limits<std::uint64_t>::max(), ""); }
+CLI::Validator unsigned_whole() {
+  return whole_between<std::uint64_t>(0, std::numeric_limits<std::uint64_t>::max(), "");
+}
 
 }  // namespace xgrad::cli

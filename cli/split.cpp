@@ -19,7 +19,9 @@ SplitData split_rows(const Tensor& x, const Tensor& y, const SplitSpec& split) {
 nn::Metadata split_metadata(const SplitSpec& split) {
   char fraction[40];
   std::snprintf(fraction, sizeof fraction, "%.17g", split.fraction);  // round-trips exactly
-  return {{"split_fraction", fraction}, {"split_seed", std::to_string(split.seed)}, {"split_rows", std::to_string(split.rows)}};
+  return {{"split_fraction", fraction},
+          {"split_seed", std::to_string(split.seed)},
+          {"split_rows", std::to_string(split.rows)}};
 }
 
 namespace {

@@ -146,11 +146,12 @@ struct Frame {
 };
 
 // The drawable points of all series (the axes span these). Throws for a series whose x and y differ in length.
-void collect_points(const std::vector<Series>& series, const PlotOptions& o, std::vector<double>& xs, std::vector<double>& ys) {
+void collect_points(const std::vector<Series>& series, const PlotOptions& o, std::vector<double>& xs,
+                    std::vector<double>& ys) {
   for (const Series& s : series) {
     if (s.x.size() != s.y.size()) {
-      throw std::invalid_argument("render_svg: series '" + s.name + "' has " + std::to_string(s.x.size()) + " x values and " +
-                                  std::to_string(s.y.size()) + " y values");
+      throw std::invalid_argument("render_svg: series '" + s.name + "' has " + std::to_string(s.x.size()) +
+                                  " x values and " + std::to_string(s.y.size()) + " y values");
     }
     for (std::size_t i = 0; i < s.x.size(); ++i) {
       if (drawable(s.x[i], o.log_x) && drawable(s.y[i], o.log_y)) xs.push_back(s.x[i]), ys.push_back(s.y[i]);
@@ -180,20 +181,21 @@ void draw_axes(std::ostringstream& svg, const Frame& f, const PlotOptions& o) {
         << "<text x=\"" << coord(left - 8) << "\" y=\"" << y << "\" text-anchor=\"end\" dominant-baseline=\"middle\">"
         << tick_label(t, scale_of(f.ay)) << "</text>\n";
   }
-  svg << "<rect x=\"" << coord(left) << "\" y=\"" << coord(top) << "\" width=\"" << coord(right - left) << "\" height=\""
-      << coord(bottom - top) << "\" fill=\"none\" stroke=\"black\"/>\n";
+  svg << "<rect x=\"" << coord(left) << "\" y=\"" << coord(top) << "\" width=\"" << coord(right - left)
+      << "\" height=\"" << coord(bottom - top) << "\" fill=\"none\" stroke=\"black\"/>\n";
   const std::string x_label = o.x_label + (o.log_x ? " (log scale)" : "");
   const std::string y_label = o.y_label + (o.log_y ? " (log scale)" : "");
-  svg << "<text x=\"" << coord((left + right) / 2) << "\" y=\"" << coord(o.height - 12.0) << "\" text-anchor=\"middle\">"
-      << escape(x_label) << "</text>\n"
+  svg << "<text x=\"" << coord((left + right) / 2) << "\" y=\"" << coord(o.height - 12.0)
+      << "\" text-anchor=\"middle\">" << escape(x_label) << "</text>\n"
       << "<text transform=\"translate(18," << coord((top + bottom) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
       << escape(y_label) << "</text>\n";
 }
 
 // The curves, clipped to the plot area.
 void draw_curves(std::ostringstream& svg, const Frame& f, const std::vector<Series>& series, const PlotOptions& o) {
-  svg << "<clipPath id=\"plot\"><rect x=\"" << coord(f.left) << "\" y=\"" << coord(f.top) << "\" width=\"" << coord(f.right - f.left)
-      << "\" height=\"" << coord(f.bottom - f.top) << "\"/></clipPath>\n<g clip-path=\"url(#plot)\" fill=\"none\" stroke-width=\"2\">\n";
+  svg << "<clipPath id=\"plot\"><rect x=\"" << coord(f.left) << "\" y=\"" << coord(f.top) << "\" width=\""
+      << coord(f.right - f.left) << "\" height=\"" << coord(f.bottom - f.top)
+      << "\"/></clipPath>\n<g clip-path=\"url(#plot)\" fill=\"none\" stroke-width=\"2\">\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     std::string points;
@@ -207,8 +209,8 @@ void draw_curves(std::ostringstream& svg, const Frame& f, const std::vector<Seri
     if (count == 1) {
       // A single point is invisible as a polyline.
       const auto comma = points.find(',');
-      svg << "<circle cx=\"" << points.substr(0, comma) << "\" cy=\"" << points.substr(comma + 1, points.size() - comma - 2)
-          << "\" r=\"3\" fill=\"" << colour << "\"/>\n";
+      svg << "<circle cx=\"" << points.substr(0, comma) << "\" cy=\""
+          << points.substr(comma + 1, points.size() - comma - 2) << "\" r=\"3\" fill=\"" << colour << "\"/>\n";
     } else if (count > 1) {
       points.pop_back();
       svg << "<polyline stroke=\"" << colour << "\" points=\"" << points << "\"/>\n";
@@ -218,15 +220,17 @@ void draw_curves(std::ostringstream& svg, const Frame& f, const std::vector<Seri
 }
 
 // The legend goes in the corner of the plot area that hides the fewest points.
-void draw_legend(std::ostringstream& svg, const Frame& f, const std::vector<Series>& series, const std::vector<double>& xs,
-                 const std::vector<double>& ys) {
+void draw_legend(std::ostringstream& svg, const Frame& f, const std::vector<Series>& series,
+                 const std::vector<double>& xs, const std::vector<double>& ys) {
   if (series.empty()) return;
   const double left = f.left, right = f.right, top = f.top, bottom = f.bottom;
   std::size_t longest = 0;
   for (const Series& s : series) longest = std::max(longest, s.name.size());
   const double lw = 40 + 7.0 * static_cast<double>(longest), lh = 8 + 18.0 * static_cast<double>(series.size());
-  const std::array<std::pair<double, double>, 4> corners = {
-      {{right - lw - 10, top + 10}, {left + 10, top + 10}, {right - lw - 10, bottom - lh - 10}, {left + 10, bottom - lh - 10}}};
+  const std::array<std::pair<double, double>, 4> corners = {{{right - lw - 10, top + 10},
+                                                             {left + 10, top + 10},
+                                                             {right - lw - 10, bottom - lh - 10},
+                                                             {left + 10, bottom - lh - 10}}};
   std::size_t best = 0, best_hidden = std::numeric_limits<std::size_t>::max();
   for (std::size_t c = 0; c < corners.size(); ++c) {
     const auto [cx, cy] = corners[c];
@@ -238,12 +242,12 @@ void draw_legend(std::ostringstream& svg, const Frame& f, const std::vector<Seri
     if (hidden < best_hidden) best = c, best_hidden = hidden;
   }
   const auto [lx, ly] = corners[best];
-  svg << "<g><rect x=\"" << coord(lx) << "\" y=\"" << coord(ly) << "\" width=\"" << coord(lw) << "\" height=\"" << coord(lh)
-      << "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n";
+  svg << "<g><rect x=\"" << coord(lx) << "\" y=\"" << coord(ly) << "\" width=\"" << coord(lw) << "\" height=\""
+      << coord(lh) << "\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const double y = ly + 14 + 18.0 * static_cast<double>(k);
-    svg << "<line x1=\"" << coord(lx + 6) << "\" y1=\"" << coord(y) << "\" x2=\"" << coord(lx + 30) << "\" y2=\"" << coord(y)
-        << "\" stroke=\"" << kColours[k % kColours.size()] << "\" stroke-width=\"2\"/>"
+    svg << "<line x1=\"" << coord(lx + 6) << "\" y1=\"" << coord(y) << "\" x2=\"" << coord(lx + 30) << "\" y2=\""
+        << coord(y) << "\" stroke=\"" << kColours[k % kColours.size()] << "\" stroke-width=\"2\"/>"
         << "<text x=\"" << coord(lx + 35) << "\" y=\"" << coord(y) << "\" dominant-baseline=\"middle\">"
         << escape(series[k].name) << "</text>\n";
   }

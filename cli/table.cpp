@@ -1,8 +1,8 @@
 #include "table.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 #include <string_view>
@@ -15,7 +15,8 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -76,7 +77,8 @@ data::LabeledData load_cells(const std::string& path, const Table& t) {
   } catch (const std::invalid_argument& e) {
     std::string message = e.what();
     const std::string api_hint = "set CsvOptions().skip_rows";
-    if (const auto pos = message.find(api_hint); pos != std::string::npos) message.replace(pos, api_hint.size(), "use --header yes");
+    if (const auto pos = message.find(api_hint); pos != std::string::npos)
+      message.replace(pos, api_hint.size(), "use --header yes");
     throw std::invalid_argument(message);
   }
 }
@@ -103,7 +105,8 @@ Table load_table(const std::string& path, std::int64_t target_column, HeaderMode
   t.columns = static_cast<std::int64_t>(data::split_cells(text, t.delimiter).size());
   if (t.columns < 2) {
     throw std::invalid_argument("'" + path + "' line " + std::to_string(line_no) +
-                                ": needs at least 2 columns (features and a target), found " + std::to_string(t.columns));
+                                ": needs at least 2 columns (features and a target), found " +
+                                std::to_string(t.columns));
   }
   t.target_column = target_column < 0 ? target_column + t.columns : target_column;
   if (t.target_column < 0 || t.target_column >= t.columns) {
@@ -147,9 +150,9 @@ Tensor match_classes(const Table& table, const std::vector<std::string>& classes
     const std::string& name = table.classes[static_cast<std::size_t>(y[r])];
     const auto it = std::find(classes.begin(), classes.end(), name);
     if (it == classes.end()) {
-      throw std::invalid_argument(line(r) + "class '" + data::shorten(name) + "' is unknown to the model" +
-                                  (classes.empty() ? std::string(", whose classes are numbers")
-                                                   : ", which knows " + class_list(classes)));
+      throw std::invalid_argument(
+          line(r) + "class '" + data::shorten(name) + "' is unknown to the model" +
+          (classes.empty() ? std::string(", whose classes are numbers") : ", which knows " + class_list(classes)));
     }
     out.push_back(static_cast<double>(it - classes.begin()));
   }

@@ -17,12 +17,12 @@ const char* task_name(Task task);
 HeaderMode parse_header_mode(const std::string& text);
 
 struct Table {
-  Tensor features;              // Float64 [rows, columns - 1]
-  Tensor targets;               // Float64 [rows]; class indices when `classes` is not empty
-  std::int64_t header_lines = 0;  // lines skipped before the data
-  std::int64_t target_column = 0; // resolved: 0 .. columns - 1
+  Tensor features;                 // Float64 [rows, columns - 1]
+  Tensor targets;                  // Float64 [rows]; class indices when `classes` is not empty
+  std::int64_t header_lines = 0;   // lines skipped before the data
+  std::int64_t target_column = 0;  // resolved: 0 .. columns - 1
   std::int64_t columns = 0;
-  char delimiter = ',';           // as given or detected
+  char delimiter = ',';                   // as given or detected
   std::vector<std::int64_t> line_of_row;  // file line (from 1) of each data row
   std::vector<std::string> classes;       // text targets (`setosa`, `M`): the names, sorted
 };

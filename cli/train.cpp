@@ -45,7 +45,8 @@ void add_csv_options(CLI::App& cmd, std::string& header, std::string& delimiter,
   CLI::Option* h = cmd.add_option("--header", header, rule + as_trained)->check(CLI::IsMember({"auto", "yes", "no"}));
   CLI::Option* d = cmd.add_option("--delimiter", delimiter,
                                   "Between cells: one character, tab, or auto (tab if the first line has one, "
-                                  "else ; if it has one, else ,)" + as_trained)
+                                  "else ; if it has one, else ,)" +
+                                      as_trained)
                        ->check(check_delimiter);
   if (training) h->capture_default_str(), d->capture_default_str();
 }
@@ -58,11 +59,13 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
   cmd->add_option("--target-column", a.target_column, "Column of the target, from 0; negative counts from the end")
       ->check(whole_in(std::numeric_limits<std::int64_t>::min()))
       ->capture_default_str();
-  cmd->add_option("--task", a.task, "classify, regress, or auto (classify when the targets are names or few whole numbers)")
+  cmd->add_option("--task", a.task,
+                  "classify, regress, or auto (classify when the targets are names or few whole numbers)")
       ->check(CLI::IsMember({"auto", "classify", "regress"}))
       ->capture_default_str();
   add_csv_options(*cmd, a.header, a.delimiter, true);
-  cmd->add_option("--model", a.model, "mlp:H1,H2,... hidden layer sizes, or linear (no hidden layer)")->capture_default_str();
+  cmd->add_option("--model", a.model, "mlp:H1,H2,... hidden layer sizes, or linear (no hidden layer)")
+      ->capture_default_str();
   cmd->add_option("--activation", a.activation, "Between hidden layers")
       ->check(CLI::IsMember({"relu", "tanh", "gelu"}))
       ->capture_default_str();
@@ -101,7 +104,8 @@ TrainPlan check_train_options(const TrainArgs& a) {
   TrainPlan plan;
   plan.hidden = parse_model(a.model);
   plan.lr = a.lr.value_or(default_lr(a.optimizer));
-  make_optimizer(a.optimizer, {zeros({1}).requires_grad_()}, plan.lr, a.momentum, a.weight_decay);  // validates the options
+  make_optimizer(a.optimizer, {zeros({1}).requires_grad_()}, plan.lr, a.momentum,
+                 a.weight_decay);  // validates the options
   return plan;
 }
 
@@ -123,10 +127,12 @@ ModelSpec describe_model(const TrainArgs& a, const TrainPlan& plan, const Table&
 }
 
 void print_data_summary(const TrainArgs& a, const Table& table, const ModelSpec& spec) {
-  std::cout << "data: " << a.data << ": " << table.features.size(0) << " rows, " << spec.inputs << " features, target column "
-            << table.target_column << (table.header_lines ? ", header line skipped" : "") << "\n"
+  std::cout << "data: " << a.data << ": " << table.features.size(0) << " rows, " << spec.inputs
+            << " features, target column " << table.target_column << (table.header_lines ? ", header line skipped" : "")
+            << "\n"
             << "task: " << task_name(spec.task)
-            << (spec.task == Task::Classify ? std::string(" (") + std::to_string(spec.outputs) + " classes)" : std::string())
+            << (spec.task == Task::Classify ? std::string(" (") + std::to_string(spec.outputs) + " classes)"
+                                            : std::string())
             << (a.task == "auto" ? ", detected (set --task to override)" : "") << "\n";
   if (!spec.classes.empty()) std::cout << "classes: " << class_list(spec.classes) << "\n";
 }
@@ -164,7 +170,8 @@ void print_plan(const TrainArgs& a, double lr, const TrainData& data, const Mode
             << (a.batch_size == 0 ? std::string("full (") + std::to_string(data.x_train.size(0)) + ")"
                                   : std::to_string(a.batch_size))
             << ", " << a.epochs << " epochs, " << data.x_train.size(0) << " training rows"
-            << (data.x_val.defined() ? std::string(", ") + std::to_string(data.x_val.size(0)) + " validation rows" : std::string())
+            << (data.x_val.defined() ? std::string(", ") + std::to_string(data.x_val.size(0)) + " validation rows"
+                                     : std::string())
             << std::endl;
   if (a.optimizer == "lbfgs" && a.batch_size != 0) {
     std::cout << "note: L-BFGS assumes the same loss at every step; with --batch-size " << a.batch_size
@@ -172,9 +179,10 @@ void print_plan(const TrainArgs& a, double lr, const TrainData& data, const Mode
   }
   if (spec.task == Task::Regress) {
     // `xgrad eval` reports errors in the target's own units; say that these are not.
-    std::printf("loss: MSE of the standardised target (y - %.6g) / %.6g; the final line also gives it in the target's "
-                "own units, as `xgrad eval` does\n",
-                spec.target_mean, spec.target_std);
+    std::printf(
+        "loss: MSE of the standardised target (y - %.6g) / %.6g; the final line also gives it in the target's "
+        "own units, as `xgrad eval` does\n",
+        spec.target_mean, spec.target_std);
     std::fflush(stdout);
   }
 }
@@ -183,10 +191,12 @@ void print_final(const TrainResult& result, const ModelSpec& spec, bool has_vali
   const EpochRecord& last = result.history.back();
   const Task task = spec.task;
   char line[200];
-  std::snprintf(line, sizeof line, "final: train loss %.4g, train %s %.4f", last.train.loss, metric_name(task), last.train.metric);
+  std::snprintf(line, sizeof line, "final: train loss %.4g, train %s %.4f", last.train.loss, metric_name(task),
+                last.train.metric);
   std::cout << line;
   if (has_validation) {
-    std::snprintf(line, sizeof line, "; validation loss %.4g, validation %s %.4f", last.val.loss, metric_name(task), last.val.metric);
+    std::snprintf(line, sizeof line, "; validation loss %.4g, validation %s %.4f", last.val.loss, metric_name(task),
+                  last.val.metric);
     std::cout << line;
   }
   std::snprintf(line, sizeof line, " (%.2f s, %lld steps)\n", result.seconds, static_cast<long long>(result.steps));
@@ -228,7 +238,8 @@ int write_outputs(const TrainArgs& a, const nn::Module& model, const ModelSpec& 
   const EpochRecord& last = result.history.back();
   write_output(a.save, "model", [&] {
     nn::Metadata extra = split_metadata(split);
-    extra.merge(nn::Metadata{{"optimizer", a.optimizer}, {"epochs_trained", std::to_string(last.epoch)}, {"source_data", a.data}});
+    extra.merge(nn::Metadata{
+        {"optimizer", a.optimizer}, {"epochs_trained", std::to_string(last.epoch)}, {"source_data", a.data}});
     save_model(a.save, model, spec, extra);
   });
   write_output(a.log, "metrics", [&] { write_history_csv(a.log, {{"train", &result.history}}, spec.task); });

@@ -25,18 +25,23 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name, std::v
   if (momentum != 0 && name != "sgd" && name != "rmsprop") {
     throw std::invalid_argument("--momentum applies to sgd and rmsprop only, not to " + name);
   }
-  if (name == "sgd") return std::make_unique<optim::SGD>(params, optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay));
+  if (name == "sgd")
+    return std::make_unique<optim::SGD>(params, optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay));
   if (name == "adam") return std::make_unique<optim::Adam>(params, optim::AdamOptions(lr).weight_decay(weight_decay));
-  if (name == "adamw") return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(lr).weight_decay(weight_decay));
+  if (name == "adamw")
+    return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(lr).weight_decay(weight_decay));
   if (name == "rmsprop") {
-    return std::make_unique<optim::RMSprop>(params, optim::RMSpropOptions(lr).momentum(momentum).weight_decay(weight_decay));
+    return std::make_unique<optim::RMSprop>(params,
+                                            optim::RMSpropOptions(lr).momentum(momentum).weight_decay(weight_decay));
   }
-  if (name == "adagrad") return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions(lr).weight_decay(weight_decay));
+  if (name == "adagrad")
+    return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions(lr).weight_decay(weight_decay));
   if (name == "lbfgs") {
     if (weight_decay != 0) throw std::invalid_argument("--weight-decay is not supported with lbfgs");
     return std::make_unique<optim::LBFGS>(params, optim::LBFGSOptions(lr).line_search_fn("strong_wolfe"));
   }
-  throw std::invalid_argument("unknown optimizer '" + name + "' (expected sgd, adam, adamw, rmsprop, adagrad or lbfgs)");
+  throw std::invalid_argument("unknown optimizer '" + name +
+                              "' (expected sgd, adam, adamw, rmsprop, adagrad or lbfgs)");
 }
 
 double default_lr(const std::string& optimizer) {
@@ -175,7 +180,8 @@ std::string stop_note(const TrainResult& result, const TrainConfig& config, doub
     std::snprintf(note, sizeof note, "time budget of %g s reached at epoch %.2f", config.time_budget_seconds,
                   result.history.back().epoch);
   } else if (result.diverged) {
-    std::snprintf(note, sizeof note, "diverged (the loss is not finite): kept the model of epoch %.2f; try a smaller --lr",
+    std::snprintf(note, sizeof note,
+                  "diverged (the loss is not finite): kept the model of epoch %.2f; try a smaller --lr",
                   last_good_epoch);
   }
   return note;
@@ -188,14 +194,15 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
   const std::int64_t batch = config.batch_size <= 0 ? n : std::min(config.batch_size, n);
   data::DataLoader loader(data::TensorDataset(data.x_train, data.y_train),
                           data::DataLoaderOptions().batch_size(batch).shuffle(batch < n).seed(config.seed));
-  auto optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
+  auto optimizer =
+      make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
   Progress progress(out, config.title, config.epochs, loader.size(), config.live_progress);
 
   TrainResult result;
   // Epoch 0: the untrained model, so that every curve starts from the same point.
   model.eval();
-  result.history.push_back({0.0, 0.0, evaluate(model, task, data.x_train, data.y_train),
-                            evaluate(model, task, data.x_val, data.y_val)});
+  result.history.push_back(
+      {0.0, 0.0, evaluate(model, task, data.x_train, data.y_train), evaluate(model, task, data.x_val, data.y_val)});
   model.train();
   LastGoodModel last_good(model);
   EpochLoop loop{model, task, loader, *optimizer, config.optimizer == "lbfgs", config, progress, result};
@@ -228,8 +235,8 @@ void write_history_csv(const std::string& path, const std::vector<NamedHistory>&
   char line[256];
   for (const NamedHistory& run : runs) {
     for (const EpochRecord& r : *run.history) {
-      std::snprintf(line, sizeof line, ",%.4f,%.6f,%.9g,%.9g,%.9g,%.9g\n", r.epoch, r.seconds, r.train.loss, r.train.metric,
-                    r.val.loss, r.val.metric);
+      std::snprintf(line, sizeof line, ",%.4f,%.6f,%.9g,%.9g,%.9g,%.9g\n", r.epoch, r.seconds, r.train.loss,
+                    r.train.metric, r.val.loss, r.val.metric);
       f += run.run + line;
     }
   }

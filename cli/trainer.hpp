@@ -26,11 +26,11 @@ struct TrainConfig {
   std::string title = "train";
   std::string optimizer = "adam";  // sgd, adam, adamw, rmsprop, adagrad, lbfgs
   double lr = 1e-3;
-  double momentum = 0;      // sgd and rmsprop
-  double weight_decay = 0;  // the lambda of an L2 penalty lambda/2 |W|^2 (decoupled for adamw)
+  double momentum = 0;           // sgd and rmsprop
+  double weight_decay = 0;       // the lambda of an L2 penalty lambda/2 |W|^2 (decoupled for adamw)
   std::int64_t batch_size = 32;  // 0: the whole training set (full-batch GD)
   std::int64_t epochs = 20;
-  std::uint64_t seed = 0;   // the shuffling order
+  std::uint64_t seed = 0;                                                // the shuffling order
   double time_budget_seconds = std::numeric_limits<double>::infinity();  // of training time
   bool live_progress = false;
 };

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -26,7 +26,8 @@ std::string read_text(const std::string& path) {
   const char* msg = gzerror(f, &err);
   const std::string why = msg ? msg : "";
   gzclose(f);
-  if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) throw std::runtime_error("read_csv: error reading '" + path + "': " + why);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+    throw std::runtime_error("read_csv: error reading '" + path + "': " + why);
   // Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the first cell.
   if (out.rfind("\xEF\xBB\xBF", 0) == 0) out.erase(0, 3);
   return out;
@@ -54,9 +55,9 @@ std::string where(const std::string& path, std::int64_t line, std::int64_t col) 
 // The cells of the file: numbers, except in `text_column` (>= 0; or -1 for none), where a cell
 // that is not a number is kept as text (a class name) instead of being an error.
 struct Cells {
-  std::vector<double> values;      // row-major; 0 where text was kept
-  std::vector<std::string> text;   // per row, the text_column cell as written, when text_column >= 0
-  bool has_text = false;           // some text_column cell is not a number
+  std::vector<double> values;     // row-major; 0 where text was kept
+  std::vector<std::string> text;  // per row, the text_column cell as written, when text_column >= 0
+  bool has_text = false;          // some text_column cell is not a number
   std::int64_t rows = 0, columns = -1;
 };
 
@@ -103,7 +104,8 @@ std::int64_t parse_line(std::string_view line, std::int64_t line_no, const std::
 
 // text_column < 0 counts from the end (resolved on the first row); -1 with allow_text false: none.
 Cells parse_cells(const std::string& path, const CsvOptions& options, std::int64_t text_column, bool allow_text) {
-  if (options.skip_rows() < 0) throw std::invalid_argument("read_csv: skip_rows must be >= 0, got " + std::to_string(options.skip_rows()));
+  if (options.skip_rows() < 0)
+    throw std::invalid_argument("read_csv: skip_rows must be >= 0, got " + std::to_string(options.skip_rows()));
   const std::string text = read_text(path);
   Cells cells;
   std::int64_t line_no = 0, resolved = -1;
@@ -188,7 +190,8 @@ char detect_delimiter(std::string_view line) {
 
 Tensor read_csv(const std::string& path, const CsvOptions& options) {
   if (!is_floating_point(options.dtype())) {
-    throw std::invalid_argument(std::string("read_csv: dtype must be Float32 or Float64, got ") + dtype_name(options.dtype()));
+    throw std::invalid_argument(std::string("read_csv: dtype must be Float32 or Float64, got ") +
+                                dtype_name(options.dtype()));
   }
   Cells cells = parse_cells(path, options, -1, false);
   Tensor out = tensor(cells.values, {cells.rows, cells.columns});
@@ -211,13 +214,14 @@ std::vector<std::string> encode_classes(const std::vector<std::string>& names, s
 
 }  // namespace
 
-LabeledData load_labeled_csv(const std::string& path, const CsvOptions& options, std::int64_t label_column, Dtype label_dtype) {
+LabeledData load_labeled_csv(const std::string& path, const CsvOptions& options, std::int64_t label_column,
+                             Dtype label_dtype) {
   const Cells cells = parse_cells(path, options, label_column, true);
   const std::int64_t rows = cells.rows, cols = cells.columns;
   const std::int64_t lc = label_column < 0 ? label_column + cols : label_column;
   if (lc < 0 || lc >= cols) {
-    throw std::out_of_range("load_labeled_csv: label_column " + std::to_string(label_column) + " is out of range for '" +
-                            path + "' with " + std::to_string(cols) + " columns");
+    throw std::out_of_range("load_labeled_csv: label_column " + std::to_string(label_column) +
+                            " is out of range for '" + path + "' with " + std::to_string(cols) + " columns");
   }
   const std::vector<double>& v = cells.values;
   std::vector<double> features, labels, names;

@@ -13,7 +13,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, const DataLoaderO
     : dataset_(std::move(dataset)), options_(options) {
   if (!dataset_) throw std::invalid_argument("DataLoader: dataset is null");
   if (options_.batch_size() < 1) {
-    throw std::invalid_argument("DataLoader: batch_size must be a positive integer, got " + std::to_string(options_.batch_size()));
+    throw std::invalid_argument("DataLoader: batch_size must be a positive integer, got " +
+                                std::to_string(options_.batch_size()));
   }
   seed_ = options_.seed() ? *options_.seed() : default_generator().engine()();
 }
@@ -29,7 +30,8 @@ std::vector<std::int64_t> DataLoader::epoch_order(std::int64_t epoch) const {
   if (!options_.shuffle()) return order;
   // A generator per epoch, seeded from (seed, epoch): any epoch can be replayed on its own.
   std::seed_seq seq{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32),
-                    static_cast<std::uint32_t>(epoch), static_cast<std::uint32_t>(static_cast<std::uint64_t>(epoch) >> 32)};
+                    static_cast<std::uint32_t>(epoch),
+                    static_cast<std::uint32_t>(static_cast<std::uint64_t>(epoch) >> 32)};
   std::mt19937_64 engine(seq);
   for (std::size_t i = order.size(); i-- > 1;) {
     std::uniform_int_distribution<std::size_t> pick(0, i);
@@ -61,8 +63,8 @@ void DataLoader::Iterator::load() {
   const std::int64_t b = loader_->options_.batch_size();
   const auto first = static_cast<std::size_t>(batch_ * b);
   const std::size_t last = std::min(order_.size(), first + static_cast<std::size_t>(b));
-  current_ = loader_->dataset_->get_batch(std::vector<std::int64_t>(order_.begin() + static_cast<std::ptrdiff_t>(first),
-                                                                    order_.begin() + static_cast<std::ptrdiff_t>(last)));
+  current_ = loader_->dataset_->get_batch(std::vector<std::int64_t>(
+      order_.begin() + static_cast<std::ptrdiff_t>(first), order_.begin() + static_cast<std::ptrdiff_t>(last)));
 }
 
 }  // namespace xgrad::data

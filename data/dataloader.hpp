@@ -29,8 +29,7 @@ class DataLoader {
   DataLoader(std::shared_ptr<const Dataset> dataset, const DataLoaderOptions& options = DataLoaderOptions());
   // Takes a copy of a concrete dataset: DataLoader(TensorDataset(x, y), options).
   template <class D>
-    requires std::derived_from<D, Dataset>
-  DataLoader(D dataset, const DataLoaderOptions& options = DataLoaderOptions())
+  requires std::derived_from<D, Dataset> DataLoader(D dataset, const DataLoaderOptions& options = DataLoaderOptions())
       : DataLoader(std::make_shared<const D>(std::move(dataset)), options) {}
 
   class Iterator;
@@ -40,7 +39,7 @@ class DataLoader {
   Iterator begin();
   Sentinel end() const noexcept { return {}; }
 
-  std::int64_t size() const;  // batches per epoch
+  std::int64_t size() const;                                       // batches per epoch
   std::int64_t epoch() const noexcept { return next_epoch_ - 1; }  // the epoch begin() last started
   // The epoch the next begin() starts (to resume a run).
   void set_epoch(std::int64_t epoch) noexcept { next_epoch_ = epoch; }

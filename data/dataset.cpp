@@ -32,8 +32,9 @@ Tensor stack_rows(const std::vector<Tensor>& items, const char* what) {
   auto* dst = static_cast<char*>(out.impl()->data());
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].shape() != first.shape() || items[i].dtype() != first.dtype()) {
-      throw std::invalid_argument(std::string("Dataset::get_batch: ") + what + " of example " + std::to_string(i) + " is " +
-                                  describe(items[i]) + ", but the first is " + describe(first) + "; cannot stack them");
+      throw std::invalid_argument(std::string("Dataset::get_batch: ") + what + " of example " + std::to_string(i) +
+                                  " is " + describe(items[i]) + ", but the first is " + describe(first) +
+                                  "; cannot stack them");
     }
     Tensor c = items[i].detach().contiguous();
     std::memcpy(dst + i * bytes, c.impl()->data(), bytes);
@@ -63,7 +64,8 @@ Example Dataset::get_batch(const std::vector<std::int64_t>& indices) const {
 
 TensorDataset::TensorDataset(const Tensor& data, const Tensor& targets) {
   if (!data.defined()) throw std::invalid_argument("TensorDataset: data is an undefined tensor");
-  if (data.dim() == 0) throw std::invalid_argument("TensorDataset: data must have a first (example) dim, got " + describe(data));
+  if (data.dim() == 0)
+    throw std::invalid_argument("TensorDataset: data must have a first (example) dim, got " + describe(data));
   if (targets.defined() && (targets.dim() == 0 || targets.size(0) != data.size(0))) {
     throw std::invalid_argument("TensorDataset: size mismatch between data " + describe(data) + " and targets " +
                                 describe(targets) + " along dim 0");
@@ -94,7 +96,8 @@ Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& indices) {
   Shape shape = src.shape();
   shape[0] = static_cast<std::int64_t>(indices.size());
   Tensor out = empty(shape, src.dtype());
-  const std::size_t row_bytes = rows == 0 ? 0 : static_cast<std::size_t>(src.numel() / rows) * element_size(src.dtype());
+  const std::size_t row_bytes =
+      rows == 0 ? 0 : static_cast<std::size_t>(src.numel() / rows) * element_size(src.dtype());
   const auto* from = static_cast<const char*>(src.impl()->data());
   auto* to = static_cast<char*>(out.impl()->data());
   for (std::size_t i = 0; i < indices.size(); ++i) {
@@ -112,7 +115,8 @@ Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& indices) {
 
 TrainTestSplit train_test_split(const Tensor& x, const Tensor& y, double test_fraction, std::uint64_t seed) {
   if (!(test_fraction > 0 && test_fraction < 1)) {
-    throw std::invalid_argument("train_test_split: test_fraction must be in (0, 1), got " + std::to_string(test_fraction));
+    throw std::invalid_argument("train_test_split: test_fraction must be in (0, 1), got " +
+                                std::to_string(test_fraction));
   }
   if (!x.defined() || !y.defined() || x.dim() == 0 || y.dim() == 0 || x.size(0) != y.size(0)) {
     throw std::invalid_argument("train_test_split: x and y must have the same number of rows, got " +
@@ -187,8 +191,9 @@ Standardizer& Standardizer::fit(const Tensor& x) {
 Tensor Standardizer::transform(const Tensor& x) const {
   if (!mean_.defined()) throw std::logic_error("Standardizer::transform: call fit() first");
   if (!x.defined() || x.dim() != 2 || x.size(1) != mean_.numel() || !x.is_floating_point()) {
-    throw std::invalid_argument("Standardizer::transform: expected a floating point [m, " + std::to_string(mean_.numel()) +
-                                "] tensor, got " + (x.defined() ? describe(x) : std::string("an undefined tensor")));
+    throw std::invalid_argument("Standardizer::transform: expected a floating point [m, " +
+                                std::to_string(mean_.numel()) + "] tensor, got " +
+                                (x.defined() ? describe(x) : std::string("an undefined tensor")));
   }
   const std::int64_t n = x.size(0), f = x.size(1);
   std::vector<double> v = x.to_vector<double>();

@@ -21,7 +21,7 @@ struct DigitsCNN : nn::Module {
   }
   Tensor forward(const Tensor& x) override {
     Tensor h = F::max_pool2d(relu(conv1->forward(x)), 2);  // [N, 16, 4, 4]
-    h = F::max_pool2d(relu(conv2->forward(h)), 2);          // [N, 32, 2, 2]
+    h = F::max_pool2d(relu(conv2->forward(h)), 2);         // [N, 32, 2, 2]
     return fc->forward(h.flatten(1));
   }
 };

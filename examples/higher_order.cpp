@@ -33,8 +33,8 @@ int main() {
   Tensor x = randn({n}, f64.requires_grad(true));
   const Tensor v = randn({n}, f64);
   Tensor f = 0.5 * dot(x, matmul(A, x)) + sin(x).sum();
-  Tensor g = grad_of(f, x);                          // A x + cos x, still a graph
-  Tensor hv = autograd::grad({dot(g, v)}, {x})[0];   // H v
+  Tensor g = grad_of(f, x);                         // A x + cos x, still a graph
+  Tensor hv = autograd::grad({dot(g, v)}, {x})[0];  // H v
   const Tensor expected = matmul(A, v) - sin(x.detach()) * v;
   const double err1 = max_abs_diff(hv, expected);
   std::printf("1. Hv of 1/2 x^T A x + sum(sin x): max |Hv - (A - diag(sin x)) v| = %.2e\n", err1);
@@ -57,8 +57,8 @@ int main() {
   // 3. d/dx x^4 = 4x^3, d2 = 12x^2, d3 = 24x; at x = 2: 32, 48, 48.
   Tensor z = scalar_tensor(2.0, f64.requires_grad(true));
   Tensor d1 = grad_of(z.pow(4), z), d2 = grad_of(d1, z), d3 = grad_of(d2, z);
-  std::printf("3. derivatives of x^4 at x = 2: %g, %g, %g (expected 32, 48, 48)\n", d1.item<double>(), d2.item<double>(),
-              d3.item<double>());
+  std::printf("3. derivatives of x^4 at x = 2: %g, %g, %g (expected 32, 48, 48)\n", d1.item<double>(),
+              d2.item<double>(), d3.item<double>());
   const bool ok3 = std::abs(d1.item<double>() - 32) < 1e-12 && std::abs(d2.item<double>() - 48) < 1e-12 &&
                    std::abs(d3.item<double>() - 48) < 1e-12;
 

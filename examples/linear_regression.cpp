@@ -18,7 +18,8 @@ std::vector<double> solve(std::vector<double> a, std::vector<double> rhs) {
   const std::size_t n = rhs.size();
   for (std::size_t c = 0; c < n; ++c) {
     std::size_t pivot = c;
-    for (std::size_t r = c + 1; r < n; ++r) if (std::abs(a[r * n + c]) > std::abs(a[pivot * n + c])) pivot = r;
+    for (std::size_t r = c + 1; r < n; ++r)
+      if (std::abs(a[r * n + c]) > std::abs(a[pivot * n + c])) pivot = r;
     for (std::size_t k = 0; k < n; ++k) std::swap(a[c * n + k], a[pivot * n + k]);
     std::swap(rhs[c], rhs[pivot]);
     for (std::size_t r = c + 1; r < n; ++r) {
@@ -48,8 +49,8 @@ int main() {
   const std::vector<double> theta = solve(mm(Xa.t(), Xa).to_vector<double>(), mm(Xa.t(), y).to_vector<double>());
   const Tensor theta_t = tensor(theta, {4, 1});
   const double optimum = F::mse_loss(mm(Xa, theta_t), y).item<double>();
-  std::printf("closed form:   w = [%.4f, %.4f, %.4f], b = %.4f, loss %.8f (the optimum)\n", theta[0], theta[1], theta[2],
-              theta[3], optimum);
+  std::printf("closed form:   w = [%.4f, %.4f, %.4f], b = %.4f, loss %.8f (the optimum)\n", theta[0], theta[1],
+              theta[2], theta[3], optimum);
 
   // Full-batch gradient descent: every step uses all N rows.
   Tensor w = zeros({3, 1}, TensorOptions(kFloat64).requires_grad(true));

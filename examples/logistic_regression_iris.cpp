@@ -31,7 +31,9 @@ int main() {
   }
 
   NoGradGuard no_grad;
-  auto accuracy = [&](const Tensor& x, const Tensor& y) { return eq(argmax(model(x), 1), y).to(kFloat64).mean().item<double>(); };
+  auto accuracy = [&](const Tensor& x, const Tensor& y) {
+    return eq(argmax(model(x), 1), y).to(kFloat64).mean().item<double>();
+  };
   const double train_acc = accuracy(x_train, split.y_train), test_acc = accuracy(x_test, split.y_test);
   std::printf("train accuracy %.4f, test accuracy %.4f (%lld test flowers)\n", train_acc, test_acc,
               static_cast<long long>(x_test.size(0)));

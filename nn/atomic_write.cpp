@@ -53,11 +53,13 @@ std::string resolve_write_target(const std::string& path) {
     if (S_ISREG(st.st_mode)) return p;
     if (!S_ISLNK(st.st_mode)) {
       const std::string via = p == path ? "" : " (the target of the symlink, '" + p + "')";
-      throw WriteError(path, std::string("it is ") + kind_of(st.st_mode) + via + ", not a regular file; refusing to replace it");
+      throw WriteError(
+          path, std::string("it is ") + kind_of(st.st_mode) + via + ", not a regular file; refusing to replace it");
     }
     std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
     const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
-    if (n <= 0 || static_cast<std::size_t>(n) >= link.size()) throw WriteError(path, "cannot read the symlink '" + p + "'");
+    if (n <= 0 || static_cast<std::size_t>(n) >= link.size())
+      throw WriteError(path, "cannot read the symlink '" + p + "'");
     link.resize(static_cast<std::size_t>(n));
     p = link.front() == '/' ? link : directory_of(p) + "/" + link;
   }
@@ -103,7 +105,8 @@ int create_locked_temporary(const std::string& path, const std::string& target, 
   for (int attempt = 0; attempt < 8; ++attempt) {
     name = target + ".tmp.XXXXXX";
     const int fd = ::mkstemp(name.data());
-    if (fd < 0) throw WriteError(path, "cannot create a temporary file in " + directory_of(target) + ": " + errno_text());
+    if (fd < 0)
+      throw WriteError(path, "cannot create a temporary file in " + directory_of(target) + ": " + errno_text());
     struct stat held, named;
     if (::flock(fd, LOCK_EX) == 0 && ::fstat(fd, &held) == 0 && ::stat(name.c_str(), &named) == 0 &&
         named.st_dev == held.st_dev && named.st_ino == held.st_ino) {

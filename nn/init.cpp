@@ -24,8 +24,9 @@ Tensor fill_with(Tensor t, const char* op, F&& value) {
   autograd::dispatch_float(ti.dtype, op, [&](auto tag) {
     using T = decltype(tag);
     T* p = ti.template data_as<T>();
-    autograd::for_each_offset(ti.shape, &ti.strides, nullptr, nullptr, 0, 0, 0,
-                             [&](std::int64_t, std::int64_t o, std::int64_t, std::int64_t) { p[o] = static_cast<T>(value()); });
+    autograd::for_each_offset(
+        ti.shape, &ti.strides, nullptr, nullptr, 0, 0, 0,
+        [&](std::int64_t, std::int64_t o, std::int64_t, std::int64_t) { p[o] = static_cast<T>(value()); });
   });
   ti.storage->bump_version();
   return t;
@@ -54,8 +55,10 @@ double calculate_gain(Nonlinearity nonlinearity, std::optional<double> param) {
 std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
   autograd::check_defined(t, "calculate_fan_in_and_fan_out");
   if (t.dim() < 2) {
-    throw std::invalid_argument("calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a tensor with "
-                                "fewer than 2 dimensions, got " + autograd::describe(t));
+    throw std::invalid_argument(
+        "calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a tensor with "
+        "fewer than 2 dimensions, got " +
+        autograd::describe(t));
   }
   std::int64_t receptive = 1;
   for (std::int64_t d = 2; d < t.dim(); ++d) receptive *= t.size(d);
@@ -63,7 +66,8 @@ std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor&
 }
 
 Tensor uniform_(Tensor t, double a, double b) {
-  if (!(a <= b)) throw std::invalid_argument("uniform_: expects a <= b, got a=" + std::to_string(a) + ", b=" + std::to_string(b));
+  if (!(a <= b))
+    throw std::invalid_argument("uniform_: expects a <= b, got a=" + std::to_string(a) + ", b=" + std::to_string(b));
   auto& g = default_generator();
   return fill_with(std::move(t), "uniform_", [&] { return a + (b - a) * g.uniform(); });
 }

@@ -21,7 +21,7 @@ double calculate_gain(Nonlinearity nonlinearity, std::optional<double> param = s
 std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor);
 
 // Floating-point tensors only (std::invalid_argument otherwise).
-Tensor uniform_(Tensor tensor, double a = 0.0, double b = 1.0);   // U[a, b)
+Tensor uniform_(Tensor tensor, double a = 0.0, double b = 1.0);  // U[a, b)
 Tensor normal_(Tensor tensor, double mean = 0.0, double std = 1.0);
 Tensor constant_(Tensor tensor, double value);
 Tensor zeros_(Tensor tensor);

@@ -22,11 +22,13 @@ void Module::check_new_name(const std::string& name, const char* what) const {
     throw std::invalid_argument(type_name_ + ": " + what + " name '" + name + "' must be non-empty and contain no '.'");
   }
   auto taken = [&](const auto& list) {
-    for (const auto& [n, v] : list) if (n == name) return true;
+    for (const auto& [n, v] : list)
+      if (n == name) return true;
     return false;
   };
   if (taken(parameters_) || taken(buffers_) || taken(children_)) {
-    throw std::invalid_argument(type_name_ + ": cannot register " + what + " '" + name + "': the name is already in use");
+    throw std::invalid_argument(type_name_ + ": cannot register " + what + " '" + name +
+                                "': the name is already in use");
   }
 }
 
@@ -70,8 +72,10 @@ void Module::replace_tensor(const std::string& name, const Tensor& tensor) {
 }
 
 void Module::collect(NamedTensors& out, const std::string& prefix, bool params, bool bufs, bool recurse) const {
-  if (params) for (const auto& [n, t] : parameters_) out.emplace_back(prefix + n, t);
-  if (bufs) for (const auto& [n, t] : buffers_) out.emplace_back(prefix + n, t);
+  if (params)
+    for (const auto& [n, t] : parameters_) out.emplace_back(prefix + n, t);
+  if (bufs)
+    for (const auto& [n, t] : buffers_) out.emplace_back(prefix + n, t);
   if (!recurse) return;
   for (const auto& [n, child] : children_) child->collect(out, prefix + n + ".", params, bufs, true);
 }

@@ -118,7 +118,8 @@ struct Entry {
 };
 
 // The entry's shape, checked: non-negative integers whose product is addressable.
-Shape parse_shape(const json& sh, std::uint64_t& numel, const std::function<CorruptFileError(const std::string&)>& bad) {
+Shape parse_shape(const json& sh, std::uint64_t& numel,
+                  const std::function<CorruptFileError(const std::string&)>& bad) {
   if (!sh.is_array()) throw bad("'shape' is " + describe(sh) + ", not an array");
   Shape shape;
   // span: the product with zero sizes counted as 1, which the strides reach even when numel is 0.
@@ -128,7 +129,8 @@ Shape parse_shape(const json& sh, std::uint64_t& numel, const std::function<Corr
     if (!d.is_number_unsigned()) throw bad("'shape' holds " + describe(d) + ", not a non-negative integer");
     auto size = d.get<std::uint64_t>();
     if (size > static_cast<std::uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, size, &numel) ||
-        __builtin_mul_overflow(span, std::max<std::uint64_t>(size, 1), &span) || span > static_cast<std::uint64_t>(INT64_MAX) / 8) {
+        __builtin_mul_overflow(span, std::max<std::uint64_t>(size, 1), &span) ||
+        span > static_cast<std::uint64_t>(INT64_MAX) / 8) {
       throw bad("'shape' of " + std::to_string(sh.size()) + " dimensions is too large to be addressed (dimension " +
                 std::to_string(shape.size()) + " is " + std::to_string(size) + ")");
     }
@@ -143,7 +145,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   };
   if (!v.is_object()) throw bad("the header entry is " + describe(v) + ", not a JSON object");
   auto dt = v.find("dtype"), sh = v.find("shape"), off = v.find("data_offsets");
-  if (dt == v.end() || sh == v.end() || off == v.end()) throw bad("the header entry needs 'dtype', 'shape' and 'data_offsets'");
+  if (dt == v.end() || sh == v.end() || off == v.end())
+    throw bad("the header entry needs 'dtype', 'shape' and 'data_offsets'");
   Entry e{name, Dtype::Float32, {}, 0, 0};
   if (!dt->is_string() || !parse_dtype(dt->get<std::string>(), e.dtype)) {
     throw bad("unsupported dtype " + describe(*dt) + " (this library reads F32, F64 and I64)");
@@ -158,8 +161,10 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   e.begin = (*off)[0].get<std::uint64_t>();
   e.end = (*off)[1].get<std::uint64_t>();
   std::uint64_t nbytes = 0;
-  if (e.end < e.begin) throw bad("'data_offsets' end " + std::to_string(e.end) + " is before begin " + std::to_string(e.begin));
-  if (__builtin_mul_overflow(numel, static_cast<std::uint64_t>(element_size(e.dtype)), &nbytes) || e.end - e.begin != nbytes) {
+  if (e.end < e.begin)
+    throw bad("'data_offsets' end " + std::to_string(e.end) + " is before begin " + std::to_string(e.begin));
+  if (__builtin_mul_overflow(numel, static_cast<std::uint64_t>(element_size(e.dtype)), &nbytes) ||
+      e.end - e.begin != nbytes) {
     throw bad("'data_offsets' span " + std::to_string(e.end - e.begin) + " bytes, but " + dt->get<std::string>() + " " +
               shape_str(e.shape) + " needs " + std::to_string(numel * element_size(e.dtype)));
   }
@@ -182,7 +187,8 @@ json parse_header(const std::string& path, const char* begin, const char* end) {
     using E = json::parse_event_t;
     if (event == E::object_start || event == E::array_start) {
       if (++depth > kMaxDepth) {
-        throw CorruptFileError(path, "", "the header nests arrays or objects more than " + std::to_string(kMaxDepth) + " deep");
+        throw CorruptFileError(path, "",
+                               "the header nests arrays or objects more than " + std::to_string(kMaxDepth) + " deep");
       }
       if (event == E::object_start) objects.push_back({objects.empty() ? "" : last_key, {}});
     } else if (event == E::object_end || event == E::array_end) {
@@ -209,8 +215,9 @@ json parse_header(const std::string& path, const char* begin, const char* end) {
 CorruptFileError bad_padding(const std::string& path, char byte) {
   char hex[8];
   std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(byte));
-  return CorruptFileError(path, "", std::string("the header is padded with byte ") + hex +
-                                        "; only spaces (0x20) may follow its JSON object");
+  return CorruptFileError(
+      path, "",
+      std::string("the header is padded with byte ") + hex + "; only spaces (0x20) may follow its JSON object");
 }
 
 }  // namespace
@@ -225,9 +232,10 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   std::set<std::string> names;
   for (const auto& [name, t] : tensors) {
     if (name == "__metadata__" || !names.insert(name).second || !t.defined()) {
-      throw std::invalid_argument(compose(path, name, name == "__metadata__" ? "the name __metadata__ is reserved"
-                                                      : t.defined() ? "the name appears twice"
-                                                                    : "the tensor is undefined"));
+      throw std::invalid_argument(compose(path, name,
+                                          name == "__metadata__" ? "the name __metadata__ is reserved"
+                                          : t.defined()          ? "the name appears twice"
+                                                                 : "the tensor is undefined"));
     }
     Tensor c;
     {
@@ -254,7 +262,8 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   }
   std::vector<std::string_view> chunks{{len, 8}, text};
   for (const Tensor& c : data) {
-    chunks.emplace_back(static_cast<const char*>(c.impl()->data()), static_cast<std::size_t>(c.numel()) * element_size(c.dtype()));
+    chunks.emplace_back(static_cast<const char*>(c.impl()->data()),
+                        static_cast<std::size_t>(c.numel()) * element_size(c.dtype()));
   }
   try {
     write_file_atomically(path, chunks);
@@ -266,13 +275,15 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
 SafetensorsContents read_safetensors(const std::string& path) {
   const std::string bytes = read_file(path);
   if (bytes.size() < 8) {
-    throw CorruptFileError(path, "", "the file is " + std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
+    throw CorruptFileError(
+        path, "", "the file is " + std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
   }
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
   if (n > kMaxHeader || n > bytes.size() - 8) {
-    throw CorruptFileError(path, "", "the header length " + std::to_string(n) + " points outside the file of " +
-                                         std::to_string(bytes.size()) + " bytes (truncated or not a safetensors file)");
+    throw CorruptFileError(path, "",
+                           "the header length " + std::to_string(n) + " points outside the file of " +
+                               std::to_string(bytes.size()) + " bytes (truncated or not a safetensors file)");
   }
   const char* hbegin = bytes.data() + 8;
   if (n == 0 || *hbegin != '{') throw CorruptFileError(path, "", "the header does not start with a JSON object");
@@ -310,24 +321,27 @@ SafetensorsContents read_safetensors(const std::string& path) {
   }
   // The data must be exactly the byte buffer, tensor after tensor, with no gap or overlap.
   const std::uint64_t buffer = bytes.size() - 8 - n;
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   std::uint64_t expected = 0;
   for (const Entry& e : entries) {
     if (e.end > buffer) {
-      throw CorruptFileError(path, e.name, "'data_offsets' [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
-                                               "] point outside the " + std::to_string(buffer) +
-                                               "-byte data buffer (truncated file?)");
+      throw CorruptFileError(path, e.name,
+                             "'data_offsets' [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                                 "] point outside the " + std::to_string(buffer) +
+                                 "-byte data buffer (truncated file?)");
     }
     if (e.begin != expected) {
-      throw CorruptFileError(path, e.name, std::string("the data ") + (e.begin < expected ? "overlaps the previous tensor's" : "leaves a gap") +
-                                               " (begins at " + std::to_string(e.begin) + ", expected " + std::to_string(expected) + ")");
+      throw CorruptFileError(
+          path, e.name,
+          std::string("the data ") + (e.begin < expected ? "overlaps the previous tensor's" : "leaves a gap") +
+              " (begins at " + std::to_string(e.begin) + ", expected " + std::to_string(expected) + ")");
     }
     expected = e.end;
   }
   if (expected != buffer) {
-    throw CorruptFileError(path, "", "the data buffer has " + std::to_string(buffer - expected) + " bytes that no tensor uses");
+    throw CorruptFileError(path, "",
+                           "the data buffer has " + std::to_string(buffer - expected) + " bytes that no tensor uses");
   }
   const char* data = hbegin + n;
   for (const Entry& e : entries) {

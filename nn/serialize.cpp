@@ -72,7 +72,8 @@ LoadResult load(Module& module, const std::string& path, bool strict) {
     std::string msg = "the file does not match the " + module.type_name() + "'s state_dict:";
     if (!result.missing_keys.empty()) msg += " missing keys [" + join(result.missing_keys) + "]";
     if (!result.unexpected_keys.empty()) msg += " unexpected keys [" + join(result.unexpected_keys) + "]";
-    const std::string& first = result.missing_keys.empty() ? result.unexpected_keys.front() : result.missing_keys.front();
+    const std::string& first =
+        result.missing_keys.empty() ? result.unexpected_keys.front() : result.missing_keys.front();
     throw KeyMismatchError(path, first, msg);
   }
   // Validate every pair before writing any, so a failed load changes nothing.
@@ -81,12 +82,14 @@ LoadResult load(Module& module, const std::string& path, bool strict) {
     if (it == from_file.end()) continue;
     const Tensor& f = it->second;
     if (f.dtype() != t.dtype()) {
-      throw DtypeMismatchError(path, name, std::string("dtype mismatch: the file has ") + dtype_name(f.dtype()) +
-                                               ", the module has " + dtype_name(t.dtype()));
+      throw DtypeMismatchError(path, name,
+                               std::string("dtype mismatch: the file has ") + dtype_name(f.dtype()) +
+                                   ", the module has " + dtype_name(t.dtype()));
     }
     if (f.shape() != t.shape()) {
-      throw ShapeMismatchError(path, name, "shape mismatch: the file has " + shape_str(f.shape()) + ", the module has " +
-                                               shape_str(t.shape()));
+      throw ShapeMismatchError(
+          path, name,
+          "shape mismatch: the file has " + shape_str(f.shape()) + ", the module has " + shape_str(t.shape()));
     }
   }
   NoGradGuard guard;

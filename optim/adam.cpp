@@ -142,14 +142,16 @@ AdamW::AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaul
 Tensor Adam::step(LossClosure closure) {
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
-  adam_step<AdamOptions>(groups_, [this](const Tensor& p) -> ParamState& { return state_for(p); }, /*decoupled=*/false);
+  adam_step<AdamOptions>(
+      groups_, [this](const Tensor& p) -> ParamState& { return state_for(p); }, /*decoupled=*/false);
   return loss;
 }
 
 Tensor AdamW::step(LossClosure closure) {
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
-  adam_step<AdamWOptions>(groups_, [this](const Tensor& p) -> ParamState& { return state_for(p); }, /*decoupled=*/true);
+  adam_step<AdamWOptions>(
+      groups_, [this](const Tensor& p) -> ParamState& { return state_for(p); }, /*decoupled=*/true);
   return loss;
 }
 

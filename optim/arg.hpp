@@ -2,15 +2,15 @@
 // (as LibTorch's TORCH_ARG): `SGDOptions(0.1).momentum(0.9)` sets, `opts.momentum()` reads.
 #pragma once
 
-#define XGRAD_ARG(T, name, init)                  \
- public:                                          \
-  auto& name(const T& new_value) {                \
-    name##_ = new_value;                          \
-    return *this;                                 \
-  }                                               \
+#define XGRAD_ARG(T, name, init)                     \
+ public:                                             \
+  auto& name(const T& new_value) {                   \
+    name##_ = new_value;                             \
+    return *this;                                    \
+  }                                                  \
   const T& name() const noexcept { return name##_; } \
-                                                  \
- private:                                         \
-  T name##_ = init;                               \
-                                                  \
+                                                     \
+ private:                                            \
+  T name##_ = init;                                  \
+                                                     \
  public:

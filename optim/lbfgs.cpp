@@ -32,7 +32,8 @@ void LBFGSOptions::from_map(const std::map<std::string, double>& values) {
     else if (k == "tolerance_grad") o.tolerance_grad(v);
     else if (k == "tolerance_change") o.tolerance_change(v);
     else if (k == "history_size") o.history_size(static_cast<std::int64_t>(v));
-    else if (k == "line_search_strong_wolfe") o.line_search_fn(v != 0 ? std::optional<std::string>("strong_wolfe") : std::nullopt);
+    else if (k == "line_search_strong_wolfe")
+      o.line_search_fn(v != 0 ? std::optional<std::string>("strong_wolfe") : std::nullopt);
     else detail::unknown_option("LBFGS", k);
   }
   o.validate();
@@ -48,7 +49,8 @@ void LBFGSOptions::validate() const {
   require(tolerance_grad() >= 0, "LBFGS", "tolerance_grad", tolerance_grad(), "must be >= 0");
   require(tolerance_change() >= 0, "LBFGS", "tolerance_change", tolerance_change(), "must be >= 0");
   if (line_search_fn() && *line_search_fn() != "strong_wolfe") {
-    throw std::invalid_argument("LBFGS: invalid line_search_fn '" + *line_search_fn() + "' (only 'strong_wolfe' is supported)");
+    throw std::invalid_argument("LBFGS: invalid line_search_fn '" + *line_search_fn() +
+                                "' (only 'strong_wolfe' is supported)");
   }
 }
 
@@ -234,7 +236,8 @@ void LBFGS::add_to_params(double step, const Vec& direction) {
     with_param_data(p, [&](auto* data, std::int64_t n) {
       using T = std::remove_pointer_t<decltype(data)>;
       const T s = static_cast<T>(step);
-      for (std::int64_t i = 0; i < n; ++i) data[i] = data[i] + s * static_cast<T>(direction[offset + static_cast<std::size_t>(i)]);
+      for (std::int64_t i = 0; i < n; ++i)
+        data[i] = data[i] + s * static_cast<T>(direction[offset + static_cast<std::size_t>(i)]);
     });
     offset += static_cast<std::size_t>(p.numel());
   }
@@ -249,7 +252,8 @@ double LBFGS::evaluate(const LossClosure& closure) {
 }
 
 Tensor LBFGS::step(LossClosure closure) {
-  if (!closure) throw std::invalid_argument("LBFGS: step() requires a closure that re-evaluates the model and returns the loss");
+  if (!closure)
+    throw std::invalid_argument("LBFGS: step() requires a closure that re-evaluates the model and returns the loss");
   NoGradGuard no_grad;
   const auto& o = static_cast<const LBFGSOptions&>(groups_[0].options());
   const double lr = o.lr(), tolerance_grad = o.tolerance_grad(), tolerance_change = o.tolerance_change();

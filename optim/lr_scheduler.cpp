@@ -149,7 +149,8 @@ std::optional<std::vector<double>> MultiStepLR::closed_form_lr() const {
 
 // ---- ExponentialLR -----------------------------------------------------------------------------
 
-ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(optimizer, "ExponentialLR"), gamma_(gamma) {
+ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma)
+    : LRScheduler(optimizer, "ExponentialLR"), gamma_(gamma) {
   initial_step();
 }
 
@@ -194,7 +195,9 @@ std::optional<std::vector<double>> CosineAnnealingLR::closed_form_lr() const {
   const double pi = std::numbers::pi;
   std::vector<double> out;
   for (double b : base_lrs_) {
-    out.push_back(eta_min_ + (b - eta_min_) * (1 + std::cos(pi * static_cast<double>(last_epoch_) / static_cast<double>(t_max_))) / 2);
+    out.push_back(eta_min_ + (b - eta_min_) *
+                                 (1 + std::cos(pi * static_cast<double>(last_epoch_) / static_cast<double>(t_max_))) /
+                                 2);
   }
   return out;
 }
@@ -278,10 +281,12 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, std::vector<double> max_lrs, std::i
                        const OneCycleLROptions& o)
     : LRScheduler(optimizer, "OneCycleLR"), total_steps_(total_steps), options_(o), max_lrs_(std::move(max_lrs)) {
   auto& groups = optimizer.param_groups();
-  require(total_steps >= 1, "OneCycleLR", "total_steps", static_cast<double>(total_steps), "must be a positive integer");
+  require(total_steps >= 1, "OneCycleLR", "total_steps", static_cast<double>(total_steps),
+          "must be a positive integer");
   require(o.pct_start() >= 0 && o.pct_start() <= 1, "OneCycleLR", "pct_start", o.pct_start(), "must be in [0, 1]");
   if (o.anneal_strategy() != "cos" && o.anneal_strategy() != "linear") {
-    throw std::invalid_argument("OneCycleLR: anneal_strategy must be 'cos' or 'linear', got '" + o.anneal_strategy() + "'");
+    throw std::invalid_argument("OneCycleLR: anneal_strategy must be 'cos' or 'linear', got '" + o.anneal_strategy() +
+                                "'");
   }
   if (max_lrs_.size() != groups.size()) {
     throw std::invalid_argument("OneCycleLR: expected " + std::to_string(groups.size()) + " values for max_lr, got " +
@@ -354,7 +359,8 @@ Optimizer& common_optimizer(const std::vector<std::shared_ptr<LRScheduler>>& sch
   for (std::size_t i = 0; i < schedulers.size(); ++i) {
     if (!schedulers[i]) throw std::invalid_argument(std::string(who) + ": scheduler " + std::to_string(i) + " is null");
     if (&schedulers[i]->optimizer() != &schedulers[0]->optimizer()) {
-      throw std::invalid_argument(std::string(who) + ": expects all schedulers to belong to the same optimizer, but scheduler " +
+      throw std::invalid_argument(std::string(who) +
+                                  ": expects all schedulers to belong to the same optimizer, but scheduler " +
                                   std::to_string(i) + " has a different one");
     }
   }
@@ -369,8 +375,8 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRS
     throw std::invalid_argument("SequentialLR: the schedulers drive a different optimizer than the one given");
   }
   if (milestones_.size() + 1 != schedulers_.size()) {
-    throw std::invalid_argument("SequentialLR: expects " + std::to_string(schedulers_.size() - 1) +
-                                " milestones for " + std::to_string(schedulers_.size()) + " schedulers, got " +
+    throw std::invalid_argument("SequentialLR: expects " + std::to_string(schedulers_.size() - 1) + " milestones for " +
+                                std::to_string(schedulers_.size()) + " schedulers, got " +
                                 std::to_string(milestones_.size()));
   }
   // Undo the construction-time steps of all schedulers, then start only the first.
@@ -409,7 +415,8 @@ void SequentialLR::load_state_dict(const std::map<std::string, Tensor>& in) {
 // ---- ChainedScheduler --------------------------------------------------------------------------
 
 ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers)
-    : LRScheduler(common_optimizer(schedulers, "ChainedScheduler"), "ChainedScheduler"), schedulers_(std::move(schedulers)) {
+    : LRScheduler(common_optimizer(schedulers, "ChainedScheduler"), "ChainedScheduler"),
+      schedulers_(std::move(schedulers)) {
   last_epoch_ = 0;  // the schedulers made their epoch-0 step when they were built
   last_lr_ = group_lrs();
 }

@@ -3,9 +3,9 @@
 // included here so that code which found it through this header compiles.
 #pragma once
 #include "../data/data.hpp"
+#include "../nn/utils/clip_grad.hpp"
 #include "adagrad.hpp"
 #include "adam.hpp"
-#include "../nn/utils/clip_grad.hpp"
 #include "lbfgs.hpp"
 #include "lr_scheduler.hpp"
 #include "newton.hpp"

@@ -35,7 +35,9 @@ OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params, std::unique
     : params_(std::move(params)), options_(std::move(options)) {}
 
 OptimizerParamGroup::OptimizerParamGroup(const OptimizerParamGroup& other)
-    : initial_lr(other.initial_lr), params_(other.params_), options_(other.options_ ? other.options_->clone() : nullptr) {}
+    : initial_lr(other.initial_lr),
+      params_(other.params_),
+      options_(other.options_ ? other.options_->clone() : nullptr) {}
 
 OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& other) {
   if (this != &other) {
@@ -47,12 +49,14 @@ OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& o
 }
 
 OptimizerOptions& OptimizerParamGroup::options() {
-  if (!options_) throw std::logic_error("OptimizerParamGroup: the group has no options yet (add it to an optimizer first)");
+  if (!options_)
+    throw std::logic_error("OptimizerParamGroup: the group has no options yet (add it to an optimizer first)");
   return *options_;
 }
 
 const OptimizerOptions& OptimizerParamGroup::options() const {
-  if (!options_) throw std::logic_error("OptimizerParamGroup: the group has no options yet (add it to an optimizer first)");
+  if (!options_)
+    throw std::logic_error("OptimizerParamGroup: the group has no options yet (add it to an optimizer first)");
   return *options_;
 }
 
@@ -60,9 +64,7 @@ const OptimizerOptions& OptimizerParamGroup::options() const {
 
 namespace {
 
-std::string describe_param(const Tensor& t) {
-  return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape());
-}
+std::string describe_param(const Tensor& t) { return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape()); }
 
 // A state dict is tagged with the optimizer that saved it, so that loading it into another
 // names both: options alone cannot tell Adam from AdamW.
@@ -70,7 +72,8 @@ const std::string kTypeKey = "optimizer.";
 
 }  // namespace
 
-Optimizer::Optimizer(std::string name, std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults)
+Optimizer::Optimizer(std::string name, std::vector<OptimizerParamGroup> groups,
+                     std::unique_ptr<OptimizerOptions> defaults)
     : name_(std::move(name)), defaults_(std::move(defaults)) {
   defaults_->validate();
   std::size_t total = 0;
@@ -98,7 +101,8 @@ void Optimizer::add_param_group(const OptimizerParamGroup& group_in) {
                                   ", grad_fn=" + p.grad_fn()->name() + "); optimize the leaves it was computed from");
     }
     if (!in_group.insert(p.impl()).second) {
-      throw std::invalid_argument(name_ + ": " + which + " (" + describe_param(p) + ") appears more than once in the group");
+      throw std::invalid_argument(name_ + ": " + which + " (" + describe_param(p) +
+                                  ") appears more than once in the group");
     }
     if (!seen.insert(p.impl()).second) {
       throw std::invalid_argument(name_ + ": some parameters appear in more than one parameter group (" + which + ", " +
@@ -173,8 +177,9 @@ void Optimizer::check_grads() const {
       const Tensor grad = p.grad();
       if (grad.defined() && (grad.shape() != p.shape() || grad.dtype() != p.dtype())) {
         throw std::invalid_argument(name_ + ": parameter " + std::to_string(index) + " (" + describe_param(p) +
-                                    ") has a gradient of " + (grad.shape() != p.shape() ? "another shape" : "another dtype") +
-                                    " (" + describe_param(grad) + "); a gradient must have its parameter's shape and dtype");
+                                    ") has a gradient of " +
+                                    (grad.shape() != p.shape() ? "another shape" : "another dtype") + " (" +
+                                    describe_param(grad) + "); a gradient must have its parameter's shape and dtype");
       }
       ++index;
     }
@@ -245,7 +250,8 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
     if (rest == "params") {
       if (value.numel() != static_cast<std::int64_t>(groups_[static_cast<std::size_t>(gi)].params().size())) {
         throw std::invalid_argument(who + ": loaded state dict contains a parameter group (" + key + ") of " +
-                                    std::to_string(value.numel()) + " parameters that doesn't match the size of the optimizer's group (" +
+                                    std::to_string(value.numel()) +
+                                    " parameters that doesn't match the size of the optimizer's group (" +
                                     std::to_string(groups_[static_cast<std::size_t>(gi)].params().size()) + ")");
       }
     } else if (rest == "initial_lr") {
@@ -278,7 +284,8 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
     std::string rest;
     if (!split_indexed_key(key, "state.", pi, rest)) continue;
     if (pi < 0 || pi >= static_cast<std::int64_t>(params.size())) {
-      throw std::invalid_argument(who + ": state entry '" + key + "' refers to a parameter the optimizer does not have (it has " +
+      throw std::invalid_argument(who + ": state entry '" + key +
+                                  "' refers to a parameter the optimizer does not have (it has " +
                                   std::to_string(params.size()) + ")");
     }
     const Tensor& p = params[static_cast<std::size_t>(pi)];
@@ -308,7 +315,8 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
 namespace xgrad::optim::detail {
 
 void require(bool ok, const char* owner, const char* what, double value, const char* rule) {
-  if (!ok) throw std::invalid_argument(std::string(owner) + ": invalid " + what + ": " + num_str(value) + " (" + rule + ")");
+  if (!ok)
+    throw std::invalid_argument(std::string(owner) + ": invalid " + what + ": " + num_str(value) + " (" + rule + ")");
 }
 
 void unknown_option(const char* owner, const std::string& name) {

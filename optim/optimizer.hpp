@@ -47,8 +47,7 @@ class OptimizerParamGroup {
   OptimizerParamGroup(std::vector<Tensor> params);  // NOLINT: `{w, b}` reads naturally
   OptimizerParamGroup(std::vector<Tensor> params, std::unique_ptr<OptimizerOptions> options);
   template <class O>
-    requires std::derived_from<O, OptimizerOptions>
-  OptimizerParamGroup(std::vector<Tensor> params, const O& options)
+  requires std::derived_from<O, OptimizerOptions> OptimizerParamGroup(std::vector<Tensor> params, const O& options)
       : params_(std::move(params)), options_(options.clone()) {}
   OptimizerParamGroup(const OptimizerParamGroup& other);
   OptimizerParamGroup& operator=(const OptimizerParamGroup& other);

@@ -102,11 +102,14 @@ Tensor RMSprop::step(LossClosure closure) {
         if (centered && use_momentum) {
           detail::fused_loop<T>(n, update, gd, pd, sd, gad, bd);
         } else if (centered) {
-          detail::fused_loop<T>(n, [&](auto g, auto& pv, auto& s, auto& ga) { update(g, pv, s, ga, ga); }, gd, pd, sd, gad);
+          detail::fused_loop<T>(
+              n, [&](auto g, auto& pv, auto& s, auto& ga) { update(g, pv, s, ga, ga); }, gd, pd, sd, gad);
         } else if (use_momentum) {
-          detail::fused_loop<T>(n, [&](auto g, auto& pv, auto& s, auto& b) { update(g, pv, s, b, b); }, gd, pd, sd, bd);
+          detail::fused_loop<T>(
+              n, [&](auto g, auto& pv, auto& s, auto& b) { update(g, pv, s, b, b); }, gd, pd, sd, bd);
         } else {
-          detail::fused_loop<T>(n, [&](auto g, auto& pv, auto& s) { update(g, pv, s, s, s); }, gd, pd, sd);
+          detail::fused_loop<T>(
+              n, [&](auto g, auto& pv, auto& s) { update(g, pv, s, s, s); }, gd, pd, sd);
         }
       });
     }

@@ -36,7 +36,8 @@ void SGDOptions::validate() const {
   require(weight_decay() >= 0, "SGD", "weight_decay value", weight_decay(), "must be >= 0");
   if (nesterov()) {
     require(momentum() > 0, "SGD", "momentum for nesterov", momentum(), "Nesterov momentum requires momentum > 0");
-    require(dampening() == 0, "SGD", "dampening for nesterov", dampening(), "Nesterov momentum requires zero dampening");
+    require(dampening() == 0, "SGD", "dampening for nesterov", dampening(),
+            "Nesterov momentum requires zero dampening");
   }
 }
 
@@ -75,7 +76,8 @@ Tensor SGD::step(LossClosure closure) {
           return g;
         };
         if (!buf.defined()) {
-          detail::fused_loop<T>(n, [&](auto g, auto& pv) { pv = pv + (-lr) * direction(g, pv); }, gd, pd);
+          detail::fused_loop<T>(
+              n, [&](auto g, auto& pv) { pv = pv + (-lr) * direction(g, pv); }, gd, pd);
           return;
         }
         T* bd = buf.impl()->template data_as<T>();

@@ -36,7 +36,8 @@ inline std::string read_file(const fs::path& p) {
 // A fresh scratch directory per test case, removed at the end.
 struct TempDir {
   fs::path path;
-  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / ("xgrad_test_cli_" + std::to_string(::getpid()) + "_" + name)) {
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("xgrad_test_cli_" + std::to_string(::getpid()) + "_" + name)) {
     fs::remove_all(path);
     fs::create_directories(path);
   }

@@ -32,13 +32,16 @@ void expect_throw(F&& f, std::initializer_list<std::string> parts) {
   } catch (const E& e) {
     thrown = true;
     what = e.what();
-    CHECK_MESSAGE(typeid(e) == typeid(E), "threw a subclass " << std::string(typeid(e).name()) << " of the expected type: " << what);
+    CHECK_MESSAGE(typeid(e) == typeid(E),
+                  "threw a subclass " << std::string(typeid(e).name()) << " of the expected type: " << what);
   } catch (const std::exception& e) {
-    FAIL_CHECK("threw " << std::string(typeid(e).name()) << " instead of " << std::string(typeid(E).name()) << ": " << std::string(e.what()));
+    FAIL_CHECK("threw " << std::string(typeid(e).name()) << " instead of " << std::string(typeid(E).name()) << ": "
+                        << std::string(e.what()));
     return;
   }
   REQUIRE_MESSAGE(thrown, "did not throw (expected " << std::string(typeid(E).name()) << ")");
-  for (const std::string& p : parts) CHECK_MESSAGE(what.find(p) != std::string::npos, "'" << p << "' missing from: " << what);
+  for (const std::string& p : parts)
+    CHECK_MESSAGE(what.find(p) != std::string::npos, "'" << p << "' missing from: " << what);
 }
 
 Tensor f64(const Shape& s) { return ones(s, kFloat64); }
@@ -82,11 +85,23 @@ TEST_CASE("row: shape mismatch in every binary op") {
 }
 
 TEST_CASE("row: shape mismatch in matmul, mm, dot and outer") {
-  expect_throw<std::invalid_argument>([] { matmul(f64({2, 3}), f64({4, 5})); }, {"matmul", "[2, 3]", "[4, 5]", "3 != 4"});
+  expect_throw<std::invalid_argument>(
+      [] {
+        matmul(f64({2, 3}), f64({4, 5}));
+      },
+      {"matmul", "[2, 3]", "[4, 5]", "3 != 4"});
   expect_throw<std::invalid_argument>([] { matmul(f64({3}), f64({4})); }, {"matmul", "[3]", "[4]"});
-  expect_throw<std::invalid_argument>([] { matmul(f64({2, 2, 3}), f64({3, 3, 1})); }, {"matmul", "[2, 2, 3]", "[3, 3, 1]"});
+  expect_throw<std::invalid_argument>(
+      [] {
+        matmul(f64({2, 2, 3}), f64({3, 3, 1}));
+      },
+      {"matmul", "[2, 2, 3]", "[3, 3, 1]"});
   expect_throw<std::invalid_argument>([] { matmul(scalar_tensor(1.0, kFloat64), f64({3})); }, {"matmul", "[]", "[3]"});
-  expect_throw<std::invalid_argument>([] { matmul(ones({2, 2}, kInt64), f64({2, 2})); }, {"matmul", "Int64", "Float64"});
+  expect_throw<std::invalid_argument>(
+      [] {
+        matmul(ones({2, 2}, kInt64), f64({2, 2}));
+      },
+      {"matmul", "Int64", "Float64"});
   expect_throw<std::invalid_argument>([] { mm(f64({2, 3}), f64({2, 3})); }, {"mm", "[2, 3]"});
   expect_throw<std::invalid_argument>([] { mm(f64({2, 3, 1}), f64({1, 3})); }, {"mm", "[2, 3, 1]", "[1, 3]"});
   expect_throw<std::invalid_argument>([] { dot(f64({3}), f64({4})); }, {"dot", "[3]", "[4]"});
@@ -99,7 +114,11 @@ TEST_CASE("row: broadcasting that cannot broadcast") {
   expect_throw<std::invalid_argument>([] { broadcast_to(f64({3}), {2}); }, {"[3]", "[2]"});
   expect_throw<std::invalid_argument>([] { expand(f64({2, 3}), {3}); }, {"expand", "[3]"});
   // Through the broadcast itself: the dim that disagrees is named.
-  expect_throw<std::invalid_argument>([] { add(f64({2, 1, 3}), f64({4, 2})); }, {"add", "[2, 1, 3]", "[4, 2]", "3 vs 2"});
+  expect_throw<std::invalid_argument>(
+      [] {
+        add(f64({2, 1, 3}), f64({4, 2}));
+      },
+      {"add", "[2, 1, 3]", "[4, 2]", "3 vs 2"});
   // In place, the result of broadcasting must keep the destination's shape.
   Tensor dst = f64({3});
   expect_throw<std::invalid_argument>([&] { dst.add_(f64({2, 3})); }, {"add_", "[3]", "[2, 3]"});
@@ -167,11 +186,18 @@ TEST_CASE("row: index out of range in select, index_select and gather") {
   expect_throw<std::out_of_range>([&] { (void)x[5]; }, {"select", "5"});
   const Tensor bad = tensor(std::vector<std::int64_t>{0, 7});
   expect_throw<std::out_of_range>([&] { index_select(x, 1, bad); }, {"index_select", "7", "3"});
-  expect_throw<std::out_of_range>([&] { index_select(x, 0, tensor(std::vector<std::int64_t>{-1})); }, {"index_select", "-1"});
-  expect_throw<std::out_of_range>([&] { gather(x, 1, tensor(std::vector<std::int64_t>{0, 3, 1, 2}, {2, 2})); },
-                                  {"gather", "index 3", "dimension 1", "size 3"});
-  expect_throw<std::out_of_range>([&] { scatter_add(x, 0, tensor(std::vector<std::int64_t>{2}, {1, 1}), f64({1, 1})); },
-                                  {"scatter_add", "2"});
+  expect_throw<std::out_of_range>([&] { index_select(x, 0, tensor(std::vector<std::int64_t>{-1})); },
+                                  {"index_select", "-1"});
+  expect_throw<std::out_of_range>(
+      [&] {
+        gather(x, 1, tensor(std::vector<std::int64_t>{0, 3, 1, 2}, {2, 2}));
+      },
+      {"gather", "index 3", "dimension 1", "size 3"});
+  expect_throw<std::out_of_range>(
+      [&] {
+        scatter_add(x, 0, tensor(std::vector<std::int64_t>{2}, {1, 1}), f64({1, 1}));
+      },
+      {"scatter_add", "2"});
   // Wrong index dtype is named too, as the library's IndexError (issue 16 item 20).
   expect_throw<IndexError>([&] { index_select(x, 0, f64({1})); }, {"index_select", "Float64"});
   expect_throw<std::out_of_range>([&] { x.at<double>({0, 3}); }, {"at", "3"});
@@ -211,8 +237,11 @@ TEST_CASE("row: backward twice through a freed graph") {
 TEST_CASE("row: grad of a tensor not in the graph (allow_unused)") {
   Tensor x = leaf({2}), unused = leaf({4, 1});
   Tensor y = (x * 3.0).sum();
-  expect_throw<std::runtime_error>([&] { autograd::grad({y}, {x, unused}, {}, true); },
-                                   {"autograd::grad", "input 1", "[4, 1]", "allow_unused"});
+  expect_throw<std::runtime_error>(
+      [&] {
+        autograd::grad({y}, {x, unused}, {}, true);
+      },
+      {"autograd::grad", "input 1", "[4, 1]", "allow_unused"});
   tensor_list g = autograd::grad({y}, {x, unused}, {}, true, false, /*allow_unused=*/true);
   CHECK(g[0].defined());
   CHECK_FALSE(g[1].defined());
@@ -257,17 +286,24 @@ TEST_CASE("row: optimizer given a non-leaf or a parameter twice") {
   Tensor nonleaf = w * 2.0;
   expect_throw<std::invalid_argument>([&] { optim::SGD({nonleaf}, optim::SGDOptions(0.1)); },
                                       {"SGD", "non-leaf", "parameter 0", "[3, 2]", "MulBackward"});
-  expect_throw<std::invalid_argument>([&] { optim::Adam({w, w}, optim::AdamOptions(0.1)); },
-                                      {"Adam", "parameter 1", "more than once", "[3, 2]"});
+  expect_throw<std::invalid_argument>(
+      [&] {
+        optim::Adam({w, w}, optim::AdamOptions(0.1));
+      },
+      {"Adam", "parameter 1", "more than once", "[3, 2]"});
   optim::SGD sgd({w}, optim::SGDOptions(0.1));
-  expect_throw<std::invalid_argument>([&] { sgd.add_param_group({{w}}); }, {"SGD", "more than one parameter group", "[3, 2]"});
-  expect_throw<std::invalid_argument>([&] { optim::SGD({ones({2}, kInt64)}, optim::SGDOptions(0.1)); }, {"SGD", "Int64"});
-  expect_throw<std::invalid_argument>([&] { optim::SGD(std::vector<Tensor>{}, optim::SGDOptions(0.1)); }, {"SGD", "empty"});
+  expect_throw<std::invalid_argument>([&] { sgd.add_param_group({{w}}); },
+                                      {"SGD", "more than one parameter group", "[3, 2]"});
+  expect_throw<std::invalid_argument>([&] { optim::SGD({ones({2}, kInt64)}, optim::SGDOptions(0.1)); },
+                                      {"SGD", "Int64"});
+  expect_throw<std::invalid_argument>([&] { optim::SGD(std::vector<Tensor>{}, optim::SGDOptions(0.1)); },
+                                      {"SGD", "empty"});
 }
 
 TEST_CASE("row: loading weights of the wrong shape") {
   const std::string path =
-      (std::filesystem::temp_directory_path() / ("xgrad_bad_input_" + std::to_string(::getpid()) + ".safetensors")).string();
+      (std::filesystem::temp_directory_path() / ("xgrad_bad_input_" + std::to_string(::getpid()) + ".safetensors"))
+          .string();
   nn::Linear small(3, 2), big(4, 2);
   nn::save(small, path);
   const Tensor before = big.weight.detach().clone();
@@ -286,13 +322,21 @@ TEST_CASE("row: loading weights of the wrong shape") {
 TEST_CASE("row: a tensor with more elements than fit in memory") {
   const std::int64_t big = std::int64_t{1} << 40;
   // Addressable but too large to allocate: a clear length_error, not std::bad_alloc.
-  expect_throw<std::length_error>([&] { zeros({big, 1024}); }, {"zeros", "cannot allocate", "Float32", "[1099511627776, 1024]"});
+  expect_throw<std::length_error>(
+      [&] {
+        zeros({big, 1024});
+      },
+      {"zeros", "cannot allocate", "Float32", "[1099511627776, 1024]"});
   expect_throw<std::length_error>([&] { empty({big}, kFloat64); }, {"empty", "[1099511627776]"});
   // The element count itself overflows int64: named, not wrapped around.
   expect_throw<std::length_error>([&] { ones({big, big, big}); }, {"ones", "more elements than can be addressed"});
   expect_throw<std::length_error>([&] { randn({std::numeric_limits<std::int64_t>::max(), 2}); }, {"randn"});
   // Ops whose result would be too big fail the same way.
   Tensor row = f32({1, 1});
-  expect_throw<std::length_error>([&] { expand(row, {big, big}).contiguous(); }, {"expand", "[1099511627776, 1099511627776]"});
+  expect_throw<std::length_error>(
+      [&] {
+        expand(row, {big, big}).contiguous();
+      },
+      {"expand", "[1099511627776, 1099511627776]"});
   expect_throw<std::length_error>([&] { outer(expand(f64({1}), {big}), expand(f64({1}), {big})); }, {"outer"});
 }

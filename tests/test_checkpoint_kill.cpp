@@ -118,8 +118,8 @@ TEST_CASE("a checkpoint survives SIGKILL at any moment, and resuming from it is 
   };
 
   Run(/*fresh*/).save_checkpoint(path);  // step 0: there is always a previous checkpoint
-  auto* shared = static_cast<Shared*>(
-      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* shared =
+      static_cast<Shared*>(::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   REQUIRE(shared != MAP_FAILED);
   new (shared) Shared();
 

@@ -30,7 +30,8 @@ namespace {
 
 // A bad CSV must fail with exit status 1 and name its line in the message.
 void check_bad_data(const TempDir& dir, const std::string& name, const std::string& contents,
-                    std::vector<std::string> extra_args, const std::string& expected_line, const std::string& expected_text) {
+                    std::vector<std::string> extra_args, const std::string& expected_line,
+                    const std::string& expected_text) {
   CAPTURE(name);
   std::vector<std::string> args = {"train", "--data", dir.write(name, contents), "--epochs", "1"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -51,8 +52,9 @@ TEST_CASE("xgrad --help lists the subcommands; each command's --help lists its o
 
   const Output train = run_cli({"train", "--help"}, dir);
   CHECK(train.status == 0);
-  for (const char* opt : {"--data", "--target-column", "--task", "--model", "--activation", "--optim", "--lr", "--momentum",
-                          "--weight-decay", "--batch-size", "--epochs", "--seed", "--val-split", "--save", "--plot", "--log"}) {
+  for (const char* opt :
+       {"--data", "--target-column", "--task", "--model", "--activation", "--optim", "--lr", "--momentum",
+        "--weight-decay", "--batch-size", "--epochs", "--seed", "--val-split", "--save", "--plot", "--log"}) {
     CHECK_MESSAGE(contains(train.out, opt), opt);
   }
   const Output eval = run_cli({"eval", "--help"}, dir);
@@ -68,9 +70,27 @@ TEST_CASE("xgrad --help lists the subcommands; each command's --help lists its o
 
 TEST_CASE("train on iris writes the metrics CSV, the plot and the model; eval reads the model back") {
   TempDir dir("iris");
-  const Output r = run_cli({"train", "--data", kData + "iris.csv", "--model", "mlp:16", "--optim", "adam", "--lr", "0.01",
-                            "--batch-size", "16", "--epochs", "40", "--seed", "1", "--save", dir / "model/iris.safetensors",
-                            "--plot", dir / "plots/loss.svg", "--log", dir / "metrics.csv"},
+  const Output r = run_cli({"train",
+                            "--data",
+                            kData + "iris.csv",
+                            "--model",
+                            "mlp:16",
+                            "--optim",
+                            "adam",
+                            "--lr",
+                            "0.01",
+                            "--batch-size",
+                            "16",
+                            "--epochs",
+                            "40",
+                            "--seed",
+                            "1",
+                            "--save",
+                            dir / "model/iris.safetensors",
+                            "--plot",
+                            dir / "plots/loss.svg",
+                            "--log",
+                            dir / "metrics.csv"},
                            dir);
   REQUIRE_MESSAGE(r.status == 0, r.err);
   // The header line of iris.csv is detected, the integer labels make it a classification.
@@ -143,7 +163,8 @@ TEST_CASE("bad data gives a clear error with the line number and exit status 1")
   check_bad_data(dir, "empty.csv", "", {}, "line 1", "empty");
   check_bad_data(dir, "blank_lines.csv", "\n  \n\n", {}, "line 1", "empty");
   check_bad_data(dir, "header_only.csv", "x,y,label\n", {}, "line 2", "no data rows");
-  check_bad_data(dir, "target.csv", "1,2,0\n3,4,1\n", {"--target-column", "3"}, "line 1", "target column 3 is out of range");
+  check_bad_data(dir, "target.csv", "1,2,0\n3,4,1\n", {"--target-column", "3"}, "line 1",
+                 "target column 3 is out of range");
   check_bad_data(dir, "target_neg.csv", "1,2,0\n3,4,1\n", {"--target-column", "-4"}, "line 1", "out of range");
   check_bad_data(dir, "label.csv", "1,2,0\n3,4,1\n5,6,1.5\n", {"--task", "classify"}, "line 3", "not a whole number");
   // Missing values spelled nan/inf would otherwise poison training silently.
@@ -178,12 +199,14 @@ TEST_CASE("an output path that cannot be written fails before training, naming t
   TempDir dir("paths");
   fs::create_directories(dir.path / "a_directory");
   const std::string file = dir.write("plain_file", "x");
-  const Output to_dir = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--save", dir / "a_directory"}, dir);
+  const Output to_dir =
+      run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--save", dir / "a_directory"}, dir);
   CHECK(to_dir.status != 0);
   CHECK_MESSAGE(contains(to_dir.err, "--save"), to_dir.err);
   CHECK_MESSAGE(contains(to_dir.err, "is a directory"), to_dir.err);
   CHECK_FALSE(contains(to_dir.out, "epoch 1/1"));  // refused before any training
-  const Output under_file = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--log", file + "/sub/m.csv"}, dir);
+  const Output under_file =
+      run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--log", file + "/sub/m.csv"}, dir);
   CHECK(under_file.status != 0);
   CHECK_MESSAGE(contains(under_file.err, "--log"), under_file.err);
   CHECK_MESSAGE(contains(under_file.err, "cannot write there"), under_file.err);
@@ -191,9 +214,10 @@ TEST_CASE("an output path that cannot be written fails before training, naming t
 
 TEST_CASE("Ctrl-C stops training after the current batch and still writes the model, metrics and plot") {
   TempDir dir("sigint");
-  std::vector<std::string> args = {XGRAD_CLI_PATH, "train", "--data", kData + "iris.csv", "--batch-size", "1",
-                                   "--epochs", "100000", "--progress", "plain", "--save", dir / "m.safetensors",
-                                   "--log", dir / "m.csv", "--plot", dir / "m.svg"};
+  std::vector<std::string> args = {XGRAD_CLI_PATH, "train",       "--data",   kData + "iris.csv",
+                                   "--batch-size", "1",           "--epochs", "100000",
+                                   "--progress",   "plain",       "--save",   dir / "m.safetensors",
+                                   "--log",        dir / "m.csv", "--plot",   dir / "m.svg"};
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   posix_spawn_file_actions_t fa;
@@ -262,10 +286,11 @@ TEST_CASE("the demo verifies the custom backward, trains four ways and writes pl
   CHECK(contains(r.out, "gradcheck: PASSED"));
   CHECK(contains(r.out, "gradcheck: FAILED, as it should"));
   CHECK(contains(r.out, "diagnosis: "));
-  for (const char* regime : {"full-batch GD", "mini-batch GD", "SGD", "mini-batch Adam"}) CHECK(contains(r.out, regime));
+  for (const char* regime : {"full-batch GD", "mini-batch GD", "SGD", "mini-batch Adam"})
+    CHECK(contains(r.out, regime));
   CHECK(contains(r.out, "test acc"));
-  for (const char* file : {"regimes_loss_vs_epoch.svg", "regimes_loss_vs_time.svg", "regimes_curves.csv",
-                           "digits_mlp.safetensors"}) {
+  for (const char* file :
+       {"regimes_loss_vs_epoch.svg", "regimes_loss_vs_time.svg", "regimes_curves.csv", "digits_mlp.safetensors"}) {
     CHECK_MESSAGE(fs::exists(dir.path / "out" / file), file);
   }
   const std::string svg = read_file(dir.path / "out" / "regimes_loss_vs_epoch.svg");
@@ -285,20 +310,26 @@ TEST_CASE("the bundled files train with default options; eval needs no --header 
     const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + name}, dir);
     CHECK_MESSAGE(e.status == 0, e.err);
   }
-  CHECK(contains(run_cli({"train", "--data", kData + "breast_cancer.csv", "--epochs", "1"}, dir).out, "569 rows, 30 features"));
+  CHECK(contains(run_cli({"train", "--data", kData + "breast_cancer.csv", "--epochs", "1"}, dir).out,
+                 "569 rows, 30 features"));
   // The same form on UCI's wine (shared/data/wine_data.csv): 5 cells above 14.
   std::string wine = "178,13,class_0,class_1,class_2\n";
-  for (int i = 0; i < 6; ++i) wine += "14.23,1.71,2.43,15.6,127,2.8,3.06,0.28,2.29,5.64,1.04,3.92,1065," + std::to_string(i % 3) + "\n";
-  CHECK(contains(run_cli({"train", "--data", dir.write("wine.csv", wine), "--epochs", "1"}, dir).out, "6 rows, 13 features, target column 13, header line skipped"));
+  for (int i = 0; i < 6; ++i)
+    wine += "14.23,1.71,2.43,15.6,127,2.8,3.06,0.28,2.29,5.64,1.04,3.92,1065," + std::to_string(i % 3) + "\n";
+  CHECK(contains(run_cli({"train", "--data", dir.write("wine.csv", wine), "--epochs", "1"}, dir).out,
+                 "6 rows, 13 features, target column 13, header line skipped"));
   // Common real headers: names (quoted or not, a pandas index column), numeric names above a target name.
   const std::string pandas = dir.write("pandas.csv", ",a,\"b\",label\n0,1.5,2,0\n1,2.5,3,1\n2,0.5,1,0\n3,1.0,4,1\n");
-  CHECK(contains(run_cli({"train", "--data", pandas, "--epochs", "1"}, dir).out, "4 rows, 3 features, target column 3, header line skipped"));
+  CHECK(contains(run_cli({"train", "--data", pandas, "--epochs", "1"}, dir).out,
+                 "4 rows, 3 features, target column 3, header line skipped"));
   const std::string numbered = dir.write("numbered.csv", "0,1,target\n1.5,2,0\n2.5,3,1\n0.5,1,0\n1.0,4,1\n");
-  CHECK(contains(run_cli({"train", "--data", numbered, "--epochs", "1"}, dir).out, "4 rows, 2 features, target column 2, header line skipped"));
+  CHECK(contains(run_cli({"train", "--data", numbered, "--epochs", "1"}, dir).out,
+                 "4 rows, 2 features, target column 2, header line skipped"));
   // An explicit --header is stored in the model and is eval's default.
   // (Numeric names: auto reads this header as a data row, whose label 30 the model does not know.)
   const std::string data = dir.write("named.csv", "10,20,30\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
-  const Output no = run_cli({"train", "--data", data, "--header", "yes", "--epochs", "1", "--save", dir / "h.safetensors"}, dir);
+  const Output no =
+      run_cli({"train", "--data", data, "--header", "yes", "--epochs", "1", "--save", dir / "h.safetensors"}, dir);
   REQUIRE_MESSAGE(no.status == 0, no.err);
   CHECK(xgrad::nn::read_safetensors(dir / "h.safetensors").metadata.at("header") == "yes");
   const Output e = run_cli({"eval", "--model", dir / "h.safetensors", "--data", data}, dir);
@@ -318,19 +349,22 @@ TEST_CASE("CSV files as they come: text labels, ; and tab, missing values (issue
     tab += std::string("+") + std::to_string(i % 2) + "\t1e-400\t" + (i % 2 ? "M" : "B") + "\n";
   }
   const Output r = run_cli({"train", "--data", dir.write("semi.csv", semi), "--epochs", "100", "--model", "linear",
-                            "--lr", "0.1", "--val-split", "0", "--save", dir / "m.safetensors"}, dir);
+                            "--lr", "0.1", "--val-split", "0", "--save", dir / "m.safetensors"},
+                           dir);
   REQUIRE_MESSAGE(r.status == 0, r.err);
   CHECK(contains(r.out, "30 rows, 2 features, target column 2, header line skipped"));
   CHECK(contains(r.out, "classes: 0 = setosa, 1 = versicolor, 2 = virginica"));
   CHECK(xgrad::nn::read_safetensors(dir / "m.safetensors").metadata.at("classes") == "setosa\nversicolor\nvirginica");
   // eval maps the names with the model's mapping, whatever classes its own file holds.
   const Output e = run_cli({"eval", "--model", dir / "m.safetensors", "--data",
-                            dir.write("two.csv", "sepal;petal;species\n2.5;4;virginica\n1.5;2;versicolor\n")}, dir);
+                            dir.write("two.csv", "sepal;petal;species\n2.5;4;virginica\n1.5;2;versicolor\n")},
+                           dir);
   REQUIRE_MESSAGE(e.status == 0, e.err);
   CHECK(contains(e.out, "classes: 0 = setosa, 1 = versicolor, 2 = virginica"));
   CHECK(contains(e.out, "accuracy: 1.0000 (2 of 2)"));
-  const Output unknown = run_cli({"eval", "--model", dir / "m.safetensors", "--data",
-                                  dir.write("unknown.csv", "1.5;2;versicolor\n2.5;4;daisy\n")}, dir);
+  const Output unknown = run_cli(
+      {"eval", "--model", dir / "m.safetensors", "--data", dir.write("unknown.csv", "1.5;2;versicolor\n2.5;4;daisy\n")},
+      dir);
   CHECK(unknown.status == 1);
   CHECK_MESSAGE(contains(unknown.err, "line 2: class 'daisy' is unknown to the model"), unknown.err);
   // Tab detected; +3 and 1e-400 are numbers; --delimiter given explicitly; --task regress refuses names.
@@ -341,7 +375,8 @@ TEST_CASE("CSV files as they come: text labels, ; and tab, missing values (issue
   CHECK(run_cli({"train", "--data", tsv, "--delimiter", "tab", "--epochs", "1"}, dir).status == 0);
   CHECK(run_cli({"train", "--data", tsv, "--delimiter", ",", "--epochs", "1"}, dir).status == 1);
   CHECK(run_cli({"train", "--data", tsv, "--delimiter", "5", "--epochs", "1"}, dir).status != 0);
-  CHECK(contains(run_cli({"train", "--data", tsv, "--task", "regress", "--epochs", "1"}, dir).err, "needs a numeric target"));
+  CHECK(contains(run_cli({"train", "--data", tsv, "--task", "regress", "--epochs", "1"}, dir).err,
+                 "needs a numeric target"));
   // Missing values say so, with file, line and column; not "a header line?".
   check_bad_data(dir, "na.csv", "a,b,label\n1,2,0\n3,NA,1\n", {}, "line 3 column 2", "missing value ('NA')");
   check_bad_data(dir, "empty_cell.csv", "1,2,0\n3,,1\n5,6,0\n", {}, "line 2 column 2", "missing value (an empty cell)");
@@ -351,22 +386,27 @@ TEST_CASE("data near the double range train; when the data are the problem, the 
   TempDir dir("overflow");
   // Feature 0 alone separates the classes, at +-1e300; feature 1 is 1.7e308 throughout but one row.
   std::string csv;
-  for (int i = 0; i < 40; ++i) csv += std::string(i % 2 ? "1e300" : "-1e300") + "," + (i == 7 ? "-1.7e308" : "1.7e308") + "," + std::to_string(i % 2) + "\n";
+  for (int i = 0; i < 40; ++i)
+    csv += std::string(i % 2 ? "1e300" : "-1e300") + "," + (i == 7 ? "-1.7e308" : "1.7e308") + "," +
+           std::to_string(i % 2) + "\n";
   const Output r = run_cli({"train", "--data", dir.write("huge.csv", csv), "--epochs", "40", "--model", "linear",
-                            "--lr", "0.1", "--val-split", "0"}, dir);
+                            "--lr", "0.1", "--val-split", "0"},
+                           dir);
   REQUIRE_MESSAGE(r.status == 0, r.out << r.err);
   CHECK(number_after(r.out, "final: train loss ") < 0.1);
   CHECK(number_after(r.out, ", train acc ") == 1.0);
   // A regression target of 1.7e308 (and -1.7e308) is fitted, not reported as a divergence.
   std::string reg;
   for (int i = 0; i < 40; ++i) reg += std::to_string(i) + "," + (i % 2 ? "1.7e308" : "-1.7e308") + "\n";
-  const Output g = run_cli({"train", "--data", dir.write("huge_target.csv", reg), "--epochs", "5", "--task", "regress"}, dir);
+  const Output g =
+      run_cli({"train", "--data", dir.write("huge_target.csv", reg), "--epochs", "5", "--task", "regress"}, dir);
   CHECK_MESSAGE(g.status == 0, g.out << g.err);
   CHECK_FALSE(contains(g.out, "diverged"));
   // New data far outside the training range cannot be standardised into Float32: eval says so.
   const std::string small = dir.write("small.csv", "1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n");
   REQUIRE(run_cli({"train", "--data", small, "--epochs", "1", "--save", dir / "s.safetensors"}, dir).status == 0);
-  const Output e = run_cli({"eval", "--model", dir / "s.safetensors", "--data", dir.write("far.csv", "1e300,0\n2,1\n")}, dir);
+  const Output e =
+      run_cli({"eval", "--model", dir / "s.safetensors", "--data", dir.write("far.csv", "1e300,0\n2,1\n")}, dir);
   CHECK(e.status == 1);
   CHECK_MESSAGE(contains(e.err, "the data, not the learning rate, is the problem"), e.err);
 }

@@ -122,15 +122,16 @@ TEST_CASE("numeric options out of range say so with readable bounds; not-a-numbe
     CHECK_FALSE(contains(r.err, "0.000000"));
   }
   // What was accepted before still is.
-  const Output ok = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "+1", "--lr", "1e-2", "--val-split", "0",
-                             "--seed", "18446744073709551615", "--progress", "plain"},
+  const Output ok = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "+1", "--lr", "1e-2", "--val-split",
+                             "0", "--seed", "18446744073709551615", "--progress", "plain"},
                             dir);
   CHECK_MESSAGE(ok.status == 0, ok.err);
 }
 
 TEST_CASE("a model whose metadata does not match its tensors is refused before anything is built") {
   TempDir dir("tampered");
-  const Output r = run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--save", dir / "m.safetensors"}, dir);
+  const Output r =
+      run_cli({"train", "--data", kData + "iris.csv", "--epochs", "1", "--save", dir / "m.safetensors"}, dir);
   REQUIRE_MESSAGE(r.status == 0, r.err);
   const auto saved = xgrad::nn::read_safetensors(dir / "m.safetensors");
   auto tampered = [&](const std::string& key, const std::string& value) {
@@ -196,15 +197,16 @@ TEST_CASE("regression: train says which units its loss is in; eval --split score
   CHECK(contains(all.out, "200 rows"));
 
   // --split needs the file the model was trained on, and a model trained with a validation split.
-  const Output other = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv", "--target-column",
-                                "-1", "--split", "validation"},
+  const Output other = run_cli({"eval", "--model", dir / "m.safetensors", "--data", kData + "iris.csv",
+                                "--target-column", "-1", "--split", "validation"},
                                dir);
   CHECK(other.status == 1);
   const Output none = run_cli({"train", "--data", data, "--model", "linear", "--epochs", "1", "--val-split", "0",
                                "--save", dir / "none.safetensors"},
                               dir);
   REQUIRE_MESSAGE(none.status == 0, none.err);
-  const Output no_val = run_cli({"eval", "--model", dir / "none.safetensors", "--data", data, "--split", "validation"}, dir);
+  const Output no_val =
+      run_cli({"eval", "--model", dir / "none.safetensors", "--data", data, "--split", "validation"}, dir);
   CHECK(no_val.status == 1);
   CHECK_MESSAGE(contains(no_val.err, "--val-split 0"), no_val.err);
   CHECK(run_cli({"eval", "--model", dir / "m.safetensors", "--data", data, "--split", "test"}, dir).status != 0);

@@ -86,7 +86,8 @@ TEST_CASE("read_csv reports where a file is malformed") {
   CHECK_THROWS_WITH_AS(read_csv(kData + "iris.csv"), doctest::Contains("line 1 column 3: 'setosa' is not a number"),
                        std::invalid_argument);
   const std::string ragged = temp_file("xgrad_test_ragged.csv", "1,2,3\n4,5\n");
-  CHECK_THROWS_WITH_AS(read_csv(ragged), doctest::Contains("line 2 has 2 columns, earlier rows have 3"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(read_csv(ragged), doctest::Contains("line 2 has 2 columns, earlier rows have 3"),
+                       std::invalid_argument);
   std::remove(ragged.c_str());
   CHECK_THROWS_WITH_AS(read_csv(kData + "no_such_file.csv"), doctest::Contains("cannot open"), std::runtime_error);
   const std::string semi = temp_file("xgrad_test_semicolon.csv", "# header\n1; 2.5\r\n\n-3;4e2\n");
@@ -110,7 +111,8 @@ TEST_CASE("TensorDataset gives rows as examples and gathers batches") {
   CHECK(b.data.to_vector<float>() == std::vector<float>{7, 70, 1, 10});
   CHECK(b.target.to_vector<std::int64_t>() == std::vector<std::int64_t>{7, 1});
   CHECK_THROWS_AS(ds.get(10), std::out_of_range);
-  CHECK_THROWS_WITH_AS(TensorDataset(zeros({3, 2}), zeros({4})), doctest::Contains("size mismatch"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(TensorDataset(zeros({3, 2}), zeros({4})), doctest::Contains("size mismatch"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("a custom Dataset gets batches by stacking its examples") {
@@ -153,8 +155,8 @@ TEST_CASE("DataLoader batch sizes: full batch, mini-batches with a short last on
   epoch_targets(single, &sizes);
   CHECK(sizes == std::vector<std::int64_t>(10, 1));
 
-  CHECK_THROWS_WITH_AS(DataLoader(ten(), DataLoaderOptions().batch_size(0)), doctest::Contains("batch_size must be a positive"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(DataLoader(ten(), DataLoaderOptions().batch_size(0)),
+                       doctest::Contains("batch_size must be a positive"), std::invalid_argument);
 }
 
 TEST_CASE("shuffling visits every example once per epoch, in a new order each epoch, reproducibly from the seed") {
@@ -200,7 +202,8 @@ TEST_CASE("train_test_split is a seeded partition of the rows") {
     auto xv = x.to_vector<double>();
     auto yv = y.to_vector<std::int64_t>();
     for (std::size_t i = 0; i < yv.size(); ++i)
-      set.insert(xv[4 * i] * 1e6 + xv[4 * i + 1] * 1e4 + xv[4 * i + 2] * 1e2 + xv[4 * i + 3] + 0.001 * static_cast<double>(yv[i]));
+      set.insert(xv[4 * i] * 1e6 + xv[4 * i + 1] * 1e4 + xv[4 * i + 2] * 1e2 + xv[4 * i + 3] +
+                 0.001 * static_cast<double>(yv[i]));
   };
   add(rows, iris.features, iris.labels);
   add(parts, s.x_train, s.y_train);
@@ -233,7 +236,8 @@ TEST_CASE("Standardizer centres and scales each feature with the statistics it w
 }
 
 TEST_CASE("text class labels are encoded as classes, sorted, with the names kept (issue 16 item 18)") {
-  const std::string path = temp_file("xgrad_test_text_labels.csv", "5.1,3.5,setosa\n4.9,3.0,\"virginica\"\n6.0,2.2,setosa\n7.1,3.1,M\n");
+  const std::string path =
+      temp_file("xgrad_test_text_labels.csv", "5.1,3.5,setosa\n4.9,3.0,\"virginica\"\n6.0,2.2,setosa\n7.1,3.1,M\n");
   LabeledData d = load_labeled_csv(path);
   CHECK(d.classes == std::vector<std::string>{"M", "setosa", "virginica"});
   CHECK(d.labels.dtype() == kInt64);
@@ -259,7 +263,8 @@ TEST_CASE("missing values are reported as such, with file, line and column (issu
     }
     // A missing label is not a class named "NA".
     const std::string label = temp_file("xgrad_test_missing_label.csv", "1,2,a\n3,4," + cell + "\n");
-    CHECK_THROWS_WITH_AS(load_labeled_csv(label), doctest::Contains("line 2 column 3: missing value"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(load_labeled_csv(label), doctest::Contains("line 2 column 3: missing value"),
+                         std::invalid_argument);
     std::remove(path.c_str());
     std::remove(label.c_str());
   }
@@ -292,7 +297,8 @@ TEST_CASE("numbers as spreadsheets write them: +3, 1e-400, quoted; delimiters de
   CHECK(detect_delimiter("single") == ',');
 }
 
-TEST_CASE("standardising columns near the ends of the double range neither overflows nor underflows (issue 16 item 9)") {
+TEST_CASE(
+    "standardising columns near the ends of the double range neither overflows nor underflows (issue 16 item 9)") {
   // +-1e300: the sum of squares overflowed, the std became inf and the column all zeros.
   Tensor x = tensor(std::vector<double>{1e300, 1.7e308, 1e-300, -1e300, 1.7e308, -1e-300, 1e300, -1.7e308, 3e-300,
                                         -1e300, 1.7e308, -3e-300},

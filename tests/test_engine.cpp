@@ -159,7 +159,10 @@ TEST_CASE("hooks see and may replace gradients") {
   Tensor x = leaf({1, 2});
   Tensor h = x * 3.0;
   Tensor seen;
-  h.register_hook([&](const Tensor& g) { seen = g; return Tensor(); });
+  h.register_hook([&](const Tensor& g) {
+    seen = g;
+    return Tensor();
+  });
   auto handle = x.register_hook([](const Tensor& g) { return g * 10.0; });
   h.sum().backward();
   CHECK(seen.to_vector<double>() == std::vector<double>{1, 1});
@@ -186,8 +189,8 @@ TEST_CASE("a saved tensor modified in place is detected, naming the tensor and v
 TEST_CASE("in-place ops on non-leaves are differentiated through") {
   Tensor x = leaf({1, 2});
   Tensor a = x * 2.0;
-  a.mul_(a);         // a = (2x)^2
-  a.add_(x, 3.0);    // a = 4x^2 + 3x
+  a.mul_(a);       // a = (2x)^2
+  a.add_(x, 3.0);  // a = 4x^2 + 3x
   CHECK(a._version() == 2);
   a.sum().backward();
   CHECK(x.grad().to_vector<double>() == std::vector<double>{11, 19});  // 8x + 3

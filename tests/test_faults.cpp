@@ -91,9 +91,11 @@ TEST_CASE("anomaly mode finds a NaN created in backward from finite values (0 * 
 TEST_CASE("clip_grad_norm_ with error_if_nonfinite throws on an infinite norm too") {
   Tensor w = leaf({1.0, 2.0});
   w.set_grad(tensor(std::vector<double>{std::numeric_limits<double>::infinity(), 1.0}));
-  CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_(w, 1.0, 2.0, true), doctest::Contains("non-finite"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_(w, 1.0, 2.0, true), doctest::Contains("non-finite"),
+                       std::runtime_error);
   CHECK(std::isinf(w.grad().to_vector<double>()[0]));  // left as it was
   // Every norm type: the inf-norm sees the Inf directly, p-norms through the sum.
-  CHECK_THROWS_AS(nn::utils::clip_grad_norm_(w, 1.0, std::numeric_limits<double>::infinity(), true), std::runtime_error);
+  CHECK_THROWS_AS(nn::utils::clip_grad_norm_(w, 1.0, std::numeric_limits<double>::infinity(), true),
+                  std::runtime_error);
   CHECK_THROWS_AS(nn::utils::clip_grad_norm_(w, 1.0, 1.0, true), std::runtime_error);
 }

@@ -75,11 +75,13 @@ TEST_CASE("a chain of elementwise ops is one pending program, with the op-by-op 
   check_same([](const tensor_list& x) { return x[0] * x[1] - x[1].sum().expand({40, 3}); }, {{40, 3}, {}});
   check_same([](const tensor_list& x) { return x[1] / x[0]; }, {{1, 1}, {5, 7}});
   // longer than one program holds: the prefix runs on its own and the rest continues
-  check_same([](const tensor_list& x) {
-    Tensor y = x[0];
-    for (int i = 0; i < 40; ++i) y = tanh(y * x[1] + 0.25);
-    return y;
-  }, {{257}, {257}});
+  check_same(
+      [](const tensor_list& x) {
+        Tensor y = x[0];
+        for (int i = 0; i < 40; ++i) y = tanh(y * x[1] + 0.25);
+        return y;
+      },
+      {{257}, {257}});
 }
 
 TEST_CASE("fused arithmetic rounds each op: + - * / chains equal the op-by-op values bit for bit") {
@@ -253,9 +255,10 @@ TEST_CASE("gradients through fused chains: gradcheck and gradgradcheck with fusi
   using xgrad_test::check_op;
   check_op("fused tanh(x a + b)", [](const tensor_list& x) { return tanh(x[0] * x[1] + x[2]); },
            {randn({4, 5}), randn({4, 5}), randn({4, 5})});
-  check_op("fused sigmoid, exp, relu, div", [](const tensor_list& x) {
-    return sigmoid(x[0]) * exp(x[1] * 0.5) - relu(x[0] - x[1]) / (x[1] * x[1] + 1.0);
-  }, {randn({6}), randn({6})});
+  check_op(
+      "fused sigmoid, exp, relu, div",
+      [](const tensor_list& x) { return sigmoid(x[0]) * exp(x[1] * 0.5) - relu(x[0] - x[1]) / (x[1] * x[1] + 1.0); },
+      {randn({6}), randn({6})});
   check_op("fused neg, sub, scalar ops", [](const tensor_list& x) { return -(x[0] - x[1]) * 2.0 + 3.0; },
            {randn({3, 3}), randn({3, 3})});
 }

@@ -418,16 +418,17 @@ TEST_CASE("a backward that throws on undefined output gradients is caught") {
   // Two outputs: the Jacobian of one is computed with the other's gradient undefined (as PyTorch
   // does), which is where such a backward first fails.
   Tensor x = dvec({0.5, -1.5, 2});
-  GradcheckResult r = both_modes([](const tensor_list& in) { return TwoOutputsThrowsOnUndefined::apply(in[0]); },
-                                 {x}, GradcheckFailure::UndefinedGradThrows);
+  GradcheckResult r = both_modes([](const tensor_list& in) { return TwoOutputsThrowsOnUndefined::apply(in[0]); }, {x},
+                                 GradcheckFailure::UndefinedGradThrows);
   CHECK(contains(r.message, "Expected backward function to handle undefined output grads"));
   CHECK(contains(r.message, "with the gradients of output(s) 1 undefined"));
   CHECK(contains(r.message, "undefined tensor"));  // the original error is quoted
   CHECK(contains(r.message, "With zero gradients for output(s) 1 it succeeds"));
   // A single-output Function sees undefined gradients too (the engine calls a custom backward
   // that receives none, as PyTorch does), so the same backward is caught there.
-  CHECK(gradcheck_report(unary([](const Tensor& t) { return DoubleThrowsOnUndefined::apply(t); }), {x}, kQuiet)
-            .failure == GradcheckFailure::UndefinedGradThrows);
+  CHECK(
+      gradcheck_report(unary([](const Tensor& t) { return DoubleThrowsOnUndefined::apply(t); }), {x}, kQuiet).failure ==
+      GradcheckFailure::UndefinedGradThrows);
   // A backward that throws whatever it gets is not a gradient mismatch: the error propagates.
   struct AlwaysThrows : Function<AlwaysThrows> {
     static tensor_list forward(AutogradContext*, const Tensor& t) { return {t * 2.0, t * 3.0}; }

@@ -93,15 +93,15 @@ struct Thrower : Function<Thrower> {
 
 TEST_CASE("check_undefined_grad catches a single-output custom backward that mishandles undefined grads") {
   Tensor x = dvec({0.5, -1.5, 2});
-  GradcheckResult r = gradcheck_report([](const tensor_list& in) { return DoubleUnchecked::apply(in[0]); }, {x},
-                                       kQuiet);
+  GradcheckResult r =
+      gradcheck_report([](const tensor_list& in) { return DoubleUnchecked::apply(in[0]); }, {x}, kQuiet);
   CHECK(r.failure == GradcheckFailure::UndefinedGradThrows);
   CHECK(contains(r.message, "Expected backward function to handle undefined output grads"));
   CHECK(gradcheck([](const tensor_list& in) { return DoubleUnchecked::apply(in[0]); }, {x},
                   GradcheckOptions().check_undefined_grad(false)));
 
-  GradcheckResult n = gradcheck_report([](const tensor_list& in) { return DoubleInventsGrad::apply(in[0]); }, {x},
-                                       kQuiet);
+  GradcheckResult n =
+      gradcheck_report([](const tensor_list& in) { return DoubleInventsGrad::apply(in[0]); }, {x}, kQuiet);
   CHECK(n.failure == GradcheckFailure::UndefinedGradNonZero);
   CHECK(contains(n.message, "Expected all input grads to be undefined or zero"));
 }

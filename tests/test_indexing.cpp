@@ -49,7 +49,8 @@ void check_throws(F&& f, std::initializer_list<const char*> fragments) {
   } catch (const E& e) {
     std::string msg = e.what();
     for (const char* frag : fragments) {
-      CHECK_MESSAGE(msg.find(frag) != std::string::npos, "message \"" << msg << "\" does not mention \"" << frag << "\"");
+      CHECK_MESSAGE(msg.find(frag) != std::string::npos,
+                    "message \"" << msg << "\" does not mention \"" << frag << "\"");
     }
   }
 }
@@ -135,7 +136,8 @@ TEST_CASE("slice and narrow errors name the op and the shapes") {
   check_throws<std::out_of_range>([&] { slice(scalar_tensor(1), 0, 0, 1); }, {"slice", "0-dim"});
   check_throws<std::out_of_range>([&] { narrow(x, 0, 4, 0); }, {"narrow", "start 4", "dimension 0", "[3, 4]"});
   check_throws<std::out_of_range>([&] { narrow(x, 1, -5, 1); }, {"narrow", "start -5"});
-  check_throws<std::out_of_range>([&] { narrow(x, 1, 2, 3); }, {"narrow", "start (2) + length (3)", "size 4", "[3, 4]"});
+  check_throws<std::out_of_range>([&] { narrow(x, 1, 2, 3); },
+                                  {"narrow", "start (2) + length (3)", "size 4", "[3, 4]"});
   check_throws<std::invalid_argument>([&] { narrow(x, 1, 0, -1); }, {"narrow", "length", "[3, 4]"});
   check_throws<std::out_of_range>([&] { narrow(x, -3, 0, 1); }, {"narrow", "dimension -3"});
   check_throws<std::invalid_argument>([&] { slice(Tensor(), 0, 0, 1); }, {"slice", "undefined"});
@@ -243,12 +245,18 @@ TEST_CASE("index_select errors") {
   Tensor m = seq<float>({3, 4});
   check_throws<std::out_of_range>([&] { index_select(m, 0, tensor(std::vector<float>{0})); },
                                   {"index_select", "Int64", "Float32 [1]"});
-  check_throws<std::out_of_range>([&] { index_select(m, 0, index_of({1, 3})); },
-                                  {"index_select", "index 3", "dimension 0", "size 3", "input Float32 [3, 4]"});
+  check_throws<std::out_of_range>(
+      [&] {
+        index_select(m, 0, index_of({1, 3}));
+      },
+      {"index_select", "index 3", "dimension 0", "size 3", "input Float32 [3, 4]"});
   check_throws<std::out_of_range>([&] { index_select(m, 1, index_of({-1})); },
                                   {"index_select", "index -1", "dimension 1", "size 4"});
-  check_throws<std::invalid_argument>([&] { index_select(m, 0, index_of({0, 1}, {1, 2})); },
-                                      {"index_select", "Int64 [1, 2]", "Float32 [3, 4]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        index_select(m, 0, index_of({0, 1}, {1, 2}));
+      },
+      {"index_select", "Int64 [1, 2]", "Float32 [3, 4]"});
   check_throws<std::out_of_range>([&] { index_select(m, 2, index_of({0})); }, {"index_select", "dimension 2"});
 }
 
@@ -312,27 +320,59 @@ TEST_CASE_TEMPLATE("scatter_add backward: self gets g, src gets g gathered", T, 
 
 TEST_CASE("gather and scatter_add errors name the op, the index, the dim and the shapes") {
   Tensor x = seq<float>({2, 3});
-  check_throws<std::out_of_range>([&] { gather(x, 1, index_of({0, 3}, {1, 2})); },
-                                  {"gather", "index 3", "dimension 1", "size 3", "input Float32 [2, 3]"});
-  check_throws<std::out_of_range>([&] { gather(x, 0, index_of({-1}, {1, 1})); }, {"gather", "index -1", "dimension 0", "size 2"});
-  check_throws<std::out_of_range>([&] { gather(x, 0, tensor(std::vector<double>{0}, {1, 1})); }, {"gather", "Int64", "Float64 [1, 1]"});
-  check_throws<std::invalid_argument>([&] { gather(x, 0, index_of({0, 0})); },
-                                      {"gather", "number of dimensions", "Float32 [2, 3]", "Int64 [2]"});
-  check_throws<std::invalid_argument>([&] { gather(x, 0, index_of({0, 0, 0, 0}, {1, 4})); },
-                                      {"gather", "dimension 1", "Float32 [2, 3]", "Int64 [1, 4]"});
+  check_throws<std::out_of_range>(
+      [&] {
+        gather(x, 1, index_of({0, 3}, {1, 2}));
+      },
+      {"gather", "index 3", "dimension 1", "size 3", "input Float32 [2, 3]"});
+  check_throws<std::out_of_range>(
+      [&] {
+        gather(x, 0, index_of({-1}, {1, 1}));
+      },
+      {"gather", "index -1", "dimension 0", "size 2"});
+  check_throws<std::out_of_range>(
+      [&] {
+        gather(x, 0, tensor(std::vector<double>{0}, {1, 1}));
+      },
+      {"gather", "Int64", "Float64 [1, 1]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        gather(x, 0, index_of({0, 0}));
+      },
+      {"gather", "number of dimensions", "Float32 [2, 3]", "Int64 [2]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        gather(x, 0, index_of({0, 0, 0, 0}, {1, 4}));
+      },
+      {"gather", "dimension 1", "Float32 [2, 3]", "Int64 [1, 4]"});
   check_throws<std::out_of_range>([&] { gather(x, 2, index_of({0}, {1, 1})); }, {"gather", "dimension 2"});
 
   Tensor src = ones({2, 3});
-  check_throws<std::out_of_range>([&] { scatter_add(x, 0, index_of({0, 2}, {1, 2}), src); },
-                                  {"scatter_add", "index 2", "dimension 0", "size 2"});
-  check_throws<std::invalid_argument>([&] { scatter_add(x, 0, index_of({0}, {1, 1}), ones({2, 3}, kFloat64)); },
-                                      {"scatter_add", "Float32 [2, 3]", "Float64 [2, 3]"});
-  check_throws<std::invalid_argument>([&] { scatter_add(x, 0, index_of({0, 0, 0, 0}, {2, 2}), ones({1, 3})); },
-                                      {"scatter_add", "src", "Int64 [2, 2]", "Float32 [1, 3]"});
-  check_throws<std::invalid_argument>([&] { scatter_add(x, 0, index_of({0, 0, 0, 0}, {1, 4}), ones({1, 4})); },
-                                      {"scatter_add", "input", "Int64 [1, 4]"});
-  check_throws<std::out_of_range>([&] { scatter_add(x, 0, tensor(std::vector<float>{0}, {1, 1}), src); },
-                                  {"scatter_add", "Int64"});
+  check_throws<std::out_of_range>(
+      [&] {
+        scatter_add(x, 0, index_of({0, 2}, {1, 2}), src);
+      },
+      {"scatter_add", "index 2", "dimension 0", "size 2"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        scatter_add(x, 0, index_of({0}, {1, 1}), ones({2, 3}, kFloat64));
+      },
+      {"scatter_add", "Float32 [2, 3]", "Float64 [2, 3]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        scatter_add(x, 0, index_of({0, 0, 0, 0}, {2, 2}), ones({1, 3}));
+      },
+      {"scatter_add", "src", "Int64 [2, 2]", "Float32 [1, 3]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        scatter_add(x, 0, index_of({0, 0, 0, 0}, {1, 4}), ones({1, 4}));
+      },
+      {"scatter_add", "input", "Int64 [1, 4]"});
+  check_throws<std::out_of_range>(
+      [&] {
+        scatter_add(x, 0, tensor(std::vector<float>{0}, {1, 1}), src);
+      },
+      {"scatter_add", "Int64"});
 }
 
 // ---- cat / stack -------------------------------------------------------------------------------
@@ -390,13 +430,21 @@ TEST_CASE_TEMPLATE("stack joins along a new dim", T, float, double) {
 TEST_CASE("cat and stack errors name the op, the position and the shapes") {
   Tensor a = zeros({2, 3}), b = zeros({2, 4});
   check_throws<std::invalid_argument>([&] { cat({}); }, {"cat", "non-empty"});
-  check_throws<std::invalid_argument>([&] { cat({a, b}, 0); }, {"cat", "position 1", "Float32 [2, 4]", "Float32 [2, 3]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        cat({a, b}, 0);
+      },
+      {"cat", "position 1", "Float32 [2, 4]", "Float32 [2, 3]"});
   check_throws<std::invalid_argument>([&] { cat({a, zeros({2})}, 0); }, {"cat", "position 1", "[2]"});
   check_throws<std::invalid_argument>([&] { cat({a, scalar_tensor(1)}); }, {"cat", "zero-dimensional", "position 1"});
   check_throws<std::invalid_argument>([&] { cat({a, Tensor()}); }, {"cat", "position 1", "undefined"});
   check_throws<std::out_of_range>([&] { cat({a, a}, 2); }, {"cat", "dimension 2", "[2, 3]"});
   check_throws<std::invalid_argument>([&] { stack({}); }, {"stack", "non-empty"});
-  check_throws<std::invalid_argument>([&] { stack({a, a, b}); }, {"stack", "position 2", "Float32 [2, 4]", "Float32 [2, 3]"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        stack({a, a, b});
+      },
+      {"stack", "position 2", "Float32 [2, 4]", "Float32 [2, 3]"});
   check_throws<std::out_of_range>([&] { stack({a, a}, 3); }, {"stack", "dimension 3"});
 }
 

@@ -119,23 +119,23 @@ void check_matmul(const Tensor& a, const Tensor& b) {
 TEST_CASE_TEMPLATE("matmul follows torch.matmul for every shape case", T, float, double) {
   manual_seed(1);
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{4}, {4}},                    // dot -> scalar
-      {{1}, {1}},                    // 1x1 dot
-      {{3, 4}, {4}},                 // matrix-vector -> [3]
-      {{4}, {4, 5}},                 // vector-matrix -> [5]
-      {{3, 4}, {4, 5}},              // matrix-matrix
-      {{1, 1}, {1, 1}},              // the 1x1 hot path
-      {{1, 6}, {6, 1}},              // a row times a column
-      {{1, 6}, {6, 5}},              // a row times a matrix
-      {{33, 17}, {17, 29}},          // big enough for a real gemm
-      {{2, 3, 4}, {2, 4, 5}},        // batched
-      {{2, 3, 4}, {4, 5}},           // batched times a matrix: rows folded into one gemm
-      {{3, 4}, {2, 4, 5}},           // matrix broadcast over b's batch
-      {{2, 1, 3, 4}, {5, 4, 2}},     // batch dims broadcast to [2, 5]
-      {{1, 3, 4}, {2, 1, 4, 5}},     // both broadcast
-      {{2, 3, 4}, {4}},              // batched matrix-vector -> [2, 3]
-      {{4}, {2, 4, 5}},              // vector times batched matrices -> [2, 5]
-      {{2, 2, 1, 4}, {4, 1}},        // 1-row matrices in a batch
+      {{4}, {4}},                 // dot -> scalar
+      {{1}, {1}},                 // 1x1 dot
+      {{3, 4}, {4}},              // matrix-vector -> [3]
+      {{4}, {4, 5}},              // vector-matrix -> [5]
+      {{3, 4}, {4, 5}},           // matrix-matrix
+      {{1, 1}, {1, 1}},           // the 1x1 hot path
+      {{1, 6}, {6, 1}},           // a row times a column
+      {{1, 6}, {6, 5}},           // a row times a matrix
+      {{33, 17}, {17, 29}},       // big enough for a real gemm
+      {{2, 3, 4}, {2, 4, 5}},     // batched
+      {{2, 3, 4}, {4, 5}},        // batched times a matrix: rows folded into one gemm
+      {{3, 4}, {2, 4, 5}},        // matrix broadcast over b's batch
+      {{2, 1, 3, 4}, {5, 4, 2}},  // batch dims broadcast to [2, 5]
+      {{1, 3, 4}, {2, 1, 4, 5}},  // both broadcast
+      {{2, 3, 4}, {4}},           // batched matrix-vector -> [2, 3]
+      {{4}, {2, 4, 5}},           // vector times batched matrices -> [2, 5]
+      {{2, 2, 1, 4}, {4, 1}},     // 1-row matrices in a batch
   };
   for (const auto& [sa, sb] : cases) check_matmul<T>(rnd<T>(sa, true), rnd<T>(sb, true));
 }
@@ -165,10 +165,10 @@ TEST_CASE_TEMPLATE("matmul reads transposed and strided operands correctly", T, 
     check_matmul<T>(rnd<T>({5, 3}, true), x());
   }
   SUBCASE("expanded operands") {
-    check_matmul<T>(expand(rnd<T>({4}, true), {3, 4}), rnd<T>({4, 2}, true));      // repeated rows
-    check_matmul<T>(expand(rnd<T>({3, 1}, true), {3, 4}), rnd<T>({4, 2}, true));   // repeated columns
+    check_matmul<T>(expand(rnd<T>({4}, true), {3, 4}), rnd<T>({4, 2}, true));     // repeated rows
+    check_matmul<T>(expand(rnd<T>({3, 1}, true), {3, 4}), rnd<T>({4, 2}, true));  // repeated columns
     check_matmul<T>(rnd<T>({3, 4}, true), expand(rnd<T>({4, 1}, true), {4, 6}));
-    check_matmul<T>(expand(rnd<T>({1}, true), {4}), rnd<T>({4, 3}, true));         // stride-0 vector
+    check_matmul<T>(expand(rnd<T>({1}, true), {4}), rnd<T>({4, 3}, true));              // stride-0 vector
     check_matmul<T>(expand(rnd<T>({3, 4}, true), {2, 3, 4}), rnd<T>({2, 4, 5}, true));  // expanded batch
   }
 }
@@ -218,8 +218,8 @@ TEST_CASE_TEMPLATE("mm, dot and outer", T, float, double) {
     CHECK(o.template to_vector<T>() == std::vector<T>{3, 4, 5, 6, 8, 10});
     Tensor w = tensor(std::vector<T>{1, 0, 2, 0, 1, 1}, {2, 3});
     (o * w).sum().backward();
-    CHECK(a.grad().template to_vector<T>() == std::vector<T>{13, 9});     // w @ b
-    CHECK(b.grad().template to_vector<T>() == std::vector<T>{1, 2, 4});   // a @ w
+    CHECK(a.grad().template to_vector<T>() == std::vector<T>{13, 9});    // w @ b
+    CHECK(b.grad().template to_vector<T>() == std::vector<T>{1, 2, 4});  // a @ w
     CHECK(o.grad_fn()->name() == "OuterBackward0");
   }
   SUBCASE("outer of an expanded (stride 0) vector") {
@@ -319,13 +319,19 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 TEST_CASE("errors name the op, the shapes and the dtypes") {
   SUBCASE("inner dimensions must agree") {
     CHECK_THROWS_AS(matmul(ones({2, 3}), ones({4, 5})), std::invalid_argument);
-    CHECK(error_of([] { matmul(ones({2, 3}), ones({4, 5})); }) ==
+    CHECK(error_of([] {
+            matmul(ones({2, 3}), ones({4, 5}));
+          }) ==
           "matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4; operands Float32 [2, 3] and Float32 [4, 5])");
     CHECK(error_of([] { matmul(ones({3}, TensorOptions(kFloat64)), ones({4}, TensorOptions(kFloat64))); }) ==
           "matmul: shapes [3] and [4] cannot be multiplied (3 != 4; operands Float64 [3] and Float64 [4])");
-    CHECK(error_of([] { matmul(ones({2, 2, 3}), ones({2})); }) ==
+    CHECK(error_of([] {
+            matmul(ones({2, 2, 3}), ones({2}));
+          }) ==
           "matmul: shapes [2, 2, 3] and [2] cannot be multiplied (3 != 2; operands Float32 [2, 2, 3] and Float32 [2])");
-    CHECK(error_of([] { mm(ones({2, 3}), ones({2, 3})); }) ==
+    CHECK(error_of([] {
+            mm(ones({2, 3}), ones({2, 3}));
+          }) ==
           "mm: shapes [2, 3] and [2, 3] cannot be multiplied (3 != 2; operands Float32 [2, 3] and Float32 [2, 3])");
   }
   SUBCASE("Int64 operands") {
@@ -344,11 +350,19 @@ TEST_CASE("errors name the op, the shapes and the dtypes") {
     CHECK(has(e, "Float32 [3, 4, 5]"));
   }
   SUBCASE("wrong ranks") {
-    CHECK(has(error_of([] { matmul(scalar_tensor(1), ones({3})); }), "matmul: both operands must be at least 1-D, got Float32 []"));
-    CHECK(has(error_of([] { mm(ones({3}), ones({3, 2})); }), "mm: expected two 2-D operands, got Float32 [3] and Float32 [3, 2]"));
-    CHECK(has(error_of([] { dot(ones({3}), ones({4})); }), "dot: expected two 1-D operands of the same length, got Float32 [3] and Float32 [4]"));
+    CHECK(has(error_of([] { matmul(scalar_tensor(1), ones({3})); }),
+              "matmul: both operands must be at least 1-D, got Float32 []"));
+    CHECK(has(error_of([] {
+                mm(ones({3}), ones({3, 2}));
+              }),
+              "mm: expected two 2-D operands, got Float32 [3] and Float32 [3, 2]"));
+    CHECK(has(error_of([] { dot(ones({3}), ones({4})); }),
+              "dot: expected two 1-D operands of the same length, got Float32 [3] and Float32 [4]"));
     CHECK(has(error_of([] { dot(ones({1, 3}), ones({3})); }), "Float32 [1, 3]"));
-    CHECK(has(error_of([] { outer(ones({2, 2}), ones({3})); }), "outer: expected two 1-D operands, got Float32 [2, 2] and Float32 [3]"));
+    CHECK(has(error_of([] {
+                outer(ones({2, 2}), ones({3}));
+              }),
+              "outer: expected two 1-D operands, got Float32 [2, 2] and Float32 [3]"));
     CHECK_THROWS_AS(matmul(Tensor(), ones({3})), std::invalid_argument);
   }
 }

@@ -4,18 +4,17 @@
 // A loop over multi-MB tensors maps no fresh pages once warm: freed big blocks are reused.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <cstdint>
 #include <fstream>
 #include <memory>
 #include <string>
-#include <sys/resource.h>
 #include <xgrad/xgrad.hpp>
 
 #include "sanitizers.hpp"
 
 using namespace xgrad;
 namespace F = xgrad::nn::functional;
-
 
 namespace {
 
@@ -82,8 +81,9 @@ TEST_CASE("20,000 optimizer steps of a small MLP do not grow peak RSS by 1 MiB a
   manual_seed(3);
   Tensor x = randn({256, 8});
   Tensor y = argmax(x.matmul(randn({8, 4})), 1);
-  auto model = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(8, 16), std::make_shared<nn::ReLU>(),
-                                                std::make_shared<nn::Dropout>(0.1), std::make_shared<nn::Linear>(16, 4));
+  auto model =
+      std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(8, 16), std::make_shared<nn::ReLU>(),
+                                       std::make_shared<nn::Dropout>(0.1), std::make_shared<nn::Linear>(16, 4));
   optim::Adam opt(model->parameters(), optim::AdamOptions(1e-3).weight_decay(1e-4));
   optim::StepLR sched(opt, 10, 0.999);
   data::DataLoader loader(data::TensorDataset(x, y), data::DataLoaderOptions().batch_size(16).shuffle(true));

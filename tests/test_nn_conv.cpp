@@ -27,7 +27,8 @@ std::vector<double> reference_conv(const Tensor& x, const Tensor& w, const Tenso
   const auto Wo = (W + 2 * o.padding.w - o.dilation.w * (kw - 1) - 1) / o.stride.w + 1;
   const auto cin_g = Cin / o.groups, cout_g = Cout / o.groups;
   std::vector<double> xv = x.to_vector<double>(), wv = w.to_vector<double>();
-  std::vector<double> bv = b.defined() ? b.to_vector<double>() : std::vector<double>(static_cast<std::size_t>(Cout), 0.0);
+  std::vector<double> bv =
+      b.defined() ? b.to_vector<double>() : std::vector<double>(static_cast<std::size_t>(Cout), 0.0);
   std::vector<double> out;
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t co = 0; co < Cout; ++co)
@@ -91,9 +92,9 @@ TEST_CASE("conv2d matches the direct loops for every combination of options") {
       {{2, 3, 5, 6}, {4, 3, 3, 3}, {}, true},
       {{2, 3, 7, 6}, {4, 3, 3, 2}, {.stride = {2, 1}, .padding = {1, 2}}, true},
       {{1, 4, 8, 8}, {6, 2, 3, 3}, {.stride = 2, .padding = 1, .dilation = 2, .groups = 2}, false},
-      {{3, 4, 5, 5}, {4, 1, 2, 2}, {.groups = 4}, true},        // depthwise
-      {{2, 5, 4, 3}, {3, 5, 1, 1}, {}, true},                   // 1x1: the input is its own column matrix
-      {{2, 2, 4, 4}, {2, 2, 1, 1}, {.stride = 2}, false},       // strided 1x1
+      {{3, 4, 5, 5}, {4, 1, 2, 2}, {.groups = 4}, true},   // depthwise
+      {{2, 5, 4, 3}, {3, 5, 1, 1}, {}, true},              // 1x1: the input is its own column matrix
+      {{2, 2, 4, 4}, {2, 2, 1, 1}, {.stride = 2}, false},  // strided 1x1
   };
   for (const auto& c : cases) {
     for (Dtype dt : {kFloat32, kFloat64}) {
@@ -128,7 +129,8 @@ TEST_CASE("conv2d gradchecks in Float64 with stride, padding, dilation and group
   CHECK(gradgradcheck(fn, {x, w, b}));
   // A plain 3x3 "same" convolution and a 1x1 one.
   auto same = [](const tensor_list& in) { return F::conv2d(in[0], in[1], Tensor(), {.padding = 1}); };
-  CHECK(gradcheck(same, {randn({1, 2, 4, 4}, kFloat64).requires_grad_(), randn({3, 2, 3, 3}, kFloat64).requires_grad_()}));
+  CHECK(gradcheck(same,
+                  {randn({1, 2, 4, 4}, kFloat64).requires_grad_(), randn({3, 2, 3, 3}, kFloat64).requires_grad_()}));
   auto pointwise = [](const tensor_list& in) { return F::conv2d(in[0], in[1]); };
   tensor_list pw_in = {randn({2, 3, 3, 3}, kFloat64).requires_grad_(), randn({2, 3, 1, 1}, kFloat64).requires_grad_()};
   CHECK(gradcheck(pointwise, pw_in));

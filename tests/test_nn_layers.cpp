@@ -107,9 +107,9 @@ TEST_CASE("activation modules gradcheck in Float64") {
   manual_seed(2);
   Tensor x = randn({3, 4}, kFloat64).requires_grad_();
   std::vector<std::shared_ptr<nn::Module>> acts = {
-      std::make_shared<nn::ReLU>(), std::make_shared<nn::LeakyReLU>(0.2), std::make_shared<nn::GELU>(),
-      std::make_shared<nn::GELU>("tanh"), std::make_shared<nn::Tanh>(), std::make_shared<nn::Sigmoid>(),
-      std::make_shared<nn::Softmax>(1), std::make_shared<nn::LogSoftmax>(0)};
+      std::make_shared<nn::ReLU>(),       std::make_shared<nn::LeakyReLU>(0.2), std::make_shared<nn::GELU>(),
+      std::make_shared<nn::GELU>("tanh"), std::make_shared<nn::Tanh>(),         std::make_shared<nn::Sigmoid>(),
+      std::make_shared<nn::Softmax>(1),   std::make_shared<nn::LogSoftmax>(0)};
   for (auto& m : acts) {
     CAPTURE(m->type_name());
     CHECK(gradcheck([&](const tensor_list& in) { return m->forward(in[0]); }, {x}));

@@ -142,7 +142,8 @@ TEST_CASE("cross_entropy label smoothing mixes in the uniform distribution") {
     for (std::size_t c = 0; c < 3; ++c) smooth += static_cast<double>(c + 1) * (l - zr[c]);
     return (1 - s) * static_cast<double>(y + 1) * (l - zr[y]) + s / 3 * smooth;
   };
-  check_values(F::cross_entropy(z, t, {.weight = w, .label_smoothing = s}), {(wrow({1, 2, 3}, 2) + wrow({0.5, -1, 2}, 0)) / 4});
+  check_values(F::cross_entropy(z, t, {.weight = w, .label_smoothing = s}),
+               {(wrow({1, 2, 3}, 2) + wrow({0.5, -1, 2}, 0)) / 4});
 }
 
 TEST_CASE("cross_entropy with probability targets") {
@@ -264,7 +265,8 @@ TEST_CASE("CrossEntropyLoss and NLLLoss modules keep class weights as buffers") 
   REQUIRE(ce.named_buffers().size() == 1);
   CHECK(ce.named_buffers()[0].first == "weight");
   Tensor z = d64({1, 2, 3, 1, 1, 1}, {2, 3});
-  CHECK(allclose(ce(z, i64({2, 0})), F::cross_entropy(z, i64({2, 0}), {.weight = d64({1, 2, 3}), .reduction = nn::kSum})));
+  CHECK(allclose(ce(z, i64({2, 0})),
+                 F::cross_entropy(z, i64({2, 0}), {.weight = d64({1, 2, 3}), .reduction = nn::kSum})));
   nn::NLLLoss nll;
   CHECK(nll.buffers().empty());
   check_values(nll(log_softmax(z, 1), i64({2, 0})), F::cross_entropy(z, i64({2, 0})).to_vector<double>());
@@ -277,7 +279,8 @@ TEST_CASE("binary_cross_entropy is -(t log p + (1 - t) log(1 - p))") {
   check_values(F::binary_cross_entropy(p, t), {-(std::log(0.8) + std::log(0.9)) / 2});
   check_values(F::binary_cross_entropy(p, t, d64({2, 3}), nn::kNone), {-2 * std::log(0.8), -3 * std::log(0.9)});
   // soft targets
-  check_values(F::binary_cross_entropy(d64({0.3}), d64({0.6}), Tensor(), nn::kSum), {-(0.6 * std::log(0.3) + 0.4 * std::log(0.7))});
+  check_values(F::binary_cross_entropy(d64({0.3}), d64({0.6}), Tensor(), nn::kSum),
+               {-(0.6 * std::log(0.3) + 0.4 * std::log(0.7))});
   check_values(nn::BCELoss()(p, t), {-(std::log(0.8) + std::log(0.9)) / 2});
 }
 
@@ -329,7 +332,9 @@ TEST_CASE("binary_cross_entropy_with_logits gradchecks in Float64 with weight an
   Tensor x = (randn({3, 4}, kFloat64) * 3.0).requires_grad_();
   Tensor t = rand({3, 4}, kFloat64).requires_grad_();
   Tensor w = rand({3, 1}, kFloat64) + 0.5, pw = rand({4}, kFloat64) + 0.5;
-  std::vector<nn::BCEWithLogitsOptions> opts = {{}, {.weight = w}, {.pos_weight = pw, .reduction = nn::kSum},
+  std::vector<nn::BCEWithLogitsOptions> opts = {{},
+                                                {.weight = w},
+                                                {.pos_weight = pw, .reduction = nn::kSum},
                                                 {.weight = w, .pos_weight = pw, .reduction = nn::kNone}};
   for (const auto& o : opts) {
     auto fn = [&](const tensor_list& in) { return F::binary_cross_entropy_with_logits(in[0], in[1], o); };
@@ -338,5 +343,6 @@ TEST_CASE("binary_cross_entropy_with_logits gradchecks in Float64 with weight an
   }
   nn::BCEWithLogitsLoss loss({.pos_weight = pw});
   CHECK(loss.named_buffers()[0].first == "pos_weight");
-  CHECK_THROWS_AS(F::binary_cross_entropy_with_logits(x, t, {.pos_weight = ones({5}, kFloat64)}), std::invalid_argument);
+  CHECK_THROWS_AS(F::binary_cross_entropy_with_logits(x, t, {.pos_weight = ones({5}, kFloat64)}),
+                  std::invalid_argument);
 }

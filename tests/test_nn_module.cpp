@@ -31,7 +31,8 @@ struct Net : nn::Module {
 
 TEST_CASE("a user-defined module lists its parameters with dotted names in registration order") {
   Net net;
-  CHECK(names_of(net.named_parameters()) == std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"});
+  CHECK(names_of(net.named_parameters()) ==
+        std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"});
   CHECK(names_of(net.named_buffers()) == std::vector<std::string>{"scale"});
   CHECK(names_of(net.state_dict()) ==
         std::vector<std::string>{"scale", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"});
@@ -120,7 +121,8 @@ TEST_CASE("registration refuses bad and duplicate names") {
 }
 
 TEST_CASE("train and eval propagate to every descendant") {
-  nn::Sequential seq(std::make_shared<nn::Dropout>(0.5), std::make_shared<nn::Sequential>(std::make_shared<nn::Dropout>(0.1)));
+  nn::Sequential seq(std::make_shared<nn::Dropout>(0.5),
+                     std::make_shared<nn::Sequential>(std::make_shared<nn::Dropout>(0.1)));
   CHECK(seq.is_training());
   seq.eval();
   CHECK_FALSE(seq.is_training());
@@ -160,10 +162,12 @@ TEST_CASE("printing shows the module tree with each module's own parameter shape
         "  (fc2): Linear(in_features=8, out_features=2, bias=true) {weight: Float32 [2, 8], bias: Float32 [2]}\n"
         ") {scale: Float32 [2]}");
   std::ostringstream os2;
-  os2 << nn::Sequential(std::make_shared<nn::Conv2d>(1, 2, 3, nn::Conv2dOptions{.padding = 1}), std::make_shared<nn::ReLU>());
+  os2 << nn::Sequential(std::make_shared<nn::Conv2d>(1, 2, 3, nn::Conv2dOptions{.padding = 1}),
+                        std::make_shared<nn::ReLU>());
   CHECK(os2.str() ==
         "Sequential(\n"
-        "  (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)) {weight: Float32 [2, 1, 3, 3], bias: Float32 [2]}\n"
+        "  (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)) {weight: Float32 [2, 1, 3, 3], bias: "
+        "Float32 [2]}\n"
         "  (1): ReLU()\n"
         ")");
 }

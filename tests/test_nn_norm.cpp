@@ -94,7 +94,9 @@ TEST_CASE("batch_norm gradchecks in Float64: training (to second order) and eval
   auto train = [](const tensor_list& in) { return F::batch_norm(in[0], Tensor(), Tensor(), in[1], in[2], true); };
   CHECK(gradcheck(train, {x, w, b}));
   CHECK(gradgradcheck(train, {x, w, b}));
-  auto no_affine = [](const tensor_list& in) { return F::batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true); };
+  auto no_affine = [](const tensor_list& in) {
+    return F::batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true);
+  };
   CHECK(gradcheck(no_affine, {x}));
   CHECK(gradgradcheck(no_affine, {x}));
   Tensor rm = randn({3}, kFloat64), rv = rand({3}, kFloat64) + 0.5;
@@ -165,7 +167,7 @@ TEST_CASE("layer_norm refuses a normalized_shape that is not the input's trailin
 }
 
 TEST_CASE("BatchNorm that refuses an input leaves its batch count and running statistics untouched") {
-  nn::BatchNorm1d bn(2);  // Float32 parameters and buffers
+  nn::BatchNorm1d bn(2);                                              // Float32 parameters and buffers
   CHECK_THROWS(bn(tensor(std::vector<double>{1, 2, 3, 6}, {2, 2})));  // a Float64 input
   CHECK(bn.num_batches_tracked.item<std::int64_t>() == 0);
   CHECK(bn.running_mean.to_vector<double>() == std::vector<double>{0, 0});

@@ -141,7 +141,10 @@ TEST_CASE("pooling errors name the op and the input") {
 // ceil_mode, and ties on integer-valued data.
 TEST_CASE("max_pool2d values and indices match a brute-force reference on many geometries") {
   manual_seed(5);
-  struct Case { nn::Size2 k; F::MaxPool2dOptions o; };
+  struct Case {
+    nn::Size2 k;
+    F::MaxPool2dOptions o;
+  };
   const Case cases[] = {{{2, 2}, {}},
                         {{3, 3}, {.stride = 1, .padding = 1}},
                         {{3, 3}, {.stride = 2, .ceil_mode = true}},

@@ -26,7 +26,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     static int counter = 0;
-    path = fs::temp_directory_path() / ("xgrad_nn_serialize_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    path = fs::temp_directory_path() /
+           ("xgrad_nn_serialize_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -59,7 +60,8 @@ std::string floats(std::vector<float> v) { return std::string(reinterpret_cast<c
 bool bit_equal(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
   Tensor ca = a.contiguous(), cb = b.contiguous();
-  return std::memcmp(ca.impl()->data(), cb.impl()->data(), static_cast<std::size_t>(a.numel()) * element_size(a.dtype())) == 0;
+  return std::memcmp(ca.impl()->data(), cb.impl()->data(),
+                     static_cast<std::size_t>(a.numel()) * element_size(a.dtype())) == 0;
 }
 
 struct Net : nn::Module {
@@ -92,7 +94,8 @@ TEST_CASE("tensor maps round-trip bit-exactly in Float32, Float64 and Int64") {
   TempDir dir;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   nn::TensorDict tensors = {
-      {"f32", tensor(std::vector<float>{1.5f, -0.0f, nan, std::numeric_limits<float>::infinity(), 1e-45f, 3.14159265f}, {2, 3})},
+      {"f32", tensor(std::vector<float>{1.5f, -0.0f, nan, std::numeric_limits<float>::infinity(), 1e-45f, 3.14159265f},
+                     {2, 3})},
       {"f64", randn({4, 5}, kFloat64)},
       {"i64", tensor(std::vector<std::int64_t>{-1, 0, std::numeric_limits<std::int64_t>::max()})},
       {"scalar", scalar_tensor(2.5, kFloat64)},
@@ -173,9 +176,8 @@ TEST_CASE("a file laid out by another writer loads (header order, metadata, padd
   TempDir dir;
   const std::string path = dir.file("other.safetensors");
   // As Python's safetensors writes it: metadata first, keys in its own order.
-  std::string header =
-      R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,2],"data_offsets":[8,24]},)"
-      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  std::string header = R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,2],"data_offsets":[8,24]},)"
+                       R"("b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
   write_bytes(path, make_file(header, floats({0.5f, -1}) + floats({1, 2, 3, 4})));
   nn::TensorDict t;
   nn::load(t, path);
@@ -306,19 +308,22 @@ TEST_CASE("each kind of corrupt file raises CorruptFileError naming the file and
   has(msg, path);
   has(corrupt(make_file(R"({"x":{"dtype":"F32",)", good_data)), "not valid JSON");
   has(corrupt(make_file(R"(["x"])", good_data)), "JSON object");
-  has(corrupt(make_file(R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", floats({1}))), "unsupported dtype");
+  has(corrupt(make_file(R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", floats({1}))),
+      "unsupported dtype");
   has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", good_data)), "needs 12");
   has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", good_data)), "non-negative");
   has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", good_data)), "before begin");
   has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[2]}})", good_data)), "data_offsets");
   // two tensors sharing bytes, or leaving a gap, or bytes no tensor owns
-  has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                        good_data)),
+  has(corrupt(make_file(
+          R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+          good_data)),
       "overlaps");
   has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", good_data)), "gap");
   has(corrupt(make_file(good_header, good_data + floats({3}))), "no tensor uses");
-  has(corrupt(make_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
-                        good_data)),
+  has(corrupt(make_file(
+          R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+          good_data)),
       "appears twice");
   has(corrupt(make_file(R"({"__metadata__":{"a":1}})", "")), "strings");
   // a header length far beyond the file
@@ -373,7 +378,8 @@ TEST_CASE("a header nested 500,000 deep is refused without recursing, and messag
   };
   // Each place a message used to dump the value: dtype, a shape element, data_offsets.
   CHECK(corrupt(R"({"x":{"dtype":)" + deep + entry_tail).find("more than 16 deep") != std::string::npos);
-  CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[)" + deep + R"(],"data_offsets":[0,8]}})").find("deep") != std::string::npos);
+  CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[)" + deep + R"(],"data_offsets":[0,8]}})").find("deep") !=
+        std::string::npos);
   CHECK(corrupt(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":)" + deep + "}}").find("deep") != std::string::npos);
   // Within the depth limit, a container is described, never copied into the message.
   std::string msg = corrupt(R"({"x":{"dtype":[[[[1]]]])" + entry_tail);
@@ -455,7 +461,8 @@ TEST_CASE("saving over a device, FIFO or directory is refused and leaves it in p
   if (fs::is_character_file("/dev/null")) {
     fs::create_symlink("/dev/null", dir.path / "null_link");
     msg = expect_error<nn::FileError>([&] { nn::save(t, dir.file("null_link")); });
-    CHECK_MESSAGE(msg.find("it is a character device (the target of the symlink, '/dev/null')") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find("it is a character device (the target of the symlink, '/dev/null')") != std::string::npos,
+                  msg);
     CHECK(fs::is_character_file("/dev/null"));
   }
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2);  // fifo, null_link
@@ -470,7 +477,7 @@ TEST_CASE("a save removes the temporaries a killed save of the same file left, n
   };
   touch("m.safetensors.tmp.a1B2c3");  // killed writers'
   touch("m.safetensors.tmp.ZZZZZZ");
-  touch("m.safetensors.tmp.abc");      // not the pattern: kept
+  touch("m.safetensors.tmp.abc");  // not the pattern: kept
   touch("m.safetensors.tmp.abcdef.x");
   touch("other.safetensors.tmp.a1B2c3");
   // A live writer holds an flock on its temporary (here: another open file description).
@@ -501,12 +508,14 @@ TEST_CASE("write_file_atomically, which the CLI's metrics and plots use too, fol
     nn::write_file_atomically(fifo, {"x"});
     FAIL("expected WriteError");
   } catch (const nn::WriteError& e) {
-    CHECK(std::string(e.what()) == "cannot write '" + fifo + "': it is a FIFO, not a regular file; refusing to replace it");
+    CHECK(std::string(e.what()) ==
+          "cannot write '" + fifo + "': it is a FIFO, not a regular file; refusing to replace it");
     CHECK(e.path() == fifo);
   }
   CHECK(nn::resolve_write_target(dir.file("log.csv")) == dir.file("target.csv"));
   CHECK_THROWS_AS(nn::resolve_write_target(fifo), nn::WriteError);
   fs::create_symlink("loop_b", dir.path / "loop_a");
   fs::create_symlink("loop_a", dir.path / "loop_b");
-  CHECK_THROWS_WITH_AS(nn::write_file_atomically(dir.file("loop_a"), {"x"}), doctest::Contains("too many levels"), nn::WriteError);
+  CHECK_THROWS_WITH_AS(nn::write_file_atomically(dir.file("loop_a"), {"x"}), doctest::Contains("too many levels"),
+                       nn::WriteError);
 }

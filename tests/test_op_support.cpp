@@ -10,6 +10,7 @@
 
 #include <xgrad/xgrad.hpp>
 
+// clang-format off
 // ---- begin op_support.hpp example
 #include <xgrad/autograd/op_support.hpp>
 namespace A = xgrad::autograd;
@@ -32,6 +33,7 @@ xgrad::Tensor softsign(const xgrad::Tensor& x) {
   return y;
 }
 // ---- end op_support.hpp example
+// clang-format on
 
 using namespace xgrad;
 
@@ -64,8 +66,8 @@ TEST_CASE("the op_support.hpp example computes softsign and names its node") {
   Tensor z = softsign(tensor(std::vector<float>{1.0f, -2.0f}));  // Float32 too; nothing recorded without grad
   CHECK(z.dtype() == kFloat32);
   CHECK_FALSE(z.grad_fn());
-  CHECK_THROWS_WITH_AS(softsign(tensor(std::vector<std::int64_t>{1, 2})), "softsign: expected a Float32 or Float64 tensor, got Int64",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(softsign(tensor(std::vector<std::int64_t>{1, 2})),
+                       "softsign: expected a Float32 or Float64 tensor, got Int64", std::invalid_argument);
   CHECK_THROWS_WITH_AS(softsign(Tensor()), "softsign: input is an undefined tensor", std::invalid_argument);
 }
 

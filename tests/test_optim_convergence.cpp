@@ -67,7 +67,8 @@ struct Run {
   Vec epoch_losses;  // full-data loss after each epoch
 };
 
-Run train_least_squares(const LeastSquares& p, std::int64_t batch, double lr, int epochs, bool decay, const Vec& start = {0, 0, 0, 0}) {
+Run train_least_squares(const LeastSquares& p, std::int64_t batch, double lr, int epochs, bool decay,
+                        const Vec& start = {0, 0, 0, 0}) {
   Tensor w = tensor(Vec{start[0], start[1], start[2]}).requires_grad_();
   Tensor b = scalar_tensor(start[3], kFloat64).requires_grad_();
   SGD opt({w, b}, SGDOptions(lr));
@@ -123,7 +124,8 @@ TEST_CASE("least squares: full-batch, mini-batch and stochastic GD reach the nor
   CHECK(sgd.epoch_losses.back() - best_loss < 1e-3);
 
   // Full-batch GD descends monotonically (up to rounding).
-  for (std::size_t e = 1; e < full.epoch_losses.size(); ++e) CHECK(full.epoch_losses[e] <= full.epoch_losses[e - 1] + 1e-15);
+  for (std::size_t e = 1; e < full.epoch_losses.size(); ++e)
+    CHECK(full.epoch_losses[e] <= full.epoch_losses[e - 1] + 1e-15);
 
   // Started at the optimum with the same constant lr, full-batch GD stays there, while the
   // sampling noise of small batches keeps kicking the parameters away: the smaller the batch,
@@ -131,8 +133,10 @@ TEST_CASE("least squares: full-batch, mini-batch and stochastic GD reach the nor
   Run full_at = train_least_squares(p, LeastSquares::N, 0.02, 30, false, p.best);
   Run mini_at = train_least_squares(p, 20, 0.02, 30, false, p.best);
   Run sgd_at = train_least_squares(p, 1, 0.02, 30, false, p.best);
-  const double v_full = variance(full_at.epoch_losses), v_mini = variance(mini_at.epoch_losses), v_sgd = variance(sgd_at.epoch_losses);
-  MESSAGE("epoch-loss variance at the optimum: full batch " << v_full << ", batch 20 " << v_mini << ", batch 1 " << v_sgd);
+  const double v_full = variance(full_at.epoch_losses), v_mini = variance(mini_at.epoch_losses),
+               v_sgd = variance(sgd_at.epoch_losses);
+  MESSAGE("epoch-loss variance at the optimum: full batch " << v_full << ", batch 20 " << v_mini << ", batch 1 "
+                                                            << v_sgd);
   CHECK(v_full < 1e-28);
   CHECK(v_mini > 1e3 * v_full);
   CHECK(v_sgd > 1e3 * v_mini);
@@ -146,7 +150,8 @@ struct Iris {
   Tensor x, y;  // standardised features [150, 4] Float64, labels [150]
   static constexpr double lambda = 1e-2;
   Iris() {
-    LabeledData d = load_labeled_csv(std::string(XGRAD_SOURCE_DIR) + "/datasets/iris.csv", CsvOptions().skip_rows(1).dtype(kFloat64));
+    LabeledData d = load_labeled_csv(std::string(XGRAD_SOURCE_DIR) + "/datasets/iris.csv",
+                                     CsvOptions().skip_rows(1).dtype(kFloat64));
     x = Standardizer().fit_transform(d.features);
     y = d.labels;
   }
@@ -178,7 +183,9 @@ TEST_CASE("logistic regression on iris: every regime reaches the optimum found b
   Tensor W_star = zeros({4, 3}, kFloat64).requires_grad_();
   Tensor b_star = zeros({3}, kFloat64).requires_grad_();
   {
-    LBFGS lbfgs({W_star, b_star}, LBFGSOptions(1).max_iter(500).tolerance_grad(1e-12).tolerance_change(1e-15).line_search_fn("strong_wolfe"));
+    LBFGS lbfgs(
+        {W_star, b_star},
+        LBFGSOptions(1).max_iter(500).tolerance_grad(1e-12).tolerance_change(1e-15).line_search_fn("strong_wolfe"));
     lbfgs.step([&] {
       lbfgs.zero_grad();
       Tensor l = Iris::loss(iris.x, iris.y, W_star, b_star);
@@ -196,7 +203,8 @@ TEST_CASE("logistic regression on iris: every regime reaches the optimum found b
     Tensor b = zeros({3}, kFloat64).requires_grad_();
     SGD opt({W, b}, SGDOptions(lr));
     // Small batches need a decaying step to settle at the optimum rather than hover around it.
-    LambdaLR schedule(opt, [batch](std::int64_t e) { return batch == 150 ? 1.0 : 1.0 / (1.0 + 0.02 * static_cast<double>(e)); });
+    LambdaLR schedule(
+        opt, [batch](std::int64_t e) { return batch == 150 ? 1.0 : 1.0 / (1.0 + 0.02 * static_cast<double>(e)); });
     DataLoader loader(TensorDataset(iris.x, iris.y), DataLoaderOptions().batch_size(batch).shuffle(true).seed(9));
     for (int e = 0; e < epochs; ++e) {
       for (const Example& ex : loader) {

@@ -200,7 +200,8 @@ TEST_CASE("SGD follows PyTorch's update rule for every option combination") {
   }
   SUBCASE("maximize ascends (here -L, so the run still converges)") {
     SgdRef ref{0.05, 0.9, 0, 0.01, true, true};
-    check_both_dtypes(maker<SGD>(SGDOptions(0.05).momentum(0.9).weight_decay(0.01).nesterov(true).maximize(true)), ref, -1);
+    check_both_dtypes(maker<SGD>(SGDOptions(0.05).momentum(0.9).weight_decay(0.01).nesterov(true).maximize(true)), ref,
+                      -1);
   }
 }
 
@@ -265,8 +266,8 @@ TEST_CASE("RMSprop follows PyTorch's update rule for every option combination") 
     // (A large eps: the centred variance of a steady gradient tends to 0, where sqrt(var) + eps
     // would amplify rounding differences without bound.)
     RmspropRef ref{0.005, 0.4, 0.1, 0.1, 0.5, true};
-    check_both_dtypes(maker<RMSprop>(RMSpropOptions(0.005).alpha(0.4).eps(0.1).weight_decay(0.1).momentum(0.5).centered(true)),
-                      ref);
+    check_both_dtypes(
+        maker<RMSprop>(RMSpropOptions(0.005).alpha(0.4).eps(0.1).weight_decay(0.1).momentum(0.5).centered(true)), ref);
   }
   SUBCASE("maximize") {
     RmspropRef ref{0.01};

@@ -44,7 +44,8 @@ TEST_CASE("StepLR multiplies by gamma every step_size epochs") {
 
 TEST_CASE("StepLR applies to every group from its own base lr") {
   Tensor a = param(), b = param();
-  SGD opt(std::vector<OptimizerParamGroup>{OptimizerParamGroup({a}), OptimizerParamGroup({b}, SGDOptions(1.0))}, SGDOptions(0.1));
+  SGD opt(std::vector<OptimizerParamGroup>{OptimizerParamGroup({a}), OptimizerParamGroup({b}, SGDOptions(1.0))},
+          SGDOptions(0.1));
   StepLR s(opt, 2, 0.5);
   for (int e = 0; e < 7; ++e) {
     CHECK(lr_of(opt, 0) == doctest::Approx(0.1 * std::pow(0.5, e / 2)));
@@ -198,11 +199,13 @@ TEST_CASE("OneCycleLR rises to max_lr and anneals to max_lr / div_factor / final
   SUBCASE("bad options") {
     Tensor w = param();
     SGD opt({w}, SGDOptions(0.1));
-    CHECK_THROWS_WITH_AS(OneCycleLR(opt, 1.0, 0), doctest::Contains("OneCycleLR: invalid total_steps: 0"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(OneCycleLR(opt, 1.0, 0), doctest::Contains("OneCycleLR: invalid total_steps: 0"),
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(OneCycleLR(opt, 1.0, 10, OneCycleLROptions().anneal_strategy("exp")),
                          doctest::Contains("anneal_strategy"), std::invalid_argument);
     Adagrad ada({w});
-    CHECK_THROWS_WITH_AS(OneCycleLR(ada, 1.0, 10), doctest::Contains("must support momentum or beta1"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(OneCycleLR(ada, 1.0, 10), doctest::Contains("must support momentum or beta1"),
+                         std::invalid_argument);
   }
 }
 
@@ -230,7 +233,7 @@ TEST_CASE("ReduceLROnPlateau in max mode with an absolute threshold") {
   s.step(0.5);   // better than -inf
   s.step(0.55);  // not better by 0.1: cut
   CHECK(lr_of(opt) == doctest::Approx(0.01));
-  s.step(0.7);   // better
+  s.step(0.7);  // better
   CHECK(lr_of(opt) == doctest::Approx(0.01));
   CHECK_THROWS_WITH_AS(ReduceLROnPlateau(opt, ReduceLROnPlateauOptions().factor(1.0)),
                        doctest::Contains("ReduceLROnPlateau: invalid factor: 1"), std::invalid_argument);
@@ -286,9 +289,12 @@ TEST_CASE("scheduler arguments are validated") {
   Tensor w = param();
   SGD opt({w}, SGDOptions(0.1));
   CHECK_THROWS_WITH_AS(StepLR(opt, 0), doctest::Contains("StepLR: invalid step_size: 0"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(LinearLR(opt, 0.0), doctest::Contains("LinearLR: invalid start_factor: 0"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(LinearLR(opt, 0.5, 1.5), doctest::Contains("LinearLR: invalid end_factor: 1.5"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(CosineAnnealingLR(opt, 0), doctest::Contains("CosineAnnealingLR: invalid T_max: 0"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(LinearLR(opt, 0.0), doctest::Contains("LinearLR: invalid start_factor: 0"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(LinearLR(opt, 0.5, 1.5), doctest::Contains("LinearLR: invalid end_factor: 1.5"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(CosineAnnealingLR(opt, 0), doctest::Contains("CosineAnnealingLR: invalid T_max: 0"),
+                       std::invalid_argument);
   auto s1 = std::make_shared<StepLR>(opt, 2);
   CHECK_THROWS_WITH_AS(SequentialLR(opt, {s1}, {3}), doctest::Contains("expects 0 milestones for 1 schedulers"),
                        std::invalid_argument);

@@ -75,8 +75,8 @@ void check_resume(const Make& make, Dtype dtype, bool through_file) {
 template <class O, class Opts>
 Make two_groups(Opts defaults, Opts second) {
   return [=](Model& m) -> std::unique_ptr<Optimizer> {
-    return std::make_unique<O>(std::vector<OptimizerParamGroup>{OptimizerParamGroup({m.w}), OptimizerParamGroup({m.b}, second)},
-                               defaults);
+    return std::make_unique<O>(
+        std::vector<OptimizerParamGroup>{OptimizerParamGroup({m.w}), OptimizerParamGroup({m.b}, second)}, defaults);
   };
 }
 
@@ -87,9 +87,12 @@ TEST_CASE("resuming from state_dict continues bit-exactly") {
       {"SGD nesterov", two_groups<SGD>(SGDOptions(0.02).momentum(0.9).nesterov(true), SGDOptions(0.05).momentum(0.5))},
       {"Adam amsgrad", two_groups<Adam>(AdamOptions(0.01).amsgrad(true), AdamOptions(0.03).weight_decay(0.1))},
       {"AdamW", two_groups<AdamW>(AdamWOptions(0.01), AdamWOptions(0.02).weight_decay(0.3))},
-      {"RMSprop centered momentum", two_groups<RMSprop>(RMSpropOptions(0.005).centered(true).momentum(0.9), RMSpropOptions(0.01))},
-      {"Adagrad lr_decay", two_groups<Adagrad>(AdagradOptions(0.1).lr_decay(0.01), AdagradOptions(0.2).initial_accumulator_value(0.1))},
-      {"LBFGS strong_wolfe", [](Model& m) -> std::unique_ptr<Optimizer> {
+      {"RMSprop centered momentum",
+       two_groups<RMSprop>(RMSpropOptions(0.005).centered(true).momentum(0.9), RMSpropOptions(0.01))},
+      {"Adagrad lr_decay",
+       two_groups<Adagrad>(AdagradOptions(0.1).lr_decay(0.01), AdagradOptions(0.2).initial_accumulator_value(0.1))},
+      {"LBFGS strong_wolfe",
+       [](Model& m) -> std::unique_ptr<Optimizer> {
          return std::make_unique<LBFGS>(std::vector<Tensor>{m.w, m.b},
                                         LBFGSOptions(0.5).max_iter(3).history_size(4).line_search_fn("strong_wolfe"));
        }},
@@ -103,12 +106,13 @@ TEST_CASE("resuming from state_dict continues bit-exactly") {
       for (Dtype dtype : {kFloat32, kFloat64}) {
         Model straight(dtype), resumed(straight);
         auto run = [](Optimizer& opt, const Model& m, int steps) {
-          for (int i = 0; i < steps; ++i) opt.step([&] {
-            opt.zero_grad();
-            Tensor l = m.loss(0);
-            l.backward();
-            return l;
-          });
+          for (int i = 0; i < steps; ++i)
+            opt.step([&] {
+              opt.zero_grad();
+              Tensor l = m.loss(0);
+              l.backward();
+              return l;
+            });
         };
         auto a = make(straight);
         run(*a, straight, 4);
@@ -177,7 +181,8 @@ TEST_CASE("load_state_dict rejects a state of another shape of model") {
 TEST_CASE("each parameter group uses its own options") {
   Tensor a = tensor(std::vector<double>{1.0}).requires_grad_();
   Tensor b = tensor(std::vector<double>{1.0}).requires_grad_();
-  SGD opt(std::vector<OptimizerParamGroup>{OptimizerParamGroup({a}), OptimizerParamGroup({b}, SGDOptions(0.5).weight_decay(1.0))},
+  SGD opt(std::vector<OptimizerParamGroup>{OptimizerParamGroup({a}),
+                                           OptimizerParamGroup({b}, SGDOptions(0.5).weight_decay(1.0))},
           SGDOptions(0.1));
   (a + b).sum().backward();  // both gradients are 1
   opt.step();
@@ -246,9 +251,8 @@ TEST_CASE("bad parameters and options throw std::invalid_argument naming the opt
   CHECK(contains(m, "MulBackward0"));
   m = invalid_argument_message([&] { SGD({tensor(std::vector<std::int64_t>{1, 2})}, SGDOptions(0.1)); });
   CHECK(contains(m, "SGD: can't optimize parameter 0 of group 0 (Int64 [2])"));
-  m = invalid_argument_message([&] {
-    SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup({w}, AdamOptions())}, SGDOptions(0.1));
-  });
+  m = invalid_argument_message(
+      [&] { SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup({w}, AdamOptions())}, SGDOptions(0.1)); });
   CHECK(contains(m, "SGD: group 0 has options of Adam"));
 
   SGD opt({w}, SGDOptions(0.1));
@@ -260,7 +264,8 @@ TEST_CASE("bad parameters and options throw std::invalid_argument naming the opt
   CHECK(contains(m, "SGD: unknown option 'betas.0'"));
 
   LBFGS lbfgs({w});
-  m = invalid_argument_message([&] { lbfgs.add_param_group(OptimizerParamGroup({tensor(std::vector<float>{1}).requires_grad_()})); });
+  m = invalid_argument_message(
+      [&] { lbfgs.add_param_group(OptimizerParamGroup({tensor(std::vector<float>{1}).requires_grad_()})); });
   CHECK(contains(m, "LBFGS: doesn't support per-parameter options"));
   m = invalid_argument_message([&] { lbfgs.step(); });
   CHECK(contains(m, "LBFGS: step() requires a closure"));

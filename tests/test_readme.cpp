@@ -104,15 +104,18 @@ TEST_CASE("every C++ and CMake block of README.md is verbatim in a file that the
     ++checked;
     const auto needle = stripped_lines(b.text);
     bool found = false;
-    for (const fs::path& file : compiled_sources()) found = found || contains_lines(stripped_lines(read_file(file)), needle);
+    for (const fs::path& file : compiled_sources())
+      found = found || contains_lines(stripped_lines(read_file(file)), needle);
     CHECK_MESSAGE(found, "README.md line " << b.line << ": this " << b.language
-                                           << " block is not copied from examples/ (update both together):\n" << b.text);
+                                           << " block is not copied from examples/ (update both together):\n"
+                                           << b.text);
   }
   CHECK(checked >= 3);
 }
 
 TEST_CASE("the scripts, examples and files README.md names exist") {
-  const std::regex path_re(R"(((scripts|examples|datasets|data|benchmarks|cli)/[A-Za-z0-9_./-]+\.(sh|cpp|csv|gz|md|txt)))");
+  const std::regex path_re(
+      R"(((scripts|examples|datasets|data|benchmarks|cli)/[A-Za-z0-9_./-]+\.(sh|cpp|csv|gz|md|txt)))");
   int named = 0;
   for (auto it = std::sregex_iterator(kReadme.begin(), kReadme.end(), path_re); it != std::sregex_iterator(); ++it) {
     ++named;
@@ -132,7 +135,8 @@ TEST_CASE("every C++ block of the quick tour is in examples/quick_tour.cpp: toge
   int checked = 0;
   for (const Block& b : code_blocks(kReadme.substr(start, end - start))) {
     if (b.language != "cpp") continue;
-    CHECK_MESSAGE(contains_lines(tour, stripped_lines(b.text)), "this quick tour block is not in quick_tour.cpp:\n" << b.text);
+    CHECK_MESSAGE(contains_lines(tour, stripped_lines(b.text)), "this quick tour block is not in quick_tour.cpp:\n"
+                                                                    << b.text);
     ++checked;
   }
   CHECK(checked >= 4);

@@ -366,8 +366,8 @@ TEST_CASE_TEMPLATE("logsumexp is log(sum(exp(x))) computed stably", T, float, do
   const double l0 = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0));
   check_close(logsumexp(x, {1}), {l0, std::log(3.0)}, tol<T>());
   CHECK(logsumexp(x, {1}, true).shape() == Shape{2, 1});
-  check_close(logsumexp(x, {-2}), {std::log(std::exp(1.0) + 1), std::log(std::exp(2.0) + 1), std::log(std::exp(3.0) + 1)},
-              tol<T>());
+  check_close(logsumexp(x, {-2}),
+              {std::log(std::exp(1.0) + 1), std::log(std::exp(2.0) + 1), std::log(std::exp(3.0) + 1)}, tol<T>());
   check_close(logsumexp(x, {0, 1}), {std::log(std::exp(l0) + 3)}, tol<T>());
   check_close(logsumexp(x.t(), {0}), {l0, std::log(3.0)}, tol<T>());  // strided
   check_close(logsumexp(make<T>({1000, 1000}), {0}), {1000 + std::log(2.0)}, tol<T>());
@@ -419,8 +419,9 @@ TEST_CASE_TEMPLATE("softmax and log_softmax values along a dim", T, float, doubl
   for (double p : want) logs.push_back(std::log(p));
   check_close(log_softmax(x, 1), logs, tol<T>());
   const double e = std::exp(1.0);
-  check_close(softmax(x, 0), {e / (e + 1), e * e / (e * e + 1), e * e * e / (e * e * e + 1), 1 / (e + 1),
-                              1 / (e * e + 1), 1 / (e * e * e + 1)},
+  check_close(softmax(x, 0),
+              {e / (e + 1), e * e / (e * e + 1), e * e * e / (e * e * e + 1), 1 / (e + 1), 1 / (e * e + 1),
+               1 / (e * e * e + 1)},
               tol<T>());
   check_close(x.softmax(0).sum({0}), {1, 1, 1}, tol<T>());
   check_close(softmax(scalar_tensor(5.0), 0), {1}, tol<T>());

@@ -109,7 +109,7 @@ TEST_CASE("dtype promotion follows PyTorch") {
   CHECK((f + d).dtype() == kFloat64);
   CHECK((f + i).dtype() == kFloat32);
   CHECK((i + i).dtype() == kInt64);
-  CHECK((i * 2.0).dtype() == kInt64);   // integral scalar keeps Int64
+  CHECK((i * 2.0).dtype() == kInt64);    // integral scalar keeps Int64
   CHECK((i * 2.5).dtype() == kFloat32);  // a fractional scalar promotes to the default float
   CHECK((f * 2.5).dtype() == kFloat32);  // scalars never widen a float tensor
   CHECK((i / i).dtype() == kFloat32);    // true division
@@ -123,7 +123,8 @@ TEST_CASE("to(dtype) converts and is differentiable") {
   (y * y).sum().backward();
   CHECK(x.grad().dtype() == kFloat32);
   CHECK(x.grad().to_vector<float>() == std::vector<float>{3.0f, -4.0f});
-  CHECK(tensor(std::vector<double>{2.7, -1.2}).to(kInt64).to_vector<std::int64_t>() == std::vector<std::int64_t>{2, -1});
+  CHECK(tensor(std::vector<double>{2.7, -1.2}).to(kInt64).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{2, -1});
 }
 
 TEST_CASE("converting NaN, infinity or an out-of-range value to Int64 is an error, not undefined behaviour") {
@@ -151,14 +152,16 @@ TEST_CASE("full, fill_ and arange refuse values Int64 cannot hold, rather than u
     return "";
   };
   auto has = [](const std::string& s, const char* part) { return s.find(part) != std::string::npos; };
-  CHECK(has(message([] { (void)full({2}, 1e300, kInt64); }), "full: value cannot be converted to type Int64 without overflow (1e+300)"));
+  CHECK(has(message([] { (void)full({2}, 1e300, kInt64); }),
+            "full: value cannot be converted to type Int64 without overflow (1e+300)"));
   CHECK(has(message([] { zeros({2}, kInt64).fill_(1e300); }), "cannot be converted to type Int64"));
   CHECK(has(message([] { zeros({2}, kInt64).fill_(std::nan("")); }), "cannot be converted to type Int64"));
   CHECK(has(message([] { (void)arange(0, 1e19, 1, kInt64); }), "arange: invalid size, possible overflow?"));
   CHECK(has(message([] { (void)arange(0, std::nan("")); }), "arange: unsupported range: 0 -> nan"));
   CHECK(has(message([] { (void)arange(0, 10, std::nan("")); }), "arange"));
   CHECK(full({2}, -9.2e18, kInt64).to_vector<std::int64_t>()[0] == static_cast<std::int64_t>(-9.2e18));
-  CHECK(zeros({2}, kInt64).fill_(2.7).to_vector<std::int64_t>() == std::vector<std::int64_t>{2, 2});  // truncates, as PyTorch
+  CHECK(zeros({2}, kInt64).fill_(2.7).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{2, 2});  // truncates, as PyTorch
 }
 
 TEST_CASE("detach shares data but not history; clone copies and keeps history") {
@@ -210,11 +213,13 @@ TEST_CASE("printing restores the stream's settings and picks fixed or scientific
     s << t;
     return s.str();
   };
-  CHECK(printed(tensor(std::vector<double>{1e-8, 2e-9})) == "tensor([1.0000e-08, 2.0000e-09], shape=[2], dtype=Float64)");
+  CHECK(printed(tensor(std::vector<double>{1e-8, 2e-9})) ==
+        "tensor([1.0000e-08, 2.0000e-09], shape=[2], dtype=Float64)");
   CHECK(printed(scalar_tensor(1e-8, kFloat64)) == "tensor(1.0000e-08, shape=[], dtype=Float64)");
   CHECK(printed(tensor(std::vector<double>{1, 2000})).find("2.0000e+03") != std::string::npos);  // span > 1000
   CHECK(printed(tensor(std::vector<double>{-1e9, 0})).find("-1.0000e+09,  0.0000e+00") != std::string::npos);
-  CHECK(printed(tensor(std::vector<double>{0.5, 0, 100})) == "tensor([  0.5000,   0.0000, 100.0000], shape=[3], dtype=Float64)");
+  CHECK(printed(tensor(std::vector<double>{0.5, 0, 100})) ==
+        "tensor([  0.5000,   0.0000, 100.0000], shape=[3], dtype=Float64)");
 }
 
 TEST_CASE("grad mode is thread-local") {

@@ -70,70 +70,158 @@ struct UnaryCase {
 
 std::vector<UnaryCase> unary_cases() {
   return {
-      {"exp", [](const Tensor& x) { return exp(x); }, [](double v) { return std::exp(v); },
-       [](double v) { return std::exp(v); }, {-3, -0.5, 0, 0.7, 4}},
-      {"log", [](const Tensor& x) { return log(x); }, [](double v) { return std::log(v); },
-       [](double v) { return 1 / v; }, {1e-3, 0.5, 1, 2.5, 100}},
-      {"log1p", [](const Tensor& x) { return log1p(x); }, [](double v) { return std::log1p(v); },
-       [](double v) { return 1 / (1 + v); }, {-0.5, -1e-7, 0, 1e-10, 3}},
-      {"sqrt", [](const Tensor& x) { return sqrt(x); }, [](double v) { return std::sqrt(v); },
-       [](double v) { return 0.5 / std::sqrt(v); }, {1e-4, 0.25, 1, 2, 81}},
-      {"abs", [](const Tensor& x) { return abs(x); }, [](double v) { return std::abs(v); },
-       [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0; }, {-2.5, -1e-3, 0, 1e-3, 7}},
-      {"sin", [](const Tensor& x) { return sin(x); }, [](double v) { return std::sin(v); },
-       [](double v) { return std::cos(v); }, {-3, -1, 0, 0.5, 2}},
-      {"cos", [](const Tensor& x) { return cos(x); }, [](double v) { return std::cos(v); },
-       [](double v) { return -std::sin(v); }, {-3, -1, 0, 0.5, 2}},
-      {"tanh", [](const Tensor& x) { return tanh(x); }, [](double v) { return std::tanh(v); },
-       [](double v) { return 1 - std::tanh(v) * std::tanh(v); }, {-5, -0.5, 0, 0.3, 2}},
-      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, sigmoid_ref,
-       [](double v) { return sigmoid_ref(v) * (1 - sigmoid_ref(v)); }, {-8, -0.5, 0, 0.3, 6}},
-      {"relu", [](const Tensor& x) { return relu(x); }, [](double v) { return v > 0 ? v : 0.0; },
-       [](double v) { return v > 0 ? 1.0 : 0.0; }, {-2, -1e-3, 0, 1e-3, 3}},
-      {"leaky_relu(0.2)", [](const Tensor& x) { return leaky_relu(x, 0.2); },
-       [](double v) { return v > 0 ? v : 0.2 * v; }, [](double v) { return v > 0 ? 1.0 : 0.2; }, {-2, -0.1, 0, 0.1, 3}},
-      {"gelu", [](const Tensor& x) { return gelu(x); }, [](double v) { return v * Phi(v); },
-       [](double v) { return Phi(v) + v * phi(v); }, {-4, -1, 0, 0.5, 3}},
-      {"gelu tanh", [](const Tensor& x) { return gelu(x, "tanh"); }, gelu_tanh_ref,
+      {"exp",
+       [](const Tensor& x) { return exp(x); },
+       [](double v) { return std::exp(v); },
+       [](double v) { return std::exp(v); },
+       {-3, -0.5, 0, 0.7, 4}},
+      {"log",
+       [](const Tensor& x) { return log(x); },
+       [](double v) { return std::log(v); },
+       [](double v) { return 1 / v; },
+       {1e-3, 0.5, 1, 2.5, 100}},
+      {"log1p",
+       [](const Tensor& x) { return log1p(x); },
+       [](double v) { return std::log1p(v); },
+       [](double v) { return 1 / (1 + v); },
+       {-0.5, -1e-7, 0, 1e-10, 3}},
+      {"sqrt",
+       [](const Tensor& x) { return sqrt(x); },
+       [](double v) { return std::sqrt(v); },
+       [](double v) { return 0.5 / std::sqrt(v); },
+       {1e-4, 0.25, 1, 2, 81}},
+      {"abs",
+       [](const Tensor& x) { return abs(x); },
+       [](double v) { return std::abs(v); },
+       [](double v) { return v > 0   ? 1.0
+                             : v < 0 ? -1.0
+                                     : 0.0; },
+       {-2.5, -1e-3, 0, 1e-3, 7}},
+      {"sin",
+       [](const Tensor& x) { return sin(x); },
+       [](double v) { return std::sin(v); },
+       [](double v) { return std::cos(v); },
+       {-3, -1, 0, 0.5, 2}},
+      {"cos",
+       [](const Tensor& x) { return cos(x); },
+       [](double v) { return std::cos(v); },
+       [](double v) { return -std::sin(v); },
+       {-3, -1, 0, 0.5, 2}},
+      {"tanh",
+       [](const Tensor& x) { return tanh(x); },
+       [](double v) { return std::tanh(v); },
+       [](double v) { return 1 - std::tanh(v) * std::tanh(v); },
+       {-5, -0.5, 0, 0.3, 2}},
+      {"sigmoid",
+       [](const Tensor& x) { return sigmoid(x); },
+       sigmoid_ref,
+       [](double v) { return sigmoid_ref(v) * (1 - sigmoid_ref(v)); },
+       {-8, -0.5, 0, 0.3, 6}},
+      {"relu",
+       [](const Tensor& x) { return relu(x); },
+       [](double v) { return v > 0 ? v : 0.0; },
+       [](double v) { return v > 0 ? 1.0 : 0.0; },
+       {-2, -1e-3, 0, 1e-3, 3}},
+      {"leaky_relu(0.2)",
+       [](const Tensor& x) { return leaky_relu(x, 0.2); },
+       [](double v) { return v > 0 ? v : 0.2 * v; },
+       [](double v) { return v > 0 ? 1.0 : 0.2; },
+       {-2, -0.1, 0, 0.1, 3}},
+      {"gelu",
+       [](const Tensor& x) { return gelu(x); },
+       [](double v) { return v * Phi(v); },
+       [](double v) { return Phi(v) + v * phi(v); },
+       {-4, -1, 0, 0.5, 3}},
+      {"gelu tanh",
+       [](const Tensor& x) { return gelu(x, "tanh"); },
+       gelu_tanh_ref,
        [](double v) {
          double k = std::sqrt(2 / std::numbers::pi), t = std::tanh(k * (v + 0.044715 * v * v * v));
          return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v);
        },
        {-4, -1, 0, 0.5, 3}},
-      {"softplus", [](const Tensor& x) { return softplus(x); }, [](double v) { return std::log1p(std::exp(v)); },
-       sigmoid_ref, {-30, -1, 0, 2, 19}},
-      {"softplus(beta 2, threshold 5)", [](const Tensor& x) { return softplus(x, 2.0, 5.0); },
+      {"softplus",
+       [](const Tensor& x) { return softplus(x); },
+       [](double v) { return std::log1p(std::exp(v)); },
+       sigmoid_ref,
+       {-30, -1, 0, 2, 19}},
+      {"softplus(beta 2, threshold 5)",
+       [](const Tensor& x) { return softplus(x, 2.0, 5.0); },
        [](double v) { return 2 * v > 5 ? v : std::log1p(std::exp(2 * v)) / 2; },
-       [](double v) { return 2 * v > 5 ? 1.0 : sigmoid_ref(2 * v); }, {-3, 0, 1, 2.4, 2.6, 10}},
-      {"square", [](const Tensor& x) { return square(x); }, [](double v) { return v * v; },
-       [](double v) { return 2 * v; }, {-3, -0.5, 0, 1.5, 4}},
-      {"sign", [](const Tensor& x) { return sign(x); }, [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0; },
-       [](double) { return 0.0; }, {-3, -1e-9, 0, 1e-9, 4}},
-      {"clamp(-1, 2)", [](const Tensor& x) { return clamp(x, -1.0, 2.0); },
+       [](double v) { return 2 * v > 5 ? 1.0 : sigmoid_ref(2 * v); },
+       {-3, 0, 1, 2.4, 2.6, 10}},
+      {"square",
+       [](const Tensor& x) { return square(x); },
+       [](double v) { return v * v; },
+       [](double v) { return 2 * v; },
+       {-3, -0.5, 0, 1.5, 4}},
+      {"sign",
+       [](const Tensor& x) { return sign(x); },
+       [](double v) { return v > 0   ? 1.0
+                             : v < 0 ? -1.0
+                                     : 0.0; },
+       [](double) { return 0.0; },
+       {-3, -1e-9, 0, 1e-9, 4}},
+      {"clamp(-1, 2)",
+       [](const Tensor& x) { return clamp(x, -1.0, 2.0); },
        [](double v) { return std::min(std::max(v, -1.0), 2.0); },
-       [](double v) { return v >= -1 && v <= 2 ? 1.0 : 0.0; }, {-3, -1, 0.5, 2, 2.5}},
-      {"clamp(min 0)", [](const Tensor& x) { return clamp(x, 0.0); }, [](double v) { return std::max(v, 0.0); },
-       [](double v) { return v >= 0 ? 1.0 : 0.0; }, {-3, 0, 0.5}},
-      {"clamp(max 0)", [](const Tensor& x) { return clamp(x, std::nullopt, 0.0); },
-       [](double v) { return std::min(v, 0.0); }, [](double v) { return v <= 0 ? 1.0 : 0.0; }, {-3, 0, 0.5}},
-      {"pow 2", [](const Tensor& x) { return pow(x, 2.0); }, [](double v) { return v * v; },
-       [](double v) { return 2 * v; }, {-2, 0, 1.5}},
-      {"pow 3", [](const Tensor& x) { return pow(x, 3.0); }, [](double v) { return v * v * v; },
-       [](double v) { return 3 * v * v; }, {-2, 0, 1.5}},
-      {"pow 0.5", [](const Tensor& x) { return pow(x, 0.5); }, [](double v) { return std::sqrt(v); },
-       [](double v) { return 0.5 / std::sqrt(v); }, {0.25, 1, 9}},
-      {"pow -1", [](const Tensor& x) { return pow(x, -1.0); }, [](double v) { return 1 / v; },
-       [](double v) { return -1 / (v * v); }, {-2, 0.5, 4}},
-      {"pow 2.5", [](const Tensor& x) { return pow(x, 2.5); }, [](double v) { return std::pow(v, 2.5); },
-       [](double v) { return 2.5 * std::pow(v, 1.5); }, {0, 0.5, 3}},
-      {"pow -1.5", [](const Tensor& x) { return pow(x, -1.5); }, [](double v) { return std::pow(v, -1.5); },
-       [](double v) { return -1.5 * std::pow(v, -2.5); }, {0.5, 3}},
-      {"pow 1", [](const Tensor& x) { return pow(x, 1.0); }, [](double v) { return v; },
-       [](double) { return 1.0; }, {-2, 0, 3}},
-      {"pow 0", [](const Tensor& x) { return pow(x, 0.0); }, [](double) { return 1.0; },
-       [](double) { return 0.0; }, {-2, 0, 3}},
-      {"2^x", [](const Tensor& x) { return pow(2.0, x); }, [](double v) { return std::pow(2.0, v); },
-       [](double v) { return std::pow(2.0, v) * std::log(2.0); }, {-3, 0, 0.5, 4}},
+       [](double v) { return v >= -1 && v <= 2 ? 1.0 : 0.0; },
+       {-3, -1, 0.5, 2, 2.5}},
+      {"clamp(min 0)",
+       [](const Tensor& x) { return clamp(x, 0.0); },
+       [](double v) { return std::max(v, 0.0); },
+       [](double v) { return v >= 0 ? 1.0 : 0.0; },
+       {-3, 0, 0.5}},
+      {"clamp(max 0)",
+       [](const Tensor& x) { return clamp(x, std::nullopt, 0.0); },
+       [](double v) { return std::min(v, 0.0); },
+       [](double v) { return v <= 0 ? 1.0 : 0.0; },
+       {-3, 0, 0.5}},
+      {"pow 2",
+       [](const Tensor& x) { return pow(x, 2.0); },
+       [](double v) { return v * v; },
+       [](double v) { return 2 * v; },
+       {-2, 0, 1.5}},
+      {"pow 3",
+       [](const Tensor& x) { return pow(x, 3.0); },
+       [](double v) { return v * v * v; },
+       [](double v) { return 3 * v * v; },
+       {-2, 0, 1.5}},
+      {"pow 0.5",
+       [](const Tensor& x) { return pow(x, 0.5); },
+       [](double v) { return std::sqrt(v); },
+       [](double v) { return 0.5 / std::sqrt(v); },
+       {0.25, 1, 9}},
+      {"pow -1",
+       [](const Tensor& x) { return pow(x, -1.0); },
+       [](double v) { return 1 / v; },
+       [](double v) { return -1 / (v * v); },
+       {-2, 0.5, 4}},
+      {"pow 2.5",
+       [](const Tensor& x) { return pow(x, 2.5); },
+       [](double v) { return std::pow(v, 2.5); },
+       [](double v) { return 2.5 * std::pow(v, 1.5); },
+       {0, 0.5, 3}},
+      {"pow -1.5",
+       [](const Tensor& x) { return pow(x, -1.5); },
+       [](double v) { return std::pow(v, -1.5); },
+       [](double v) { return -1.5 * std::pow(v, -2.5); },
+       {0.5, 3}},
+      {"pow 1",
+       [](const Tensor& x) { return pow(x, 1.0); },
+       [](double v) { return v; },
+       [](double) { return 1.0; },
+       {-2, 0, 3}},
+      {"pow 0",
+       [](const Tensor& x) { return pow(x, 0.0); },
+       [](double) { return 1.0; },
+       [](double) { return 0.0; },
+       {-2, 0, 3}},
+      {"2^x",
+       [](const Tensor& x) { return pow(2.0, x); },
+       [](double v) { return std::pow(2.0, v); },
+       [](double v) { return std::pow(2.0, v) * std::log(2.0); },
+       {-3, 0, 0.5, 4}},
   };
 }
 
@@ -296,7 +384,8 @@ TEST_CASE_TEMPLATE("pow's special cases follow std::pow on long (vectorised) inp
   Tensor x = tensor(std::vector<T>(xs.begin(), xs.end()));
   Tensor y = tensor(std::vector<T>(ys.begin(), ys.end()));
   std::vector<double> expected;
-  for (std::size_t i = 0; i < xs.size(); ++i) expected.push_back(std::pow(static_cast<T>(xs[i]), static_cast<T>(ys[i])));
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    expected.push_back(std::pow(static_cast<T>(xs[i]), static_cast<T>(ys[i])));
   check_values(pow(x, y), expected, tol<T>());
   std::vector<double> at_zero_exponent(xs.size(), 1.0), from_base_zero, minus_half;
   for (double v : ys) from_base_zero.push_back(std::pow(0.0, static_cast<double>(static_cast<T>(v))));
@@ -327,8 +416,7 @@ TEST_CASE_TEMPLATE("second derivatives through create_graph", T, float, double) 
     check_values(g2, map_values(x, d2), eps);
   };
   SUBCASE("tanh") {
-    check_second([](const Tensor& v) { return tanh(v); },
-                 [](double v) { return 1 - std::tanh(v) * std::tanh(v); },
+    check_second([](const Tensor& v) { return tanh(v); }, [](double v) { return 1 - std::tanh(v) * std::tanh(v); },
                  [](double v) { return -2 * std::tanh(v) * (1 - std::tanh(v) * std::tanh(v)); });
   }
   SUBCASE("sigmoid") {
@@ -341,11 +429,11 @@ TEST_CASE_TEMPLATE("second derivatives through create_graph", T, float, double) 
                  [](double v) { return 6 * v; });
   }
   SUBCASE("pow 2") {
-    check_second([](const Tensor& v) { return pow(v, 2.0); }, [](double v) { return 2 * v; }, [](double) { return 2.0; });
+    check_second([](const Tensor& v) { return pow(v, 2.0); }, [](double v) { return 2 * v; },
+                 [](double) { return 2.0; });
   }
   SUBCASE("exp base 3") {
-    check_second([](const Tensor& v) { return pow(3.0, v); },
-                 [](double v) { return std::pow(3.0, v) * std::log(3.0); },
+    check_second([](const Tensor& v) { return pow(3.0, v); }, [](double v) { return std::pow(3.0, v) * std::log(3.0); },
                  [](double v) { return std::pow(3.0, v) * std::log(3.0) * std::log(3.0); });
   }
   SUBCASE("gelu") {
@@ -391,8 +479,7 @@ TEST_CASE("second derivatives of pow with a tensor exponent, including the mixed
   std::vector<double> xs = {1.5, 2}, ys = {2.5, -1};
   for (int i = 0; i < 2; ++i) {
     CHECK(gyy.to_vector<double>()[i] == doctest::Approx(std::pow(xs[i], ys[i]) * std::pow(std::log(xs[i]), 2)));
-    CHECK(gxy.to_vector<double>()[i] ==
-          doctest::Approx(std::pow(xs[i], ys[i] - 1) * (1 + ys[i] * std::log(xs[i]))));
+    CHECK(gxy.to_vector<double>()[i] == doctest::Approx(std::pow(xs[i], ys[i] - 1) * (1 + ys[i] * std::log(xs[i]))));
   }
 }
 
@@ -447,8 +534,9 @@ TEST_CASE_TEMPLATE("non-contiguous inputs: transposed, expanded and sliced views
   Tensor wide = expand(row, {4, 3});
   Tensor y = gelu(wide);
   REQUIRE(y.shape() == Shape{4, 3});
-  check_values(y, {-Phi(-1), 0.5 * Phi(0.5), 2 * Phi(2), -Phi(-1), 0.5 * Phi(0.5), 2 * Phi(2), -Phi(-1),
-                   0.5 * Phi(0.5), 2 * Phi(2), -Phi(-1), 0.5 * Phi(0.5), 2 * Phi(2)},
+  check_values(y,
+               {-Phi(-1), 0.5 * Phi(0.5), 2 * Phi(2), -Phi(-1), 0.5 * Phi(0.5), 2 * Phi(2), -Phi(-1), 0.5 * Phi(0.5),
+                2 * Phi(2), -Phi(-1), 0.5 * Phi(0.5), 2 * Phi(2)},
                tol<T>());
   y.sum().backward();
   check_values(row.grad(), map_values(row, [](double v) { return 4 * (Phi(v) + v * phi(v)); }), tol<T>());
@@ -562,9 +650,9 @@ TEST_CASE_TEMPLATE("fused backward of tanh, sigmoid and relu equals the differen
     Tensor x = randn({5, 4}, TensorOptions(dt).requires_grad(true));
     Tensor w = randn({4, 5}, TensorOptions(dt));
     const std::vector<std::function<Tensor(const Tensor&)>> heads = {
-        [](const Tensor& y) { return y.sum(); },                       // gradient: expanded scalar
-        [&](const Tensor& y) { return (y * w.t()).sum(); },            // dense
-        [&](const Tensor& y) { return (y.t() * w).sum(); }};           // arrives transposed
+        [](const Tensor& y) { return y.sum(); },              // gradient: expanded scalar
+        [&](const Tensor& y) { return (y * w.t()).sum(); },   // dense
+        [&](const Tensor& y) { return (y.t() * w).sum(); }};  // arrives transposed
     for (const auto& head : heads) {
       Tensor fused = autograd::grad({head(op.second(x))}, {x})[0];
       Tensor composite = autograd::grad({head(op.second(x))}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
@@ -592,9 +680,19 @@ std::int64_t ulps(float a, float b) {
 TEST_CASE("float tanh: each kernel this CPU runs is within 5 ulp, with exact ±0, ±1 at ±inf and NaN kept") {
   // A sweep across the rational approximation's range and past its clamp, and the edge cases,
   // at an odd length and from an odd offset, so that every lane width and tail is used.
-  std::vector<float> in{0.0f, -0.0f, 1e-30f, -1e-30f, 1e-4f, 8.0f, 9.5f, 30.0f, -30.0f,
-                        std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
-                        -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+  std::vector<float> in{0.0f,
+                        -0.0f,
+                        1e-30f,
+                        -1e-30f,
+                        1e-4f,
+                        8.0f,
+                        9.5f,
+                        30.0f,
+                        -30.0f,
+                        std::numeric_limits<float>::denorm_min(),
+                        std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity(),
+                        std::numeric_limits<float>::quiet_NaN()};
   for (int i = 0; i <= 4000; ++i) in.push_back(-10.0f + 0.005f * static_cast<float>(i));
   for (const auto& named : kernels::float_tanh_kernels()) {
     const std::string name = named.first;  // not a structured binding: clang 14 cannot capture one

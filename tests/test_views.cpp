@@ -44,7 +44,8 @@ void check_throws(F&& f, std::initializer_list<const char*> fragments) {
   } catch (const E& e) {
     std::string msg = e.what();
     for (const char* frag : fragments) {
-      CHECK_MESSAGE(msg.find(frag) != std::string::npos, "message \"" << msg << "\" does not mention \"" << frag << "\"");
+      CHECK_MESSAGE(msg.find(frag) != std::string::npos,
+                    "message \"" << msg << "\" does not mention \"" << frag << "\"");
     }
   }
 }
@@ -110,8 +111,13 @@ TEST_CASE("reshape, view and flatten errors name the op and the shapes") {
   check_throws<std::invalid_argument>([&] { reshape(x, {4, -1}); }, {"[4, -1]", "Float32 [2, 3]"});
   check_throws<std::invalid_argument>([&] { reshape(x, {-1, -1}); }, {"only one dimension", "[-1, -1]"});
   check_throws<std::invalid_argument>([&] { reshape(x, {-2, 3}); }, {"invalid size -2"});
-  check_throws<std::invalid_argument>([&] { x.t().view({6}); }, {"view", "not contiguous", "Float32 [3, 2]", "reshape"});
-  check_throws<std::invalid_argument>([&] { flatten(seq<float>({2, 3, 4}), 2, 1); }, {"flatten", "start_dim 2", "end_dim 1"});
+  check_throws<std::invalid_argument>([&] { x.t().view({6}); },
+                                      {"view", "not contiguous", "Float32 [3, 2]", "reshape"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        flatten(seq<float>({2, 3, 4}), 2, 1);
+      },
+      {"flatten", "start_dim 2", "end_dim 1"});
   check_throws<std::out_of_range>([&] { flatten(x, 0, 2); }, {"flatten", "dimension 2", "[2, 3]"});
   check_throws<std::invalid_argument>([&] { reshape(Tensor(), {1}); }, {"reshape", "undefined"});
 }

@@ -15,7 +15,7 @@ namespace {
 // Serialises building programs with running a storage's readers (see fusion.hpp, "threads").
 std::mutex g_mutex;
 
-constexpr std::size_t kMaxCode = 32;   // a longer chain is cut: its prefix runs on its own
+constexpr std::size_t kMaxCode = 32;  // a longer chain is cut: its prefix runs on its own
 constexpr std::size_t kMaxInputs = 6;
 constexpr int kMaxDepth = 6;
 constexpr std::int64_t kBlock = kernels::kSumBlock;  // elements per block (the sum's, for run_summing)
@@ -78,7 +78,8 @@ void each(T* __restrict r, const T* __restrict a, const T* __restrict b, std::in
   for (std::int64_t i = 0; i < m; ++i) r[i] = f(a[i], b[i]);
 }
 template <class T, class F, class G>
-void each(T* __restrict r, const T* __restrict a, const T* __restrict b, const T* __restrict c, std::int64_t m, F f, G g) {
+void each(T* __restrict r, const T* __restrict a, const T* __restrict b, const T* __restrict c, std::int64_t m, F f,
+          G g) {
   for (std::int64_t i = 0; i < m; ++i) r[i] = g(f(a[i], b[i]), c[i]);
 }
 
@@ -132,7 +133,9 @@ void execute(const Program& p, T* out, const void* const* sources, std::int64_t 
   alignas(64) T consts[kMaxDepth + 1][kStep];  // + 1: a pair's third operand sits above the stack
   double const_value[kMaxDepth + 1];
   bool const_filled[kMaxDepth + 1] = {};
-  auto free_slot = [&](int pos, const T* occupied) { return occupied == slots[pos][0] ? slots[pos][1] : slots[pos][0]; };
+  auto free_slot = [&](int pos, const T* occupied) {
+    return occupied == slots[pos][0] ? slots[pos][1] : slots[pos][0];
+  };
   const std::size_t n_code = p.code.size();
   const std::size_t last_into_out = out_is_input ? n_code + 1 : n_code;  // never, or at the end
   for (std::int64_t block = begin; block < end; block += kBlock) {
@@ -233,7 +236,8 @@ bool Access::run(const Storage& cs, void* block_sums) noexcept {
   const void* sources[kMaxInputs];  // the inputs are settled storages (pending operands are copied)
   for (std::size_t i = 0; i < p.program.inputs.size(); ++i) {
     const Input& in = p.program.inputs[i];
-    sources[i] = static_cast<const char*>(raw(*in.storage)) + in.offset * static_cast<std::int64_t>(element_size(p.program.dtype));
+    sources[i] = static_cast<const char*>(raw(*in.storage)) +
+                 in.offset * static_cast<std::int64_t>(element_size(p.program.dtype));
   }
   // The result takes the dying input's buffer, which takes the result's unused one to free.
   const int donor = s.block_ ? take_over_candidate(p.program, s) : -1;  // not an inline buffer
@@ -321,9 +325,8 @@ bool append_whole(const Tensor& t, std::vector<Instr>& code, std::vector<Input>&
       for (Instr i : p.program.code) {
         if (i.op == Op::Load) {
           const Input& in = p.program.inputs[i.arg];
-          auto it = std::find_if(inputs.begin(), inputs.end(), [&](const Input& x) {
-            return x.storage == in.storage && x.offset == in.offset;
-          });
+          auto it = std::find_if(inputs.begin(), inputs.end(),
+                                 [&](const Input& x) { return x.storage == in.storage && x.offset == in.offset; });
           i.arg = static_cast<std::uint8_t>(it - inputs.begin());
           if (it == inputs.end()) inputs.push_back(in);
         }

@@ -36,9 +36,16 @@ enum class Op : std::uint8_t {
   Load,   // push input `arg`
   Const,  // push `value` in every element
   // unary: pop 1, push 1
-  Neg, Exp, Tanh, Sigmoid, Relu,
+  Neg,
+  Exp,
+  Tanh,
+  Sigmoid,
+  Relu,
   // binary: pop b, pop a, push f(a, b)
-  Add, Sub, Mul, Div,
+  Add,
+  Sub,
+  Mul,
+  Div,
   TanhBackward,     // g (1 - y^2)      with a = g, b = y
   SigmoidBackward,  // g y (1 - y)
   ReluBackward,     // y > 0 ? g : 0

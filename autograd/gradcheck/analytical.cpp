@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "../engine.hpp"
-#include "../ops.hpp"
 #include "../kernels/kernels.hpp"
+#include "../ops.hpp"
 
 #include "checker.hpp"
 

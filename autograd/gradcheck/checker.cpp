@@ -44,10 +44,8 @@ GradcheckResult Checker::run() {
       check_no_differentiable_outputs();
       return std::move(result_);
     }
-    if (opt_.fast_mode())
-      fast_jacobians();
-    else
-      slow_jacobians();
+    if (opt_.fast_mode()) fast_jacobians();
+    else slow_jacobians();
   } catch (const OutputsChanged& e) {
     fail(GradcheckFailure::OutputChangedUnderPerturbation, e.message);
   } catch (const UndefinedGradThrown& e) {
@@ -219,8 +217,8 @@ void Checker::check_undefined_grads() {
     } catch (const std::exception& e) {
       return fail(GradcheckFailure::UndefinedGradThrows,
                   "Expected backward function to handle undefined output grads: backward threw with " + what +
-                      ":\n    " + e.what() + "\n  " + kUndefinedHint + "\n  graph: " +
-                      nodes_between(outputs_[diff_out_[0]], diff_tensors_[0]) + "\n");
+                      ":\n    " + e.what() + "\n  " + kUndefinedHint +
+                      "\n  graph: " + nodes_between(outputs_[diff_out_[0]], diff_tensors_[0]) + "\n");
     }
     for (std::size_t k = 0; k < diff_in_.size(); ++k) {
       if (!g[k].defined()) continue;

@@ -4,58 +4,39 @@
 #include <cmath>
 #include <unordered_map>
 
-#include "../node.hpp"
 #include "../kernels/kernels.hpp"
+#include "../node.hpp"
 #include "internal.hpp"
 
 namespace xgrad::autograd {
 
 const char* gradcheck_failure_name(GradcheckFailure f) noexcept {
   switch (f) {
-    case GradcheckFailure::None:
-      return "None";
-    case GradcheckFailure::JacobianMismatch:
-      return "JacobianMismatch";
-    case GradcheckFailure::NonDeterministic:
-      return "NonDeterministic";
-    case GradcheckFailure::GradShape:
-      return "GradShape";
-    case GradcheckFailure::GradDtype:
-      return "GradDtype";
-    case GradcheckFailure::NotMultipliedByGradOutput:
-      return "NotMultipliedByGradOutput";
-    case GradcheckFailure::UndefinedGradThrows:
-      return "UndefinedGradThrows";
-    case GradcheckFailure::UndefinedGradNonZero:
-      return "UndefinedGradNonZero";
-    case GradcheckFailure::NonZeroWithoutDifferentiableOutputs:
-      return "NonZeroWithoutDifferentiableOutputs";
-    case GradcheckFailure::OutputChangedUnderPerturbation:
-      return "OutputChangedUnderPerturbation";
+    case GradcheckFailure::None: return "None";
+    case GradcheckFailure::JacobianMismatch: return "JacobianMismatch";
+    case GradcheckFailure::NonDeterministic: return "NonDeterministic";
+    case GradcheckFailure::GradShape: return "GradShape";
+    case GradcheckFailure::GradDtype: return "GradDtype";
+    case GradcheckFailure::NotMultipliedByGradOutput: return "NotMultipliedByGradOutput";
+    case GradcheckFailure::UndefinedGradThrows: return "UndefinedGradThrows";
+    case GradcheckFailure::UndefinedGradNonZero: return "UndefinedGradNonZero";
+    case GradcheckFailure::NonZeroWithoutDifferentiableOutputs: return "NonZeroWithoutDifferentiableOutputs";
+    case GradcheckFailure::OutputChangedUnderPerturbation: return "OutputChangedUnderPerturbation";
   }
   return "?";
 }
 
 const char* gradcheck_diagnosis_name(GradcheckDiagnosis d) noexcept {
   switch (d) {
-    case GradcheckDiagnosis::None:
-      return "None";
-    case GradcheckDiagnosis::AnalyticalZero:
-      return "AnalyticalZero";
-    case GradcheckDiagnosis::NumericalZero:
-      return "NumericalZero";
-    case GradcheckDiagnosis::NotFinite:
-      return "NotFinite";
-    case GradcheckDiagnosis::WrongSign:
-      return "WrongSign";
-    case GradcheckDiagnosis::ConstantFactor:
-      return "ConstantFactor";
-    case GradcheckDiagnosis::Transposed:
-      return "Transposed";
-    case GradcheckDiagnosis::WrongInput:
-      return "WrongInput";
-    case GradcheckDiagnosis::IgnoresGradOutput:
-      return "IgnoresGradOutput";
+    case GradcheckDiagnosis::None: return "None";
+    case GradcheckDiagnosis::AnalyticalZero: return "AnalyticalZero";
+    case GradcheckDiagnosis::NumericalZero: return "NumericalZero";
+    case GradcheckDiagnosis::NotFinite: return "NotFinite";
+    case GradcheckDiagnosis::WrongSign: return "WrongSign";
+    case GradcheckDiagnosis::ConstantFactor: return "ConstantFactor";
+    case GradcheckDiagnosis::Transposed: return "Transposed";
+    case GradcheckDiagnosis::WrongInput: return "WrongInput";
+    case GradcheckDiagnosis::IgnoresGradOutput: return "IgnoresGradOutput";
   }
   return "?";
 }
@@ -217,11 +198,10 @@ std::string locate_node(const Node& node, const Tensor& out, std::size_t out_ind
     auto it = std::find(on_path.begin(), on_path.end(), &node);
     if (it == on_path.end()) continue;
     return node.name() + " (node " + std::to_string(it - on_path.begin() + 1) + " of " +
-           std::to_string(on_path.size()) + " on the paths from output " + std::to_string(out_index) +
-           " to input " + std::to_string(in_indices[k]) + ", newest first: " + path_str(on_path, &node) + ")";
+           std::to_string(on_path.size()) + " on the paths from output " + std::to_string(out_index) + " to input " +
+           std::to_string(in_indices[k]) + ", newest first: " + path_str(on_path, &node) + ")";
   }
-  return node.name() + " (not on a path from output " + std::to_string(out_index) +
-         " to an input that requires grad)";
+  return node.name() + " (not on a path from output " + std::to_string(out_index) + " to an input that requires grad)";
 }
 
 }  // namespace detail

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "../gradcheck.hpp"
 #include "../format.hpp"
+#include "../gradcheck.hpp"
 #include "../node.hpp"
 
 namespace xgrad::autograd::detail {

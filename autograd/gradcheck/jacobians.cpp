@@ -59,16 +59,15 @@ std::string Checker::nondet_report(std::size_t i, const NondetInfo& nd, std::int
 
 // PyTorch's message, which adds "although the analytical gradient matches the numerical
 // gradient"; when it does not (`note` says how), the message says so instead.
-void Checker::report_nondeterministic(std::size_t i, const NondetInfo& nd, std::int64_t cols,
-                                      const std::string& note) {
+void Checker::report_nondeterministic(std::size_t i, const NondetInfo& nd, std::int64_t cols, const std::string& note) {
   std::ostringstream os;
   os << "Backward is not reentrant, i.e., running backward with the same input and grad_output multiple times "
         "gives different values, "
      << (note.empty() ? "although the analytical gradient matches the numerical gradient"
                       : "and the analytical gradient does not match the numerical gradient either (see the note)")
      << ". The tolerance for nondeterminism was " << num_str(opt_.nondet_tol()) << ".\n  output " << i << ", input "
-     << diff_in_[nd.k] << ": " << nondet_report(i, nd, cols) << "\n  graph: "
-     << nodes_between(outputs_[i], diff_tensors_[nd.k])
+     << diff_in_[nd.k] << ": " << nondet_report(i, nd, cols)
+     << "\n  graph: " << nodes_between(outputs_[i], diff_tensors_[nd.k])
      << "\n  If the nondeterminism is expected (e.g. from atomic adds), raise nondet_tol.\n"
      << note;
   fail(GradcheckFailure::NonDeterministic, os.str());
@@ -108,8 +107,8 @@ void Checker::slow_jacobians() {
       result_.pairs.push_back(std::move(p));
     }
   }
-  if (nondet) return report_nondeterministic(nondet->first, nondet->second, outputs_[nondet->first].numel(),
-                                             mismatch_note);
+  if (nondet)
+    return report_nondeterministic(nondet->first, nondet->second, outputs_[nondet->first].numel(), mismatch_note);
   if (!mismatch.empty()) return fail(GradcheckFailure::JacobianMismatch, mismatch);
   if (opt_.check_grad_dtypes() && !bad_grad_dtype_.empty()) fail(GradcheckFailure::GradDtype, bad_grad_dtype_ + "\n");
 }
@@ -122,8 +121,9 @@ std::string Checker::mismatch_summary(const GradcheckPair& p) const {
   if (p.fast) {
     os << "fast mode: v^T J u numerical " << num_str(p.fast_numerical) << ", analytical " << num_str(p.fast_analytical);
   } else {
-    os << p.failing << " of " << p.total << " elements outside the tolerance, max |analytical - numerical| = "
-       << num_str(p.max_abs_error) << "; diagnosis: " << p.diagnosis_text;
+    os << p.failing << " of " << p.total
+       << " elements outside the tolerance, max |analytical - numerical| = " << num_str(p.max_abs_error)
+       << "; diagnosis: " << p.diagnosis_text;
   }
   os << "). Make backward deterministic first, then check again.";
   return os.str();
@@ -193,9 +193,8 @@ void Checker::explain_fast_failure(GradcheckPair& p) {
     p.diagnosis = GradcheckDiagnosis::None;
     p.diagnosis_text = "none: slow mode passes for this pair";
   }
-  fail(GradcheckFailure::JacobianMismatch,
-       mismatch_report(p, diff_tensors_[k], outputs_[i], tol_, nodes_between(outputs_[i], diff_tensors_[k]),
-                       slow_passes));
+  fail(GradcheckFailure::JacobianMismatch, mismatch_report(p, diff_tensors_[k], outputs_[i], tol_,
+                                                           nodes_between(outputs_[i], diff_tensors_[k]), slow_passes));
 }
 
 }  // namespace xgrad::autograd::detail

@@ -64,7 +64,7 @@ class Perturbation {
 // fn at a perturbed point: outputs `which` read into bufs (which must keep their form).
 // `element` is the perturbed element of `input`, or -1 for a perturbation along a direction.
 void Checker::call_and_read(const std::vector<std::size_t>& which, std::vector<Matrix>& bufs, std::size_t input,
-                   std::int64_t element) {
+                            std::int64_t element) {
   ++result_.forward_calls;
   tensor_list& outs = scratch_;  // reused: no allocation of the check's own per call
   fn_(inputs_, outs);

@@ -38,9 +38,9 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
   std::ostringstream os;
   os << "Jacobian mismatch for output " << p.output << " with respect to input " << p.input << "\n";
   if (p.fast) {
-    os << "  fast mode: v^T J u numerical " << num_str(p.fast_numerical) << ", analytical " << num_str(p.fast_analytical)
-       << ", difference " << num_str(std::abs(p.fast_analytical - p.fast_numerical)) << " > tolerance "
-       << num_str(p.fast_tolerance) << " (atol scaled by sum(u) sum(v), as PyTorch's fast mode)\n"
+    os << "  fast mode: v^T J u numerical " << num_str(p.fast_numerical) << ", analytical "
+       << num_str(p.fast_analytical) << ", difference " << num_str(std::abs(p.fast_analytical - p.fast_numerical))
+       << " > tolerance " << num_str(p.fast_tolerance) << " (atol scaled by sum(u) sum(v), as PyTorch's fast mode)\n"
        << "  recomputed in slow mode (element by element):\n";
     if (slow_mode_passes) {
       os << "  note: slow mode passes for this pair; fast mode's scaled tolerance is the cause. Check with "
@@ -53,8 +53,8 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
     os << "  worst element: d output " << p.output << shape_str(p.worst_output_index) << " / d input " << p.input
        << shape_str(p.worst_input_index) << ": numerical " << num_str(p.worst_numerical) << ", analytical "
        << num_str(p.worst_analytical) << ", difference " << num_str(std::abs(p.worst_analytical - p.worst_numerical))
-       << ", tolerance " << num_str(p.worst_tolerance) << " (atol " << num_str(tol.atol) << " + rtol " << num_str(tol.rtol)
-       << " x |numerical|)"
+       << ", tolerance " << num_str(p.worst_tolerance) << " (atol " << num_str(tol.atol) << " + rtol "
+       << num_str(tol.rtol) << " x |numerical|)"
        << (std::isfinite(p.worst_numerical) && std::isfinite(p.worst_analytical)
                ? ""
                : " <- not finite: a NaN or Inf entry is the worst element")
@@ -72,7 +72,8 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
     os << "  analytical (* = outside the tolerance):\n";
     print_matrix(os, a, rows, cols, &bad);
   } else {
-    os << "  numerical: " << rows << " x " << cols << " (too large to print), max |value| " << num_str(max_abs(n)) << "\n";
+    os << "  numerical: " << rows << " x " << cols << " (too large to print), max |value| " << num_str(max_abs(n))
+       << "\n";
     os << "  analytical: " << rows << " x " << cols << ", max |value| " << num_str(max_abs(a)) << "\n";
     std::vector<std::size_t> order;
     for (std::size_t e = 0; e < n.size(); ++e) {
@@ -86,7 +87,8 @@ std::string mismatch_report(const GradcheckPair& p, const Tensor& input, const T
       const std::size_t e = order[s];
       const auto r = static_cast<std::int64_t>(e) / cols, c = static_cast<std::int64_t>(e) % cols;
       os << "    d output " << p.output << shape_str(unravel(c, output.shape())) << " / d input " << p.input
-         << shape_str(unravel(r, input.shape())) << ": numerical " << num_str(n[e]) << ", analytical " << num_str(a[e]) << "\n";
+         << shape_str(unravel(r, input.shape())) << ": numerical " << num_str(n[e]) << ", analytical " << num_str(a[e])
+         << "\n";
     }
   }
   return os.str();

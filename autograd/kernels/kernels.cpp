@@ -51,9 +51,9 @@ Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op) {
 std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim, const char* op, const Shape& shape) {
   std::int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
   if (dim < lo || dim > hi) {
-    throw std::out_of_range(std::string(op) + ": dimension " + std::to_string(dim) + " out of range (expected to be in [" +
-                            std::to_string(lo) + ", " + std::to_string(hi) + "]) for a tensor of shape " +
-                            shape_str(shape));
+    throw std::out_of_range(std::string(op) + ": dimension " + std::to_string(dim) +
+                            " out of range (expected to be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                            "]) for a tensor of shape " + shape_str(shape));
   }
   return dim < 0 ? (ndim == 0 ? 0 : dim + ndim) : dim;
 }
@@ -97,7 +97,8 @@ template <class To, class From>
 To convert_one(From v, const TensorImpl& src) {
   if constexpr (std::is_same_v<To, std::int64_t> && std::is_floating_point_v<From>) {
     if (!(v >= From(-0x1p63) && v < From(0x1p63))) {
-      throw std::domain_error("to: " + std::to_string(v) + " in a " + dtype_name(src.dtype) + " " + shape_str(src.shape) +
+      throw std::domain_error("to: " + std::to_string(v) + " in a " + dtype_name(src.dtype) + " " +
+                              shape_str(src.shape) +
                               " tensor has no Int64 value (NaN, infinite, or outside the Int64 range)");
     }
   }
@@ -112,8 +113,9 @@ void convert_into(const TensorImpl& src, To* dst) {
   } else if (src.numel > 0 && reads_one_element(src)) {  // an expanded scalar, e.g. sum()'s gradient
     std::fill_n(dst, src.numel, convert_one<To>(p[0], src));
   } else {
-    for_each_offset(src.shape, &src.strides, nullptr, nullptr, 0, 0, 0,
-                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { dst[i] = convert_one<To>(p[o], src); });
+    for_each_offset(
+        src.shape, &src.strides, nullptr, nullptr, 0, 0, 0,
+        [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { dst[i] = convert_one<To>(p[o], src); });
   }
 }
 }  // namespace
@@ -123,7 +125,8 @@ Tensor copy_as(const Tensor& t, Dtype dtype) {
   Tensor out = empty_tensor(t.shape(), dtype, "copy");
   dispatch(dtype, [&](auto to) {
     using To = decltype(to);
-    dispatch(t.dtype(), [&](auto from) { convert_into<To, decltype(from)>(*t.impl(), out.impl()->template data_as<To>()); });
+    dispatch(t.dtype(),
+             [&](auto from) { convert_into<To, decltype(from)>(*t.impl(), out.impl()->template data_as<To>()); });
   });
   return out;
 }

@@ -119,8 +119,9 @@ Tensor map_unary(const Tensor& x, F&& f, const char* op) {
     auto xo = flat(po, n);
     xt::noalias(xo) = f(flat(px, n));
   } else {
-    for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
-                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<T>(f(px[o])); });
+    for_each_offset(
+        xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
+        [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<T>(f(px[o])); });
   }
   return out;
 }
@@ -158,9 +159,10 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, c
     xt::noalias(xo) = f(s, flat(pb, n));
   } else {
     Shape sa = broadcast_strides(ai, shape), sb = broadcast_strides(bi, shape);
-    for_each_offset(shape, &sa, &sb, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
-      po[i] = static_cast<O>(f(pa[oa], pb[ob]));
-    });
+    for_each_offset(shape, &sa, &sb, nullptr, 0, 0, 0,
+                    [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
+                      po[i] = static_cast<O>(f(pa[oa], pb[ob]));
+                    });
   }
   return out;
 }
@@ -271,8 +273,9 @@ Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_
     if (xi.contiguous) {
       for (std::int64_t i = 0; i < xi.numel; ++i) po[i] = static_cast<T>(f(px[i], sv));
     } else {
-      for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
-                      [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<T>(f(px[o], sv)); });
+      for_each_offset(
+          xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
+          [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) { po[i] = static_cast<T>(f(px[o], sv)); });
     }
     return out;
   });

@@ -67,7 +67,8 @@ void check_no_internal_overlap(const Tensor& self, const char* op) {
       throw std::invalid_argument(std::string(op) +
                                   ": unsupported operation: more than one element of the written-to tensor refers to a "
                                   "single memory location. Please clone() the tensor before performing the operation. "
-                                  "(written-to tensor: " + describe(self) + ", expanded)");
+                                  "(written-to tensor: " +
+                                  describe(self) + ", expanded)");
     }
   }
 }
@@ -78,10 +79,12 @@ Tensor overlap_checked(const Tensor& self, const Tensor& src, const char* op) {
     case Overlap::No:
     case Overlap::Full: return src;
     case Overlap::Partial:
-      throw std::invalid_argument(std::string(op) +
-                                  ": unsupported operation: some elements of the input tensor and the written-to tensor "
-                                  "refer to a single memory location. Please clone() the tensor before performing the "
-                                  "operation. (input " + describe(src) + ", written-to " + describe(self) + ")");
+      throw std::invalid_argument(
+          std::string(op) +
+          ": unsupported operation: some elements of the input tensor and the written-to tensor "
+          "refer to a single memory location. Please clone() the tensor before performing the "
+          "operation. (input " +
+          describe(src) + ", written-to " + describe(self) + ")");
     case Overlap::TooHard: break;
   }
   // Strided views whose elements interleave (e.g. every other element): reading a copy is

@@ -13,7 +13,9 @@ std::vector<bool> reduced_mask(const Tensor& x, const Shape& dims, const char* o
   for (auto d : dims) {
     auto w = static_cast<std::size_t>(wrap_dim(d, x.dim(), op, x.shape()));
     if (x.dim() == 0) continue;
-    if (mask[w]) throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(d) + " appears multiple times in " + shape_str(dims));
+    if (mask[w])
+      throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(d) + " appears multiple times in " +
+                                  shape_str(dims));
     mask[w] = true;
   }
   return mask;
@@ -93,7 +95,7 @@ Tensor sum_kernel(const Tensor& x, const std::vector<bool>& mask, bool keepdim, 
       }
     }
     const T* px = xi.template data_as<T>();  // runs x's program if x is pending
-    if (r.shape.empty()) {  // every dim has size 1
+    if (r.shape.empty()) {                   // every dim has size 1
       po[0] = px[0];
       return;
     }

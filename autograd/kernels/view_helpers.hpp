@@ -20,7 +20,8 @@ inline void copy_into(const Tensor& dst, const Tensor& src) {
   const TensorImpl& di = *dst.impl();
   const TensorImpl& si = *src.impl();
   if (di.shape != si.shape) {
-    throw std::invalid_argument("copy: cannot copy " + describe(src) + " into a region of shape " + shape_str(di.shape));
+    throw std::invalid_argument("copy: cannot copy " + describe(src) + " into a region of shape " +
+                                shape_str(di.shape));
   }
   if (di.numel == 0) return;
   if (di.dtype == si.dtype && di.contiguous && si.contiguous) {
@@ -33,8 +34,9 @@ inline void copy_into(const Tensor& dst, const Tensor& src) {
       using S = decltype(stag);
       D* pd = di.template data_as<D>();
       const S* ps = si.template data_as<S>();
-      for_each_offset(di.shape, &di.strides, &si.strides, nullptr, 0, 0, 0,
-                      [&](std::int64_t, std::int64_t a, std::int64_t b, std::int64_t) { pd[a] = static_cast<D>(ps[b]); });
+      for_each_offset(
+          di.shape, &di.strides, &si.strides, nullptr, 0, 0, 0,
+          [&](std::int64_t, std::int64_t a, std::int64_t b, std::int64_t) { pd[a] = static_cast<D>(ps[b]); });
     });
   });
 }
@@ -51,10 +53,12 @@ inline void check_index_tensor(const Tensor& index, const char* op) {
 // Throws std::out_of_range naming op, the index value, the dim and its size unless
 // 0 <= value < size.
 // `input` is the indexed tensor, named in the error with its shape and dtype.
-inline void check_index_value(std::int64_t value, std::int64_t dim, std::int64_t size, const char* op, const Tensor& input) {
+inline void check_index_value(std::int64_t value, std::int64_t dim, std::int64_t size, const char* op,
+                              const Tensor& input) {
   if (value < 0 || value >= size) {
     throw std::out_of_range(std::string(op) + ": index " + std::to_string(value) + " is out of bounds for dimension " +
-                            std::to_string(dim) + " with size " + std::to_string(size) + " of input " + describe(input));
+                            std::to_string(dim) + " with size " + std::to_string(size) + " of input " +
+                            describe(input));
   }
 }
 

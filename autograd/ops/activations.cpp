@@ -15,7 +15,7 @@ using namespace kernels;
 using autograd::record;
 
 namespace {
-constexpr double kSqrt1_2 = 1.0 / std::numbers::sqrt2;                          // 1 / sqrt(2)
+constexpr double kSqrt1_2 = 1.0 / std::numbers::sqrt2;                           // 1 / sqrt(2)
 constexpr double kInvSqrt2Pi = std::numbers::inv_sqrtpi / std::numbers::sqrt2;   // 1 / sqrt(2 pi)
 constexpr double kSqrt2OverPi = std::numbers::sqrt2 * std::numbers::inv_sqrtpi;  // sqrt(2 / pi)
 constexpr double kGeluKappa = 0.044715;
@@ -109,9 +109,7 @@ Tensor normal_pdf(const Tensor& x) { return exp(square(x) * -0.5) * kInvSqrt2Pi;
 
 // Phi(x) as a differentiable op of its own (there is no public erf): d Phi = g phi(x).
 struct NormalCdfBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] * normal_pdf(saved.unpack())};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] * normal_pdf(saved.unpack())}; }
 };
 
 Tensor normal_cdf(const Tensor& x) {
@@ -152,8 +150,9 @@ struct GeluBackward0 final : autograd::SavedOneNode {
       using T = std::common_type_t<elem_t<decltype(gv)>, elem_t<decltype(xv)>>;
       using std::tanh;
       return gv * (T(0.5) * (T(1) + tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv))) +
-                   T(0.5) * xv * (T(1) - tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv)) *
-                                             tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv))) *
+                   T(0.5) * xv *
+                       (T(1) - tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv)) *
+                                   tanh(T(kSqrt2OverPi) * (xv + T(kGeluKappa) * xv * xv * xv))) *
                        T(kSqrt2OverPi) * (T(1) + T(3 * kGeluKappa) * xv * xv));
     });
   }
@@ -168,16 +167,18 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
                                 describe(x) + ")");
   }
   const bool tanh_approx = approximate == "tanh";
-  Tensor out = tanh_approx ? unary_kernel(x, "gelu", [](const auto& v) {
-                               using T = elem_t<decltype(v)>;
-                               using std::tanh;
-                               return T(0.5) * v * (T(1) + tanh(T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v)));
-                             })
-                           : unary_kernel(x, "gelu", [](const auto& v) {
-                               using T = elem_t<decltype(v)>;
-                               using std::erfc;
-                               return T(0.5) * v * erfc(v * T(-kSqrt1_2));
-                             });
+  Tensor out =
+      tanh_approx ? unary_kernel(x, "gelu",
+                                 [](const auto& v) {
+                                   using T = elem_t<decltype(v)>;
+                                   using std::tanh;
+                                   return T(0.5) * v * (T(1) + tanh(T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v)));
+                                 })
+                  : unary_kernel(x, "gelu", [](const auto& v) {
+                      using T = elem_t<decltype(v)>;
+                      using std::erfc;
+                      return T(0.5) * v * erfc(v * T(-kSqrt1_2));
+                    });
   if (auto n = record<GeluBackward0>({&x}, out)) {
     n->saved = save(x);
     n->tanh_approx = tanh_approx;

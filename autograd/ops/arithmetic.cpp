@@ -26,8 +26,9 @@ struct AddBackward1 final : Node {
 namespace {
 // `op` names the public function in error messages (sub is add with -alpha).
 Tensor add_impl(const Tensor& a, const Tensor& b, double alpha, const char* op) {
-  Tensor out = alpha == 1 ? fusion::defer(fusion::Op::Add, a, b)
-               : alpha == -1 ? fusion::defer(fusion::Op::Sub, a, b) : Tensor();
+  Tensor out = alpha == 1    ? fusion::defer(fusion::Op::Add, a, b)
+               : alpha == -1 ? fusion::defer(fusion::Op::Sub, a, b)
+                             : Tensor();
   if (!out.defined()) {
     out = alpha == 1 ? binary_kernel(a, b, op, [](const auto& x, const auto& y) { return x + y; })
                      : binary_kernel(a, b, op, [alpha](const auto& x, const auto& y) { return x + y * alpha; });
@@ -58,7 +59,10 @@ struct MulBackward0 final : Node {
     return {should_compute_output(0) ? g[0] * b.unpack() : Tensor(),
             should_compute_output(1) ? g[0] * a.unpack() : Tensor()};
   }
-  void release_variables() override { a.reset(); b.reset(); }
+  void release_variables() override {
+    a.reset();
+    b.reset();
+  }
 };
 struct MulBackward1 final : Node {
   double s = 1;
@@ -92,7 +96,10 @@ struct DivBackward0 final : Node {
     return {should_compute_output(0) ? g[0] / bv : Tensor(),
             should_compute_output(1) ? -g[0] * a.unpack() / (bv * bv) : Tensor()};
   }
-  void release_variables() override { a.reset(); b.reset(); }
+  void release_variables() override {
+    a.reset();
+    b.reset();
+  }
 };
 struct DivBackward1 final : autograd::SavedOneNode {  // d(s / a) = -g s / a^2
   double s = 1;
@@ -105,7 +112,9 @@ struct DivBackward1 final : autograd::SavedOneNode {  // d(s / a) = -g s / a^2
 
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = fusion::defer(fusion::Op::Div, a, b);
-  if (!out.defined()) out = binary_kernel(a, b, "div", [](const auto& x, const auto& y) { return x / y; }, /*int_to_float=*/true);
+  if (!out.defined())
+    out = binary_kernel(
+        a, b, "div", [](const auto& x, const auto& y) { return x / y; }, /*int_to_float=*/true);
   if (auto n = record<DivBackward0>({&a, &b}, out)) {
     n->b = save(b);
     if (n->should_compute_output(1)) n->a = save(a);
@@ -118,7 +127,8 @@ Tensor div(const Tensor& a, double b) { return mul(a.is_floating_point() ? a : a
 Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
 
 Tensor rdiv(const Tensor& a, double b) {
-  Tensor out = scalar_kernel(a, b, "rdiv", [](const auto& x, const auto& s) { return s / x; }, /*int_ok=*/false);
+  Tensor out = scalar_kernel(
+      a, b, "rdiv", [](const auto& x, const auto& s) { return s / x; }, /*int_ok=*/false);
   if (auto n = record<DivBackward1>({&a}, out)) {
     n->saved = save(a);
     n->s = b;
@@ -136,7 +146,11 @@ struct NegBackward0 final : Node {
 Tensor neg(const Tensor& x) {
   check_defined(x, "neg");
   Tensor out = fusion::defer(fusion::Op::Neg, x);
-  if (!out.defined()) out = dispatch(x.dtype(), [&](auto tag) { return map_unary<decltype(tag)>(x, [](const auto& v) { return -v; }, "neg"); });
+  if (!out.defined())
+    out = dispatch(x.dtype(), [&](auto tag) {
+      return map_unary<decltype(tag)>(
+          x, [](const auto& v) { return -v; }, "neg");
+    });
   record<NegBackward0>({&x}, out);
   return out;
 }

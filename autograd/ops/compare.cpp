@@ -30,11 +30,14 @@ auto not_equal_to(X&& x, Y&& y) {
 // then passes g to both inputs).
 template <bool Max>
 Tensor share(const Tensor& a, const Tensor& b, const char* op) {
-  return binary_kernel(a, b, op, [](const auto& x, const auto& y) {
-    using T = std::common_type_t<elem_t<decltype(x)>, elem_t<decltype(y)>>;
-    if constexpr (Max) return select(x < y, T(0), select(equal_to(x, y), T(0.5), T(1)));
-    else return select(x > y, T(0), select(equal_to(x, y), T(0.5), T(1)));
-  }, /*int_to_float=*/true);
+  return binary_kernel(
+      a, b, op,
+      [](const auto& x, const auto& y) {
+        using T = std::common_type_t<elem_t<decltype(x)>, elem_t<decltype(y)>>;
+        if constexpr (Max) return select(x < y, T(0), select(equal_to(x, y), T(0.5), T(1)));
+        else return select(x > y, T(0), select(equal_to(x, y), T(0.5), T(1)));
+      },
+      /*int_to_float=*/true);
 }
 
 }  // namespace
@@ -105,9 +108,10 @@ void where_kernel(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& 
   }
   const Shape& shape = out.shape();
   Shape sc = broadcast_strides(ci, shape), sa = broadcast_strides(ai, shape), sb = broadcast_strides(bi, shape);
-  for_each_offset(shape, &sc, &sa, &sb, 0, 0, 0, [&](std::int64_t i, std::int64_t oc, std::int64_t oa, std::int64_t ob) {
-    po[i] = pc[oc] != C(0) ? pa[oa] : pb[ob];
-  });
+  for_each_offset(shape, &sc, &sa, &sb, 0, 0, 0,
+                  [&](std::int64_t i, std::int64_t oc, std::int64_t oa, std::int64_t ob) {
+                    po[i] = pc[oc] != C(0) ? pa[oa] : pb[ob];
+                  });
 }
 }  // namespace
 

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <random>
 
-#include "../random.hpp"
 #include "../kernels/kernels.hpp"
+#include "../random.hpp"
 
 namespace xgrad {
 
@@ -73,7 +73,8 @@ Tensor arange(double start, double end, double step, const TensorOptions& o) {
 }
 
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& o) {
-  if (steps < 0) throw std::invalid_argument("linspace: number of steps must be non-negative, got " + std::to_string(steps));
+  if (steps < 0)
+    throw std::invalid_argument("linspace: number of steps must be non-negative, got " + std::to_string(steps));
   double h = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
   return fill_with({steps}, o, "linspace", [=](std::int64_t i) { return start + static_cast<double>(i) * h; });
 }
@@ -91,7 +92,8 @@ Tensor rand(const Shape& shape, const TensorOptions& o) {
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& o) {
   if (high <= low) {
-    throw std::invalid_argument("randint: expected low < high, got low=" + std::to_string(low) + ", high=" + std::to_string(high));
+    throw std::invalid_argument("randint: expected low < high, got low=" + std::to_string(low) +
+                                ", high=" + std::to_string(high));
   }
   std::uniform_int_distribution<std::int64_t> dist(low, high - 1);
   auto& g = default_generator();
@@ -106,12 +108,15 @@ Tensor randperm(std::int64_t n, const TensorOptions& o) {
     std::uniform_int_distribution<std::int64_t> dist(0, i);
     std::swap(p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(dist(g.engine()))]);
   }
-  return fill_with({n}, o, "randperm", [&](std::int64_t i) { return static_cast<double>(p[static_cast<std::size_t>(i)]); });
+  return fill_with({n}, o, "randperm",
+                   [&](std::int64_t i) { return static_cast<double>(p[static_cast<std::size_t>(i)]); });
 }
 
 Tensor zeros_like(const Tensor& t, std::optional<Dtype> d) { return zeros(t.shape(), d.value_or(t.dtype())); }
 Tensor ones_like(const Tensor& t, std::optional<Dtype> d) { return ones(t.shape(), d.value_or(t.dtype())); }
-Tensor full_like(const Tensor& t, double v, std::optional<Dtype> d) { return full(t.shape(), v, d.value_or(t.dtype())); }
+Tensor full_like(const Tensor& t, double v, std::optional<Dtype> d) {
+  return full(t.shape(), v, d.value_or(t.dtype()));
+}
 Tensor empty_like(const Tensor& t, std::optional<Dtype> d) { return empty(t.shape(), d.value_or(t.dtype())); }
 Tensor randn_like(const Tensor& t) { return randn(t.shape(), t.dtype()); }
 Tensor rand_like(const Tensor& t) { return rand(t.shape(), t.dtype()); }
@@ -140,7 +145,9 @@ Tensor tensor_from(const std::vector<T>& values, const Shape& shape_in, const Te
 
 Tensor tensor(const std::vector<float>& v, const Shape& s, const TensorOptions& o) { return tensor_from(v, s, o); }
 Tensor tensor(const std::vector<double>& v, const Shape& s, const TensorOptions& o) { return tensor_from(v, s, o); }
-Tensor tensor(const std::vector<std::int64_t>& v, const Shape& s, const TensorOptions& o) { return tensor_from(v, s, o); }
+Tensor tensor(const std::vector<std::int64_t>& v, const Shape& s, const TensorOptions& o) {
+  return tensor_from(v, s, o);
+}
 
 // ---- conversions and copies (differentiable) ----------------------------------------------
 

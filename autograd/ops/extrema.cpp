@@ -48,12 +48,13 @@ std::pair<T, std::int64_t> extremum_all(const TensorImpl& xi) {
       }
     }
   } else {
-    for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) {
-      if (better<IsMax>(px[o], best)) {
-        best = px[o];
-        at = i;
-      }
-    });
+    for_each_offset(xi.shape, &xi.strides, nullptr, nullptr, 0, 0, 0,
+                    [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) {
+                      if (better<IsMax>(px[o], best)) {
+                        best = px[o];
+                        at = i;
+                      }
+                    });
   }
   return {best, at};
 }
@@ -69,19 +70,20 @@ void extremum_dim(const TensorImpl& xi, std::int64_t d, T* values, std::int64_t*
   const std::int64_t step = scalar ? 0 : xi.strides[static_cast<std::size_t>(d)];
   Shape rows = xi.shape;
   if (!scalar) rows[static_cast<std::size_t>(d)] = 1;
-  for_each_offset(rows, &xi.strides, nullptr, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) {
-    T best = px[o];
-    std::int64_t at = 0;
-    for (std::int64_t k = 1; k < len; ++k) {
-      const T v = px[o + k * step];
-      if (better<IsMax>(v, best)) {
-        best = v;
-        at = k;
-      }
-    }
-    if (values) values[i] = best;
-    indices[i] = at;
-  });
+  for_each_offset(rows, &xi.strides, nullptr, nullptr, 0, 0, 0,
+                  [&](std::int64_t i, std::int64_t o, std::int64_t, std::int64_t) {
+                    T best = px[o];
+                    std::int64_t at = 0;
+                    for (std::int64_t k = 1; k < len; ++k) {
+                      const T v = px[o + k * step];
+                      if (better<IsMax>(v, best)) {
+                        best = v;
+                        at = k;
+                      }
+                    }
+                    if (values) values[i] = best;
+                    indices[i] = at;
+                  });
 }
 
 // Wraps dim and refuses a reduction over a zero-size dim (it would have no value to return).
@@ -111,9 +113,7 @@ struct ExtremumAllBackward final : Node {
   SavedVariable self, result;
   bool is_max = true;
   std::string name() const override { return is_max ? "MaxBackward1" : "MinBackward1"; }
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] * share_mask(self.unpack(), result.unpack())};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] * share_mask(self.unpack(), result.unpack())}; }
   void release_variables() override {
     self.reset();
     result.reset();

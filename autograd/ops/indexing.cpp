@@ -79,7 +79,8 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> star
   check_defined(x, "slice");
   if (x.dim() == 0) throw std::out_of_range("slice: cannot be applied to a 0-dim tensor " + describe(x));
   if (step <= 0) {
-    throw std::invalid_argument("slice: step must be positive, got " + std::to_string(step) + " for input " + describe(x));
+    throw std::invalid_argument("slice: step must be positive, got " + std::to_string(step) + " for input " +
+                                describe(x));
   }
   std::int64_t d = wrap_dim(dim, x.dim(), "slice", x.shape());
   const std::int64_t size = x.size(d);
@@ -105,11 +106,13 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
   std::int64_t d = wrap_dim(dim, x.dim(), "narrow", x.shape());
   const std::int64_t size = x.size(d);
   if (start < -size || start > size) {
-    throw std::out_of_range("narrow: start " + std::to_string(start) + " is out of range [" + std::to_string(-size) + ", " +
-                            std::to_string(size) + "] for dimension " + std::to_string(d) + " of " + describe(x));
+    throw std::out_of_range("narrow: start " + std::to_string(start) + " is out of range [" + std::to_string(-size) +
+                            ", " + std::to_string(size) + "] for dimension " + std::to_string(d) + " of " +
+                            describe(x));
   }
   if (length < 0) {
-    throw std::invalid_argument("narrow: length must be non-negative, got " + std::to_string(length) + " for " + describe(x));
+    throw std::invalid_argument("narrow: length must be non-negative, got " + std::to_string(length) + " for " +
+                                describe(x));
   }
   std::int64_t s = start < 0 ? start + size : start;
   if (s + length > size) {
@@ -201,7 +204,8 @@ Tensor index_add_into_zeros(const Shape& in_shape, std::int64_t dim, const Tenso
   Shape expected = in_shape;
   if (!expected.empty()) expected[static_cast<std::size_t>(dim)] = n;
   if (src.shape() != expected) {
-    throw std::invalid_argument("index_add: expected a source of shape " + shape_str(expected) + ", got " + describe(src));
+    throw std::invalid_argument("index_add: expected a source of shape " + shape_str(expected) + ", got " +
+                                describe(src));
   }
   Tensor sc = src.is_contiguous() ? src : copy_as(src, src.dtype());
   dispatch(src.dtype(), [&](auto tag) {
@@ -243,8 +247,8 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   Shape out_shape = x.shape();
   if (x.dim() == 0) {
     if (n != 1) {
-      throw std::invalid_argument("index_select: indexing a 0-dim tensor " + describe(x) + " needs exactly one index, got " +
-                                  describe(index));
+      throw std::invalid_argument("index_select: indexing a 0-dim tensor " + describe(x) +
+                                  " needs exactly one index, got " + describe(index));
     }
   } else {
     out_shape[static_cast<std::size_t>(d)] = n;
@@ -281,7 +285,8 @@ void check_scatter_shapes(const char* op, std::int64_t dim, const Tensor& self, 
     throw std::invalid_argument(msg + ", dim " + std::to_string(dim) + ")");
   };
   if (s.shape.size() != i.shape.size()) mismatch("index must have the same number of dimensions as input");
-  if (src && nonempty(*src).shape.size() != i.shape.size()) mismatch("index must have the same number of dimensions as src");
+  if (src && nonempty(*src).shape.size() != i.shape.size())
+    mismatch("index must have the same number of dimensions as src");
   for (std::size_t k = 0; k < i.shape.size(); ++k) {
     if (static_cast<std::int64_t>(k) != dim && i.shape[k] > s.shape[k]) {
       mismatch("index size " + std::to_string(i.shape[k]) + " exceeds input size " + std::to_string(s.shape[k]) +
@@ -343,11 +348,12 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
     using T = decltype(tag);
     const T* px = x.impl()->template data_as<T>();
     T* po = out.impl()->template data_as<T>();
-    for_each_offset(ig.shape, &ig.strides, &xs, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t oi, std::int64_t ox, std::int64_t) {
-      const std::int64_t v = pi[oi];
-      check_index_value(v, d, size, "gather", x);
-      po[i] = px[ox + v * stride];
-    });
+    for_each_offset(ig.shape, &ig.strides, &xs, nullptr, 0, 0, 0,
+                    [&](std::int64_t i, std::int64_t oi, std::int64_t ox, std::int64_t) {
+                      const std::int64_t v = pi[oi];
+                      check_index_value(v, d, size, "gather", x);
+                      po[i] = px[ox + v * stride];
+                    });
   });
   if (auto n = record<GatherBackward0>({&x}, out)) {
     n->in_shape = x.shape();

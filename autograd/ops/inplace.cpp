@@ -11,7 +11,8 @@ using namespace kernels;
 namespace {
 
 bool records(const Tensor& self, const Tensor* other) {
-  return autograd::GradMode::is_enabled() && (self.requires_grad() || (other && other->defined() && other->requires_grad()));
+  return autograd::GradMode::is_enabled() &&
+         (self.requires_grad() || (other && other->defined() && other->requires_grad()));
 }
 
 void check_castable(const Tensor& self, Dtype result, const char* op) {
@@ -55,8 +56,9 @@ void apply_inplace(Tensor& self, const Tensor& other_in, const char* op, F&& f) 
       xt::noalias(xs) = f(flat(ps, si.numel), flat(po, si.numel));
     } else {
       Shape so = broadcast_strides(oi, si.shape);
-      for_each_offset(si.shape, &si.strides, &so, nullptr, 0, 0, 0,
-                      [&](std::int64_t, std::int64_t a, std::int64_t b, std::int64_t) { ps[a] = static_cast<T>(f(ps[a], po[b])); });
+      for_each_offset(
+          si.shape, &si.strides, &so, nullptr, 0, 0, 0,
+          [&](std::int64_t, std::int64_t a, std::int64_t b, std::int64_t) { ps[a] = static_cast<T>(f(ps[a], po[b])); });
     }
   });
   si.storage->bump_version();
@@ -91,8 +93,10 @@ Tensor& Tensor::add_(const Tensor& other_in, double alpha) {
   Tensor other = begin_inplace(*this, other_in, "add_");
   check_castable(*this, promote_types(dtype(), other.dtype()), "add_");
   if (!is_floating_point() && !is_int64_scalar(alpha)) {
-    throw std::invalid_argument("add_: for integral input tensors, argument alpha must not be a floating point number "
-                                "(alpha = " + num_str(alpha) + ", input " + describe(*this) + ")");
+    throw std::invalid_argument(
+        "add_: for integral input tensors, argument alpha must not be a floating point number "
+        "(alpha = " +
+        num_str(alpha) + ", input " + describe(*this) + ")");
   }
   if (records(*this, &other)) {
     rebase(*this, xgrad::add(clone(), other, alpha));

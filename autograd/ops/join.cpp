@@ -176,7 +176,8 @@ tensor_list split(const Tensor& x, std::int64_t split_size, std::int64_t dim) {
     throw std::invalid_argument("split: split_size can only be 0 if dimension " + std::to_string(d) +
                                 " has size 0, but " + describe(x) + " has size " + std::to_string(size) + " there");
   }
-  const std::int64_t pieces = split_size == 0 ? 1 : std::max<std::int64_t>(1, size / split_size + (size % split_size != 0));
+  const std::int64_t pieces =
+      split_size == 0 ? 1 : std::max<std::int64_t>(1, size / split_size + (size % split_size != 0));
   const auto ud = static_cast<std::size_t>(d);
   tensor_list out;
   out.reserve(static_cast<std::size_t>(pieces));
@@ -197,7 +198,8 @@ tensor_list split(const Tensor& x, std::int64_t split_size, std::int64_t dim) {
 tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim) {
   check_defined(x, "chunk");
   if (chunks <= 0) {
-    throw std::invalid_argument("chunk: chunks must be greater than 0, got " + std::to_string(chunks) + " for " + describe(x));
+    throw std::invalid_argument("chunk: chunks must be greater than 0, got " + std::to_string(chunks) + " for " +
+                                describe(x));
   }
   if (x.dim() == 0) throw std::invalid_argument("chunk: expects at least a 1-dimensional tensor, got " + describe(x));
   std::int64_t d = wrap_dim(dim, x.dim(), "chunk", x.shape());

@@ -17,20 +17,26 @@ using autograd::record;
 namespace {
 
 // ---- BLAS calls for float and double ------------------------------------------------------
-inline float blas_dot(int n, const float* x, int incx, const float* y, int incy) { return cblas_sdot(n, x, incx, y, incy); }
-inline double blas_dot(int n, const double* x, int incx, const double* y, int incy) { return cblas_ddot(n, x, incx, y, incy); }
-inline void blas_gemv(CBLAS_TRANSPOSE ta, int rows, int cols, const float* a, int lda, const float* x, int incx, float* y) {
+inline float blas_dot(int n, const float* x, int incx, const float* y, int incy) {
+  return cblas_sdot(n, x, incx, y, incy);
+}
+inline double blas_dot(int n, const double* x, int incx, const double* y, int incy) {
+  return cblas_ddot(n, x, incx, y, incy);
+}
+inline void blas_gemv(CBLAS_TRANSPOSE ta, int rows, int cols, const float* a, int lda, const float* x, int incx,
+                      float* y) {
   cblas_sgemv(CblasRowMajor, ta, rows, cols, 1.0f, a, lda, x, incx, 0.0f, y, 1);
 }
-inline void blas_gemv(CBLAS_TRANSPOSE ta, int rows, int cols, const double* a, int lda, const double* x, int incx, double* y) {
+inline void blas_gemv(CBLAS_TRANSPOSE ta, int rows, int cols, const double* a, int lda, const double* x, int incx,
+                      double* y) {
   cblas_dgemv(CblasRowMajor, ta, rows, cols, 1.0, a, lda, x, incx, 0.0, y, 1);
 }
-inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b,
-                      int ldb, float* c) {
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda,
+                      const float* b, int ldb, float* c) {
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
 }
-inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda, const double* b,
-                      int ldb, double* c) {
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda,
+                      const double* b, int ldb, double* c) {
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, n);
 }
 
@@ -127,7 +133,8 @@ Operand make_operand(const Tensor& t, bool vec_is_row, const char* op, bool copi
   o.layout = blas_layout(o.rows, o.cols, rs, cs);
   if (o.layout.ok) return o;
   if (copied) {
-    throw std::invalid_argument(std::string(op) + ": operand " + describe(t) + " exceeds BLAS's 32-bit dimension limit");
+    throw std::invalid_argument(std::string(op) + ": operand " + describe(t) +
+                                " exceeds BLAS's 32-bit dimension limit");
   }
   // Only layouts BLAS cannot express (e.g. expanded rows) pay for a copy. The commonest, the
   // gradient of sum() (one value expanded to the whole shape), is filled rather than gathered.
@@ -191,10 +198,11 @@ Tensor product(const Operand& a, const Operand& b, const Shape& batch, const Sha
     check_blas_size(m, op, a, b);
     Shape sa = batch_strides(a, batch), sb = batch_strides(b, batch);
     const std::int64_t step = m * n;
-    for_each_offset(batch, &sa, &sb, nullptr, 0, 0, 0, [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
-      gemm_block(pa + oa, a.layout, pb + ob, b.layout, pc + i * step, static_cast<int>(m), static_cast<int>(n),
-                 static_cast<int>(k));
-    });
+    for_each_offset(batch, &sa, &sb, nullptr, 0, 0, 0,
+                    [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
+                      gemm_block(pa + oa, a.layout, pb + ob, b.layout, pc + i * step, static_cast<int>(m),
+                                 static_cast<int>(n), static_cast<int>(k));
+                    });
     return out;
   });
 }
@@ -204,8 +212,8 @@ Dtype float_operands(const Tensor& a, const Tensor& b, const char* op) {
   check_defined(a, op, "first operand");
   check_defined(b, op, "second operand");
   if (!a.is_floating_point() || !b.is_floating_point()) {
-    throw std::invalid_argument(std::string(op) + ": expected Float32 or Float64 operands, got " + describe(a) + " and " +
-                                describe(b));
+    throw std::invalid_argument(std::string(op) + ": expected Float32 or Float64 operands, got " + describe(a) +
+                                " and " + describe(b));
   }
   return promote_types(a.dtype(), b.dtype());
 }
@@ -213,8 +221,8 @@ Dtype float_operands(const Tensor& a, const Tensor& b, const char* op) {
 void check_inner(std::int64_t ka, std::int64_t kb, const Tensor& a, const Tensor& b, const char* op) {
   if (ka != kb) {
     throw std::invalid_argument(std::string(op) + ": shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
-                                " cannot be multiplied (" + std::to_string(ka) + " != " + std::to_string(kb) + "; operands " +
-                                describe(a) + " and " + describe(b) + ")");
+                                " cannot be multiplied (" + std::to_string(ka) + " != " + std::to_string(kb) +
+                                "; operands " + describe(a) + " and " + describe(b) + ")");
   }
 }
 
@@ -310,7 +318,7 @@ Tensor record_matmul(const Tensor& a, const Tensor& b, Tensor out, const char* l
 Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor out = matmul_forward(a, b, "matmul");
   const std::size_t da = a.shape().size(), db = b.shape().size();
-  const char* label = da == 1 && db == 1 ? "DotBackward0"
+  const char* label = da == 1 && db == 1   ? "DotBackward0"
                       : da == 2 && db == 1 ? "MvBackward0"
                       : da == 2 && db == 2 ? "MmBackward0"
                                            : "MatmulBackward0";

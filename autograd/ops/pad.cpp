@@ -28,7 +28,8 @@ Tensor pad(const Tensor& x, const Shape& widths, double value) {
                                 " dims but the input " + describe(x) + " has only " + std::to_string(x.dim()));
   }
   if (x.dtype() == Dtype::Int64 && !(std::isfinite(value) && std::abs(value) < 9.2e18)) {
-    throw std::invalid_argument("pad: value " + std::to_string(value) + " cannot be stored in the Int64 input " + describe(x));
+    throw std::invalid_argument("pad: value " + std::to_string(value) + " cannot be stored in the Int64 input " +
+                                describe(x));
   }
   // Per dim: where x's kept part starts in x (src) and in the output (dst), and its length.
   const auto nd = static_cast<std::size_t>(x.dim());

@@ -40,7 +40,8 @@ Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
   }
   auto mask = reduced_mask(x, dims, "mean");
   std::int64_t count = 1;
-  for (std::size_t i = 0; i < mask.size(); ++i) if (mask[i]) count *= x.shape()[i];
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) count *= x.shape()[i];
   return sum(x, dims, keepdim) / static_cast<double>(count);
 }
 

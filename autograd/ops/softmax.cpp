@@ -116,9 +116,10 @@ Tensor softmax_kernel(const Tensor& x, std::int64_t d, bool take_log, const char
     const std::int64_t xs = scalar ? 0 : xi.strides[du], ys = scalar ? 0 : os[du];
     Shape rows = xi.shape;
     if (!scalar) rows[du] = 1;
-    for_each_offset(rows, &xi.strides, &os, nullptr, 0, 0, 0, [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) {
-      softmax_row_strided(px + a, xs, po + o, ys, len, take_log);
-    });
+    for_each_offset(rows, &xi.strides, &os, nullptr, 0, 0, 0,
+                    [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) {
+                      softmax_row_strided(px + a, xs, po + o, ys, len, take_log);
+                    });
   });
   return out;
 }
@@ -151,9 +152,7 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
 namespace {
 struct LogSoftmaxBackward0 final : autograd::SavedOneNode {
   std::int64_t dim = 0;
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] - exp(saved.unpack()) * sum(g[0], {dim}, true)};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] - exp(saved.unpack()) * sum(g[0], {dim}, true)}; }
 };
 }  // namespace
 
@@ -196,12 +195,14 @@ void logsumexp_into(const TensorImpl& xi, const std::vector<bool>& mask, T* po, 
     return;
   }
   Shape os = contiguous_strides(reduced_shape(xi.shape, mask, true));
-  for (std::size_t i = 0; i < mask.size(); ++i) if (mask[i]) os[i] = 0;
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) os[i] = 0;
   std::vector<T> m(static_cast<std::size_t>(n_out), -std::numeric_limits<T>::infinity());
   std::vector<T> s(static_cast<std::size_t>(n_out), T(0));
-  for_each_offset(xi.shape, &xi.strides, &os, nullptr, 0, 0, 0, [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) {
-    if (px[a] > m[o] || std::isnan(px[a])) m[o] = px[a];
-  });
+  for_each_offset(xi.shape, &xi.strides, &os, nullptr, 0, 0, 0,
+                  [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) {
+                    if (px[a] > m[o] || std::isnan(px[a])) m[o] = px[a];
+                  });
   for (T& v : m) v = finite_or_zero(v);
   for_each_offset(xi.shape, &xi.strides, &os, nullptr, 0, 0, 0,
                   [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) { s[o] += std::exp(px[a] - m[o]); });

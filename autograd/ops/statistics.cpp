@@ -31,7 +31,8 @@ VarPlan plan_var(const Tensor& x, const Shape& dims, bool keepdim, const char* o
   p.mask = reduced_mask(x, dims, op);
   p.keep_shape = reduced_shape(x.shape(), p.mask, true);
   p.out_shape = reduced_shape(x.shape(), p.mask, keepdim);
-  for (std::size_t i = 0; i < p.mask.size(); ++i) if (p.mask[i]) p.count *= x.shape()[i];
+  for (std::size_t i = 0; i < p.mask.size(); ++i)
+    if (p.mask[i]) p.count *= x.shape()[i];
   return p;
 }
 
@@ -43,7 +44,8 @@ Tensor var_kernel(const Tensor& x, const VarPlan& p, double correction, bool tak
   const std::int64_t n_out = out.numel();
   // The keepdim output is laid out like the plain one, so the same element offsets serve both.
   Shape os = contiguous_strides(p.keep_shape);
-  for (std::size_t i = 0; i < p.mask.size(); ++i) if (p.mask[i]) os[i] = 0;
+  for (std::size_t i = 0; i < p.mask.size(); ++i)
+    if (p.mask[i]) os[i] = 0;
   std::vector<double> means(static_cast<std::size_t>(n_out), 0.0), m2(static_cast<std::size_t>(n_out), 0.0);
   dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
@@ -52,10 +54,11 @@ Tensor var_kernel(const Tensor& x, const VarPlan& p, double correction, bool tak
                     [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) { means[o] += px[a]; });
     const double n = static_cast<double>(p.count);
     for (double& m : means) m /= n;
-    for_each_offset(xi.shape, &xi.strides, &os, nullptr, 0, 0, 0, [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) {
-      const double d = px[a] - means[o];
-      m2[o] += d * d;
-    });
+    for_each_offset(xi.shape, &xi.strides, &os, nullptr, 0, 0, 0,
+                    [&](std::int64_t, std::int64_t a, std::int64_t o, std::int64_t) {
+                      const double d = px[a] - means[o];
+                      m2[o] += d * d;
+                    });
     const double divisor = std::max(0.0, n - correction);
     T* po = out.impl()->template data_as<T>();
     for (std::int64_t j = 0; j < n_out; ++j) {
@@ -113,7 +116,8 @@ Tensor zero_indicator(const Tensor& s) {
 }
 
 bool any_nonzero(const Tensor& t) {
-  for (double v : t.to_vector<double>()) if (v != 0) return true;
+  for (double v : t.to_vector<double>())
+    if (v != 0) return true;
   return false;
 }
 

@@ -1,6 +1,6 @@
-// Elementwise math on one tensor (activations.cpp has the activation functions). Forward kernels are generic lambdas: on contiguous data
-// they run as xtensor expressions (vectorised by xsimd), elsewhere element by element.
-// Backward formulas use differentiable ops, so second derivatives come for free.
+// Elementwise math on one tensor (activations.cpp has the activation functions). Forward kernels are generic lambdas:
+// on contiguous data they run as xtensor expressions (vectorised by xsimd), elsewhere element by element. Backward
+// formulas use differentiable ops, so second derivatives come for free.
 //
 // Inside a kernel lambda every sub-expression is built in place, never kept in a named local:
 // xtensor holds lvalue operands by reference, and the expression is evaluated only after the
@@ -9,8 +9,8 @@
 
 #include <xtensor/xvectorize.hpp>
 
-#include "../kernels/elementwise.hpp"
 #include "../fusion/fusion.hpp"
+#include "../kernels/elementwise.hpp"
 #include "../kernels/kernels.hpp"
 
 namespace xgrad {
@@ -46,15 +46,17 @@ Tensor zero_like_scalar(const Tensor& t) { return scalar_tensor(0.0, t.dtype());
 // ---- exp: d exp(x) = g exp(x) (saves its output, held weakly: no reference cycle) ----------
 namespace {
 struct ExpBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] * saved.unpack()};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] * saved.unpack()}; }
 };
 }  // namespace
 
 Tensor exp(const Tensor& x) {
   Tensor out = fusion::defer(fusion::Op::Exp, x);
-  if (!out.defined()) out = unary_kernel(x, "exp", [](const auto& v) { using std::exp; return exp(v); });
+  if (!out.defined())
+    out = unary_kernel(x, "exp", [](const auto& v) {
+      using std::exp;
+      return exp(v);
+    });
   if (auto n = record<ExpBackward0>({&x}, out)) n->saved = save(out, /*is_output=*/true);
   return out;
 }
@@ -62,14 +64,15 @@ Tensor exp(const Tensor& x) {
 // ---- log: d log(x) = g / x -------------------------------------------------------------------
 namespace {
 struct LogBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] / saved.unpack()};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] / saved.unpack()}; }
 };
 }  // namespace
 
 Tensor log(const Tensor& x) {
-  Tensor out = unary_kernel(x, "log", [](const auto& v) { using std::log; return log(v); });
+  Tensor out = unary_kernel(x, "log", [](const auto& v) {
+    using std::log;
+    return log(v);
+  });
   if (auto n = record<LogBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
@@ -77,14 +80,15 @@ Tensor log(const Tensor& x) {
 // ---- log1p: d log(1 + x) = g / (1 + x); log1p keeps precision where x is tiny -----------------
 namespace {
 struct Log1PBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] / (saved.unpack() + 1.0)};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] / (saved.unpack() + 1.0)}; }
 };
 }  // namespace
 
 Tensor log1p(const Tensor& x) {
-  Tensor out = unary_kernel(x, "log1p", [](const auto& v) { using std::log1p; return log1p(v); });
+  Tensor out = unary_kernel(x, "log1p", [](const auto& v) {
+    using std::log1p;
+    return log1p(v);
+  });
   if (auto n = record<Log1PBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
@@ -92,14 +96,15 @@ Tensor log1p(const Tensor& x) {
 // ---- sqrt: d sqrt(x) = g / (2 sqrt(x)) --------------------------------------------------------
 namespace {
 struct SqrtBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] / (saved.unpack() * 2.0)};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] / (saved.unpack() * 2.0)}; }
 };
 }  // namespace
 
 Tensor sqrt(const Tensor& x) {
-  Tensor out = unary_kernel(x, "sqrt", [](const auto& v) { using std::sqrt; return sqrt(v); });
+  Tensor out = unary_kernel(x, "sqrt", [](const auto& v) {
+    using std::sqrt;
+    return sqrt(v);
+  });
   if (auto n = record<SqrtBackward0>({&x}, out)) n->saved = save(out, true);
   return out;
 }
@@ -107,14 +112,15 @@ Tensor sqrt(const Tensor& x) {
 // ---- abs: d |x| = g sign(x), so 0 at 0 (as PyTorch) -------------------------------------------
 namespace {
 struct AbsBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] * sign(saved.unpack())};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] * sign(saved.unpack())}; }
 };
 }  // namespace
 
 Tensor abs(const Tensor& x) {
-  Tensor out = same_dtype_kernel(x, "abs", [](const auto& v) { using std::abs; return abs(v); });
+  Tensor out = same_dtype_kernel(x, "abs", [](const auto& v) {
+    using std::abs;
+    return abs(v);
+  });
   if (auto n = record<AbsBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
@@ -122,25 +128,27 @@ Tensor abs(const Tensor& x) {
 // ---- sin / cos: d sin(x) = g cos(x), d cos(x) = -g sin(x) ------------------------------------
 namespace {
 struct SinBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] * cos(saved.unpack())};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] * cos(saved.unpack())}; }
 };
 struct CosBackward0 final : autograd::SavedOneNode {
-  tensor_list apply(tensor_list&& g) override {
-    return {g[0] * neg(sin(saved.unpack()))};
-  }
+  tensor_list apply(tensor_list&& g) override { return {g[0] * neg(sin(saved.unpack()))}; }
 };
 }  // namespace
 
 Tensor sin(const Tensor& x) {
-  Tensor out = unary_kernel(x, "sin", [](const auto& v) { using std::sin; return sin(v); });
+  Tensor out = unary_kernel(x, "sin", [](const auto& v) {
+    using std::sin;
+    return sin(v);
+  });
   if (auto n = record<SinBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
 
 Tensor cos(const Tensor& x) {
-  Tensor out = unary_kernel(x, "cos", [](const auto& v) { using std::cos; return cos(v); });
+  Tensor out = unary_kernel(x, "cos", [](const auto& v) {
+    using std::cos;
+    return cos(v);
+  });
   if (auto n = record<CosBackward0>({&x}, out)) n->saved = save(x);
   return out;
 }
@@ -170,7 +178,11 @@ Tensor tanh(const Tensor& x) {
       return r;
     });
   }
-  if (!out.defined()) out = unary_kernel(x, "tanh", [](const auto& v) { using std::tanh; return tanh(v); });
+  if (!out.defined())
+    out = unary_kernel(x, "tanh", [](const auto& v) {
+      using std::tanh;
+      return tanh(v);
+    });
   if (auto n = record<TanhBackward0>({&x}, out)) n->saved = save(out, true);
   return out;
 }
@@ -185,9 +197,7 @@ Tensor square(const Tensor& x) {
 // ---- sign: -1, 0 or 1 (0 for NaN); its gradient is zero everywhere ----------------------------
 namespace {
 struct SignBackward0 final : Node {
-  tensor_list apply(tensor_list&& g) override {
-    return {zeros_like(g[0])};
-  }
+  tensor_list apply(tensor_list&& g) override { return {zeros_like(g[0])}; }
 };
 }  // namespace
 
@@ -204,7 +214,9 @@ Tensor sign(const Tensor& x) {
 namespace {
 struct ClampBackward final : autograd::SavedOneNode {
   std::optional<double> lo, hi;
-  std::string name() const override { return lo && hi ? "ClampBackward1" : lo ? "ClampMinBackward0" : "ClampMaxBackward0"; }
+  std::string name() const override {
+    return lo && hi ? "ClampBackward1" : lo ? "ClampMinBackward0" : "ClampMaxBackward0";
+  }
   tensor_list apply(tensor_list&& g) override {
     Tensor inside = unary_kernel(saved.unpack(), "clamp_backward",
                                  [l = lo.value_or(-INFINITY), h = hi.value_or(INFINITY)](const auto& v) {
@@ -230,11 +242,18 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
   double lo = std::fmin(min.value_or(-INFINITY), hi);
   Tensor out = dispatch(xc.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (!max) return map_unary<T>(xc, [l = static_cast<T>(lo)](const auto& v) { return select(v < l, T(l), v); }, "clamp");
-    if (!min) return map_unary<T>(xc, [h = static_cast<T>(hi)](const auto& v) { return select(v > h, T(h), v); }, "clamp");
-    return map_unary<T>(xc, [l = static_cast<T>(lo), h = static_cast<T>(hi)](const auto& v) {
-      return select(v > h, T(h), select(v < l, T(l), v));
-    }, "clamp");
+    if (!max)
+      return map_unary<T>(
+          xc, [l = static_cast<T>(lo)](const auto& v) { return select(v < l, T(l), v); }, "clamp");
+    if (!min)
+      return map_unary<T>(
+          xc, [h = static_cast<T>(hi)](const auto& v) { return select(v > h, T(h), v); }, "clamp");
+    return map_unary<T>(
+        xc,
+        [l = static_cast<T>(lo), h = static_cast<T>(hi)](const auto& v) {
+          return select(v > h, T(h), select(v < l, T(l), v));
+        },
+        "clamp");
   });
   if (auto n = record<ClampBackward>({&x}, out)) {
     n->saved = save(x);
@@ -266,7 +285,10 @@ Tensor pow(const Tensor& x, double exponent) {
   } else if (exponent == 3) {
     out = unary_kernel(x, "pow", [](const auto& v) { return v * v * v; });
   } else if (exponent == 0.5) {
-    out = unary_kernel(x, "pow", [](const auto& v) { using std::sqrt; return sqrt(v); });
+    out = unary_kernel(x, "pow", [](const auto& v) {
+      using std::sqrt;
+      return sqrt(v);
+    });
   } else if (exponent == -1) {
     out = unary_kernel(x, "pow", [](const auto& v) { return elem_t<decltype(v)>(1) / v; });
   } else {
@@ -302,8 +324,9 @@ struct PowBackward1 final : Node {
 }  // namespace
 
 Tensor pow(const Tensor& x, const Tensor& exponent) {
-  Tensor out = binary_kernel(x, exponent, "pow", [](const auto& a, const auto& b) { return std_pow(a, b); },
-                             /*int_to_float=*/true);
+  Tensor out = binary_kernel(
+      x, exponent, "pow", [](const auto& a, const auto& b) { return std_pow(a, b); },
+      /*int_to_float=*/true);
   if (auto n = record<PowBackward1>({&x, &exponent}, out)) {
     n->self = save(x);
     n->exponent = save(exponent);

@@ -22,22 +22,26 @@ Shape infer_shape(const Shape& requested, std::int64_t numel, const char* op, co
   int infer = -1;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
-      if (infer >= 0) throw std::invalid_argument(std::string(op) + ": only one dimension can be inferred (-1) in " + shape_str(requested));
+      if (infer >= 0)
+        throw std::invalid_argument(std::string(op) + ": only one dimension can be inferred (-1) in " +
+                                    shape_str(requested));
       infer = static_cast<int>(i);
     } else if (out[i] < 0) {
-      throw std::invalid_argument(std::string(op) + ": invalid size " + std::to_string(out[i]) + " in " + shape_str(requested));
+      throw std::invalid_argument(std::string(op) + ": invalid size " + std::to_string(out[i]) + " in " +
+                                  shape_str(requested));
     } else {
       known *= out[i];
     }
   }
   if (infer >= 0) {
     if (known == 0 || numel % known != 0) {
-      throw std::invalid_argument(std::string(op) + ": shape " + shape_str(requested) + " is invalid for input " + describe(x));
+      throw std::invalid_argument(std::string(op) + ": shape " + shape_str(requested) + " is invalid for input " +
+                                  describe(x));
     }
     out[static_cast<std::size_t>(infer)] = numel / known;
   } else if (known != numel) {
-    throw std::invalid_argument(std::string(op) + ": shape " + shape_str(requested) + " is invalid for input " + describe(x) +
-                                " (" + std::to_string(numel) + " elements)");
+    throw std::invalid_argument(std::string(op) + ": shape " + shape_str(requested) + " is invalid for input " +
+                                describe(x) + " (" + std::to_string(numel) + " elements)");
   }
   return out;
 }
@@ -47,8 +51,8 @@ Tensor view(const Tensor& x, const Shape& shape) {
   check_defined(x, "view");
   Shape s = infer_shape(shape, x.numel(), "view", x);
   if (!x.is_contiguous()) {
-    throw std::invalid_argument("view: the input " + describe(x) +
-                                " is not contiguous, so it cannot be viewed as " + shape_str(s) + ". Use reshape() instead.");
+    throw std::invalid_argument("view: the input " + describe(x) + " is not contiguous, so it cannot be viewed as " +
+                                shape_str(s) + ". Use reshape() instead.");
   }
   Tensor out = make_view(x, s, contiguous_strides(s), x.impl()->offset);
   if (auto n = record<ViewBackward0>({&x}, out)) n->in_shape = x.shape();
@@ -67,7 +71,9 @@ Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
   if (x.dim() == 0) return reshape(x, {1});
   std::int64_t s = wrap_dim(start_dim, x.dim(), "flatten", x.shape());
   std::int64_t e = wrap_dim(end_dim, x.dim(), "flatten", x.shape());
-  if (s > e) throw std::invalid_argument("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " + std::to_string(end_dim));
+  if (s > e)
+    throw std::invalid_argument("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " +
+                                std::to_string(end_dim));
   Shape out;
   for (std::int64_t i = 0; i < s; ++i) out.push_back(x.size(i));
   std::int64_t m = 1;
@@ -113,7 +119,8 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
   check_defined(x, "unsqueeze");
   std::int64_t d = wrap_dim(dim, x.dim() + 1, "unsqueeze", x.shape());
   Shape out = x.shape(), strides = x.strides();
-  std::int64_t stride = d < x.dim() ? x.strides()[static_cast<std::size_t>(d)] * x.shape()[static_cast<std::size_t>(d)] : 1;
+  std::int64_t stride =
+      d < x.dim() ? x.strides()[static_cast<std::size_t>(d)] * x.shape()[static_cast<std::size_t>(d)] : 1;
   out.insert(out.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
   return restrided(x, out, strides);
@@ -139,16 +146,19 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   Shape out(shape.size()), strides(shape.size(), 0);
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i < lead) {
-      if (shape[i] < 0) throw std::invalid_argument("expand: -1 is not allowed in a leading, new dimension: " + shape_str(shape));
+      if (shape[i] < 0)
+        throw std::invalid_argument("expand: -1 is not allowed in a leading, new dimension: " + shape_str(shape));
       out[i] = shape[i];
       continue;
     }
-    if (shape[i] < -1) throw std::invalid_argument("expand: invalid size " + std::to_string(shape[i]) + " in " + shape_str(shape));
+    if (shape[i] < -1)
+      throw std::invalid_argument("expand: invalid size " + std::to_string(shape[i]) + " in " + shape_str(shape));
     std::int64_t have = in[i - lead];
     std::int64_t want = shape[i] == -1 ? have : shape[i];
     if (have != want && have != 1) {
-      throw std::invalid_argument("expand: the expanded size (" + std::to_string(want) + ") must match the existing size (" +
-                                  std::to_string(have) + ") at non-singleton dimension " + std::to_string(i) +
+      throw std::invalid_argument("expand: the expanded size (" + std::to_string(want) +
+                                  ") must match the existing size (" + std::to_string(have) +
+                                  ") at non-singleton dimension " + std::to_string(i) +
                                   ". Target sizes: " + shape_str(shape) + ", tensor " + describe(x));
     }
     out[i] = want;
@@ -209,7 +219,8 @@ Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
 
 Tensor t(const Tensor& x) {
   check_defined(x, "t");
-  if (x.dim() > 2) throw std::invalid_argument("t: expects a tensor with <= 2 dimensions, got " + describe(x) + "; use transpose()");
+  if (x.dim() > 2)
+    throw std::invalid_argument("t: expects a tensor with <= 2 dimensions, got " + describe(x) + "; use transpose()");
   return x.dim() < 2 ? x : transpose(x, 0, 1);
 }
 

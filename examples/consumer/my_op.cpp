@@ -18,8 +18,13 @@ struct SoftsignBackward0 final : A::SavedOneNode {
 xgrad::Tensor my_softsign(const xgrad::Tensor& x) {
   A::check_defined(x, "my_softsign");
   xgrad::Tensor y = A::dispatch_float(x.dtype(), "my_softsign", [&](auto tag) {
-    return A::map_unary<decltype(tag)>(x, [](const auto& v) { using std::abs; return v / (1 + abs(v)); },
-                                       "my_softsign");
+    return A::map_unary<decltype(tag)>(
+        x,
+        [](const auto& v) {
+          using std::abs;
+          return v / (1 + abs(v));
+        },
+        "my_softsign");
   });
   if (auto node = A::record<SoftsignBackward0>({&x}, y)) node->saved = A::save(x);
   return y;

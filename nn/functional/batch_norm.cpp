@@ -56,7 +56,8 @@ void channel_stats(const T* x, const Layout& l, std::vector<double>& mean, std::
     for (std::int64_t c = 0; c < l.C; ++c) {
       const T* row = x + (n * l.C + c) * l.S;
       const T m = static_cast<T>(mean[static_cast<std::size_t>(c)]);
-      var[static_cast<std::size_t>(c)] += autograd::lane_sum<T>(l.S, [&](std::int64_t i) { return (row[i] - m) * (row[i] - m); });
+      var[static_cast<std::size_t>(c)] +=
+          autograd::lane_sum<T>(l.S, [&](std::int64_t i) { return (row[i] - m) * (row[i] - m); });
     }
   for (auto& v : var) v /= static_cast<double>(l.count());
 }
@@ -141,9 +142,8 @@ struct NativeBatchNormBackward0 final : Node {
     Tensor inv = pow(mean_of(xc * xc, dims) + eps, -0.5);
     Tensor xhat = xc * inv;
     Tensor gxhat = wv.defined() ? g * reshape(wv, cs) : g;
-    Tensor gx = should_compute_output(0)
-                    ? inv * (gxhat - mean_of(gxhat, dims) - xhat * mean_of(gxhat * xhat, dims))
-                    : Tensor();
+    Tensor gx =
+        should_compute_output(0) ? inv * (gxhat - mean_of(gxhat, dims) - xhat * mean_of(gxhat * xhat, dims)) : Tensor();
     return {gx, should_compute_output(1) ? sum(g * xhat, dims) : Tensor(),
             should_compute_output(2) ? sum(g, dims) : Tensor()};
   }
@@ -175,7 +175,8 @@ void check_batch_norm_args(const Tensor& x, const Tensor& rm, const Tensor& rv, 
   for (const Tensor* t : {&rm, &rv, &w, &b}) {
     if (!t->defined()) continue;
     if (t->dtype() != x.dtype()) fail("all tensors must have the input's dtype");
-    if (t->dim() != 1 || t->size(0) != x.size(1)) fail("per-channel tensors must have shape [" + std::to_string(x.size(1)) + "]");
+    if (t->dim() != 1 || t->size(0) != x.size(1))
+      fail("per-channel tensors must have shape [" + std::to_string(x.size(1)) + "]");
   }
   if (rm.defined() != rv.defined()) fail("running_mean and running_var must both be given or both be omitted");
 }

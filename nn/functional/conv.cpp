@@ -91,7 +91,7 @@ void im2col(const T* x, const Geometry& g, T* cols) {
   for_each_patch_row(g, [&](std::int64_t c, std::int64_t row, std::int64_t oh, std::int64_t ih, std::int64_t lo,
                             std::int64_t hi, std::int64_t off_w) {
     T* out = cols + row * L + oh * g.Wo;
-    if (ih < 0) lo = hi = 0;  // a padding row
+    if (ih < 0) lo = hi = 0;                               // a padding row
     const std::int64_t at = (c * g.H + ih) * g.W + off_w;  // input index of output column 0
     // One loop, not fill / copy / fill: rows here are a few elements long, and the compiler
     // turns those into calls to memset and memmove that cost more than the copying itself.
@@ -126,15 +126,15 @@ void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, cons
           const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   if (gemm_trivial(m, n, k, beta, c, ldc)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-              static_cast<int>(ldc));
+              static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
+              c, static_cast<int>(ldc));
 }
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
           const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
   if (gemm_trivial(m, n, k, beta, c, ldc)) return;
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-              static_cast<int>(ldc));
+              static_cast<int>(n), static_cast<int>(k), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
+              c, static_cast<int>(ldc));
 }
 
 // ---- kernels (contiguous operands of one float dtype) ---------------------------------------
@@ -212,7 +212,10 @@ struct ConvolutionBackward0 final : Node {
             should_compute_output(1) ? weight_grad_op(g[0], x.unpack(), w_shape, p) : Tensor(),
             should_compute_output(2) ? sum(g[0], {0, 2, 3}) : Tensor()};
   }
-  void release_variables() override { x.reset(); w.reset(); }
+  void release_variables() override {
+    x.reset();
+    w.reset();
+  }
 };
 
 struct ConvolutionBackwardInputBackward0 final : Node {
@@ -223,7 +226,10 @@ struct ConvolutionBackwardInputBackward0 final : Node {
     return {should_compute_output(0) ? conv_op(g[0], w.unpack(), Tensor(), p) : Tensor(),
             should_compute_output(1) ? weight_grad_op(gy.unpack(), g[0], w_shape, p) : Tensor()};
   }
-  void release_variables() override { gy.reset(); w.reset(); }
+  void release_variables() override {
+    gy.reset();
+    w.reset();
+  }
 };
 
 struct ConvolutionBackwardWeightBackward0 final : Node {
@@ -234,7 +240,10 @@ struct ConvolutionBackwardWeightBackward0 final : Node {
     return {should_compute_output(0) ? conv_op(x.unpack(), g[0], Tensor(), p) : Tensor(),
             should_compute_output(1) ? input_grad_op(gy.unpack(), g[0], x_shape, p) : Tensor()};
   }
-  void release_variables() override { gy.reset(); x.reset(); }
+  void release_variables() override {
+    gy.reset();
+    x.reset();
+  }
 };
 
 Tensor conv_op(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, const ConvParams& p) {
@@ -299,7 +308,8 @@ void check_conv_args(const Tensor& x, const Tensor& w, const Tensor& b, const Co
                                 (b.defined() ? ", bias " + describe(b) : std::string()) + ")");
   };
   if (!x.is_floating_point()) fail("input must be Float32 or Float64");
-  if (w.dtype() != x.dtype() || (b.defined() && b.dtype() != x.dtype())) fail("input, weight and bias must have the same dtype");
+  if (w.dtype() != x.dtype() || (b.defined() && b.dtype() != x.dtype()))
+    fail("input, weight and bias must have the same dtype");
   if (x.dim() != 4) fail("expected a 3-D (unbatched) or 4-D (batched) input");
   if (w.dim() != 4) fail("expected a 4-D weight [out_channels, in_channels / groups, kH, kW]");
   if (p.groups < 1) fail("groups must be positive, got " + std::to_string(p.groups));
@@ -311,7 +321,8 @@ void check_conv_args(const Tensor& x, const Tensor& w, const Tensor& b, const Co
     fail("expected input with " + std::to_string(w.size(1) * p.groups) + " channels (weight in_channels " +
          std::to_string(w.size(1)) + " x groups " + std::to_string(p.groups) + "), got " + std::to_string(x.size(1)));
   }
-  if (b.defined() && (b.dim() != 1 || b.size(0) != w.size(0))) fail("expected a bias of shape [" + std::to_string(w.size(0)) + "]");
+  if (b.defined() && (b.dim() != 1 || b.size(0) != w.size(0)))
+    fail("expected a bias of shape [" + std::to_string(w.size(0)) + "]");
   Geometry g = make_geometry(x.shape(), w.shape(), p);
   const std::int64_t eh = p.dilation.h * (w.size(2) - 1) + 1, ew = p.dilation.w * (w.size(3) - 1) + 1;
   if (g.Ho < 1 || g.Wo < 1 || x.size(2) + 2 * p.padding.h < eh || x.size(3) + 2 * p.padding.w < ew) {

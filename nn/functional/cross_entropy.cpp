@@ -52,7 +52,8 @@ Rows to_rows(const Tensor& input) {
 Tensor from_rows(const Tensor& per_row, const Shape& batch_shape) { return reshape(per_row, batch_shape); }
 
 // Class targets as a contiguous Int64 [M], checked against C and ignore_index.
-Tensor class_targets(const Tensor& target, const Tensor& input, const Rows& r, std::int64_t ignore_index, const char* op) {
+Tensor class_targets(const Tensor& target, const Tensor& input, const Rows& r, std::int64_t ignore_index,
+                     const char* op) {
   if (target.shape() != r.batch_shape) {
     throw std::invalid_argument(std::string(op) + ": expected class targets of shape " + shape_str(r.batch_shape) +
                                 " for input " + describe(input) + ", got target " + describe(target));
@@ -173,7 +174,8 @@ struct CrossEntropyLossBackward0 final : Node {
       const auto* py = classes.impl()->data_as<std::int64_t>();
       for (std::int64_t i = 0; i < M; ++i) {
         if (py[i] == ignore_index) continue;
-        for (std::int64_t c = 0; c < C; ++c) pq[i * C + c] = static_cast<T>(smoothing / static_cast<double>(C) * (pw ? pw[c] : T(1)));
+        for (std::int64_t c = 0; c < C; ++c)
+          pq[i * C + c] = static_cast<T>(smoothing / static_cast<double>(C) * (pw ? pw[c] : T(1)));
         pq[i * C + py[i]] += static_cast<T>((1 - smoothing) * (pw ? pw[py[i]] : T(1)));
       }
     });
@@ -210,11 +212,13 @@ void check_cross_entropy_args(const Tensor& input, const Tensor& target, const C
   check_defined(input, "cross_entropy", "input");
   check_defined(target, "cross_entropy", "target");
   if (!input.is_floating_point() || input.dim() < 1) {
-    throw std::invalid_argument("cross_entropy: expected a floating-point input [N, C], [C] or [N, C, d1, ...], got input " +
-                                describe(input) + " and target " + describe(target));
+    throw std::invalid_argument(
+        "cross_entropy: expected a floating-point input [N, C], [C] or [N, C, d1, ...], got input " + describe(input) +
+        " and target " + describe(target));
   }
   if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1)) {
-    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0 and 1, got " + std::to_string(o.label_smoothing));
+    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0 and 1, got " +
+                                std::to_string(o.label_smoothing));
   }
   if (target.is_floating_point() && (target.shape() != input.shape() || target.dtype() != input.dtype())) {
     throw std::invalid_argument("cross_entropy: probability targets must have the input's shape and dtype, got input " +
@@ -281,7 +285,8 @@ CrossEntropyForward cross_entropy_rows(const Tensor& z, const CrossEntropyTarget
       for (std::int64_t c = 0; c < C; ++c) pr[c] *= inv;
       double loss = 0;
       if (prob) {
-        for (std::int64_t c = 0; c < C; ++c) loss -= (pw ? pw[c] : 1.0) * ((1 - sm) * pt[i * C + c] + eps_c) * (zr[c] - l);
+        for (std::int64_t c = 0; c < C; ++c)
+          loss -= (pw ? pw[c] : 1.0) * ((1 - sm) * pt[i * C + c] + eps_c) * (zr[c] - l);
       } else if (py[i] != o.ignore_index) {
         const double wy = pw ? pw[py[i]] : 1.0;
         loss = -(1 - sm) * wy * (zr[py[i]] - l);
@@ -341,8 +346,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   check_defined(input, op, "input");
   check_defined(target, op, "target");
   if (!input.is_floating_point() || input.dim() < 1) {
-    throw std::invalid_argument("nll_loss: expected floating-point log-probabilities [N, C], [C] or [N, C, d1, ...], got input " +
-                                describe(input) + " and target " + describe(target));
+    throw std::invalid_argument(
+        "nll_loss: expected floating-point log-probabilities [N, C], [C] or [N, C, d1, ...], got input " +
+        describe(input) + " and target " + describe(target));
   }
   Rows r = to_rows(input);
   Tensor classes = class_targets(target, input, r, o.ignore_index, op);

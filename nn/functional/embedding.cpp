@@ -92,15 +92,16 @@ Tensor embedding(const Tensor& indices_in, const Tensor& weight, std::optional<s
   check_defined(indices_in, "embedding", "indices");
   check_defined(weight, "embedding", "weight");
   if (indices_in.dtype() != kInt64 || weight.dim() != 2 || !weight.is_floating_point()) {
-    throw std::invalid_argument("embedding: expected Int64 indices and a 2-D floating weight [num_embeddings, dim]; got indices " +
-                                describe(indices_in) + ", weight " + describe(weight));
+    throw std::invalid_argument(
+        "embedding: expected Int64 indices and a 2-D floating weight [num_embeddings, dim]; got indices " +
+        describe(indices_in) + ", weight " + describe(weight));
   }
   const std::int64_t V = weight.size(0);
   std::int64_t pad = -1;
   if (padding_idx) {
     if (*padding_idx < -V || *padding_idx >= V) {
-      throw std::out_of_range("embedding: padding_idx " + std::to_string(*padding_idx) + " is out of range for weight " +
-                              describe(weight));
+      throw std::out_of_range("embedding: padding_idx " + std::to_string(*padding_idx) +
+                              " is out of range for weight " + describe(weight));
     }
     pad = *padding_idx < 0 ? *padding_idx + V : *padding_idx;
   }

@@ -85,10 +85,12 @@ struct NativeLayerNormBackward0 final : Node {
 
 namespace functional {
 
-Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps) {
   check_defined(input, "layer_norm", "input");
   auto fail = [&](const std::string& why) {
-    std::string s = "layer_norm: " + why + " (input " + describe(input) + ", normalized_shape " + shape_str(normalized_shape);
+    std::string s =
+        "layer_norm: " + why + " (input " + describe(input) + ", normalized_shape " + shape_str(normalized_shape);
     if (weight.defined()) s += ", weight " + describe(weight);
     if (bias.defined()) s += ", bias " + describe(bias);
     throw std::invalid_argument(s + ")");
@@ -97,7 +99,8 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
   const auto k = static_cast<std::int64_t>(normalized_shape.size());
   if (k == 0) fail("normalized_shape must not be empty");
   bool fits = input.dim() >= k;
-  for (std::int64_t i = 0; fits && i < k; ++i) fits = input.size(input.dim() - k + i) == normalized_shape[static_cast<std::size_t>(i)];
+  for (std::int64_t i = 0; fits && i < k; ++i)
+    fits = input.size(input.dim() - k + i) == normalized_shape[static_cast<std::size_t>(i)];
   if (!fits) fail("the input's trailing dims must equal normalized_shape");
   for (const Tensor* t : {&weight, &bias}) {
     if (t->defined() && (t->shape() != normalized_shape || t->dtype() != input.dtype())) {
@@ -118,7 +121,8 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
     T* pi = invstd.impl()->template data_as<T>();
     for (std::int64_t r = 0; r < R; ++r) {
       const T* xr = px + r * D;
-      const T m = static_cast<T>(autograd::lane_sum<T>(D, [&](std::int64_t d) { return xr[d]; }) / static_cast<double>(D));
+      const T m =
+          static_cast<T>(autograd::lane_sum<T>(D, [&](std::int64_t d) { return xr[d]; }) / static_cast<double>(D));
       const double ss = autograd::lane_sum<T>(D, [&](std::int64_t d) { return (xr[d] - m) * (xr[d] - m); });
       const T inv = static_cast<T>(1.0 / std::sqrt(ss / static_cast<double>(D) + eps));
       pm[r] = m;

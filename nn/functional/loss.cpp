@@ -27,7 +27,8 @@ void check_pair(const Tensor& input, const Tensor& target, const char* op) {
   check_defined(input, op, "input");
   check_defined(target, op, "target");
   if (!input.is_floating_point() || !target.is_floating_point() || input.shape() != target.shape()) {
-    throw std::invalid_argument(std::string(op) + ": expected floating-point input and target of the same shape, got input " +
+    throw std::invalid_argument(std::string(op) +
+                                ": expected floating-point input and target of the same shape, got input " +
                                 describe(input) + " and target " + describe(target));
   }
 }
@@ -41,8 +42,8 @@ Tensor expanded_constant(const Tensor& t, const Shape& shape, Dtype dtype, const
   } catch (const std::invalid_argument&) {
   }
   if (b != shape) {
-    throw std::invalid_argument(std::string(op) + ": " + what + " " + describe(t) + " cannot be broadcast to the input shape " +
-                                shape_str(shape));
+    throw std::invalid_argument(std::string(op) + ": " + what + " " + describe(t) +
+                                " cannot be broadcast to the input shape " + shape_str(shape));
   }
   NoGradGuard guard;
   return copy_as(expand(t.detach(), shape), dtype);
@@ -57,7 +58,8 @@ struct BinaryCrossEntropyBackward0 final : Node {
     if (w.defined()) g = g * w;
     if (autograd::GradMode::is_enabled()) {
       Tensor gx = should_compute_output(0) ? g * (xv - tv) / clamp(rsub(xv, 1.0) * xv, 1e-12) : Tensor();
-      Tensor gt = should_compute_output(1) ? g * (clamp(log(rsub(xv, 1.0)), -100.0) - clamp(log(xv), -100.0)) : Tensor();
+      Tensor gt =
+          should_compute_output(1) ? g * (clamp(log(rsub(xv, 1.0)), -100.0) - clamp(log(xv), -100.0)) : Tensor();
       return {gx, gt};
     }
     g = g.contiguous();
@@ -147,7 +149,8 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
   check_pair(input, target, "smooth_l1_loss");
-  if (!(beta >= 0)) throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " + std::to_string(beta));
+  if (!(beta >= 0))
+    throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " + std::to_string(beta));
   if (beta == 0) return l1_loss(input, target, reduction);
   Tensor d = input - target, ad = abs(d);
   return reduce(where(lt(ad, beta), (0.5 / beta) * d * d, ad - 0.5 * beta), reduction);

@@ -42,9 +42,9 @@ std::int64_t pooled_size(std::int64_t in, std::int64_t k, std::int64_t pad, std:
 PoolGeometry make_pool_geometry(const Tensor& x, const char* op, Size2 kernel, Size2 stride, Size2 padding,
                                 Size2 dilation, bool ceil_mode) {
   auto fail = [&](const std::string& why) {
-    throw std::invalid_argument(std::string(op) + ": " + why + " (input " + describe(x) + ", kernel_size=" +
-                                nn::to_string(kernel) + ", stride=" + nn::to_string(stride) + ", padding=" + nn::to_string(padding) +
-                                ", dilation=" + nn::to_string(dilation) + ")");
+    throw std::invalid_argument(std::string(op) + ": " + why + " (input " + describe(x) +
+                                ", kernel_size=" + nn::to_string(kernel) + ", stride=" + nn::to_string(stride) +
+                                ", padding=" + nn::to_string(padding) + ", dilation=" + nn::to_string(dilation) + ")");
   };
   if (!x.is_floating_point()) fail("input must be Float32 or Float64");
   if (x.dim() != 4) fail("expected a 3-D (unbatched) or 4-D (batched) input");
@@ -149,7 +149,8 @@ Tensor plane_scatter(const Tensor& grad_in, const Tensor& index, const Shape& sr
 }
 
 // Taps [lo, hi) of a kernel of k taps, dilation dil, starting at `start`, that fall in [0, size).
-std::pair<std::int64_t, std::int64_t> valid_taps(std::int64_t start, std::int64_t k, std::int64_t dil, std::int64_t size) {
+std::pair<std::int64_t, std::int64_t> valid_taps(std::int64_t start, std::int64_t k, std::int64_t dil,
+                                                 std::int64_t size) {
   std::int64_t lo = 0, hi = k;
   while (lo < hi && start + lo * dil < 0) ++lo;
   while (hi > lo && start + (hi - 1) * dil >= size) --hi;
@@ -216,7 +217,7 @@ template <class T, int KH, int KW>
           const std::int64_t origin = h0 * W + ow * sw - pw;
           T m = -std::numeric_limits<T>::infinity();
           std::int64_t best = origin;  // all taps -inf: the first
-          T sum = 0;  // NaN if a tap is (or if +inf meets -inf: then the exact scan runs for nothing)
+          T sum = 0;                   // NaN if a tap is (or if +inf meets -inf: then the exact scan runs for nothing)
           for (std::int64_t i = 0; i < kh; ++i)
             for (std::int64_t j = 0; j < kw; ++j) {
               const std::int64_t at = origin + i * dh * W + j * dw;
@@ -310,16 +311,12 @@ Tensor avg_pool_backward_op(const Tensor& gy, const PoolGeometry& g);
 
 struct AvgPool2DBackward0 final : Node {
   PoolGeometry g;
-  tensor_list apply(tensor_list&& grads) override {
-    return {avg_pool_backward_op(grads[0], g)};
-  }
+  tensor_list apply(tensor_list&& grads) override { return {avg_pool_backward_op(grads[0], g)}; }
 };
 
 struct AvgPool2DBackwardBackward0 final : Node {
   PoolGeometry g;
-  tensor_list apply(tensor_list&& grads) override {
-    return {avg_pool_op(grads[0], g)};
-  }
+  tensor_list apply(tensor_list&& grads) override { return {avg_pool_op(grads[0], g)}; }
 };
 
 Tensor avg_pool_op(const Tensor& x_in, const PoolGeometry& g) {
@@ -356,7 +353,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 ke
     dispatch_float(x.dtype(), "max_pool2d", [&](auto tag) {
       using T = decltype(tag);
       max_pool<T>(g, x.impl()->template data_as<T>(), y.impl()->template data_as<T>(),
-                         indices.impl()->data_as<std::int64_t>());
+                  indices.impl()->data_as<std::int64_t>());
     });
     if (auto n = record<MaxPool2DWithIndicesBackward0>({&x}, y)) {
       n->index = indices;

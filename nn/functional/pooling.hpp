@@ -10,7 +10,7 @@
 namespace xgrad::nn::functional {
 
 struct MaxPool2dOptions {
-  Size2 stride = 0;  // 0: the kernel size
+  Size2 stride = 0;   // 0: the kernel size
   Size2 padding = 0;  // implicit -inf padding, at most half the kernel
   Size2 dilation = 1;
   bool ceil_mode = false;  // round the output size up (the last window may hang over)
@@ -23,10 +23,10 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 ke
                                                    const MaxPool2dOptions& options = {});
 
 struct AvgPool2dOptions {
-  Size2 stride = 0;  // 0: the kernel size
+  Size2 stride = 0;   // 0: the kernel size
   Size2 padding = 0;  // zero padding, at most half the kernel
   bool ceil_mode = false;
-  bool count_include_pad = true;  // padded zeros count in the divisor
+  bool count_include_pad = true;                                // padded zeros count in the divisor
   std::optional<std::int64_t> divisor_override = std::nullopt;  // divide by this instead (non-zero)
 };
 // Mean over each window of input [N, C, H, W] (or [C, H, W]), with PyTorch's divisor rules.

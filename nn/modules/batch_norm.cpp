@@ -17,7 +17,8 @@ using autograd::describe;
 BatchNormBase::BatchNormBase(const char* type_name, std::int64_t n, const BatchNormOptions& o, std::int64_t min_dim,
                              std::int64_t max_dim)
     : Module(type_name), num_features(n), options(o), min_dim_(min_dim), max_dim_(max_dim) {
-  if (n < 1) throw std::invalid_argument(std::string(type_name) + ": num_features must be positive, got " + std::to_string(n));
+  if (n < 1)
+    throw std::invalid_argument(std::string(type_name) + ": num_features must be positive, got " + std::to_string(n));
   if (o.affine) {
     weight = register_parameter("weight", ones({n}));
     bias = register_parameter("bias", zeros({n}));
@@ -48,7 +49,8 @@ void BatchNormBase::reset_parameters() {
 Tensor BatchNormBase::forward(const Tensor& input) {
   check_defined(input, type_name().c_str(), "input");
   if (input.dim() < min_dim_ || input.dim() > max_dim_ || input.size(1) != num_features) {
-    std::string want = min_dim_ == max_dim_ ? std::to_string(min_dim_) + "-D" : std::to_string(min_dim_) + "-D or " + std::to_string(max_dim_) + "-D";
+    std::string want = min_dim_ == max_dim_ ? std::to_string(min_dim_) + "-D"
+                                            : std::to_string(min_dim_) + "-D or " + std::to_string(max_dim_) + "-D";
     throw std::invalid_argument(type_name() + ": expected " + want + " input with " + std::to_string(num_features) +
                                 " channels in dim 1, got " + describe(input));
   }
@@ -60,8 +62,9 @@ Tensor BatchNormBase::forward(const Tensor& input) {
   }
   const bool use_batch_stats = is_training() || !options.track_running_stats;
   const bool pass_running = !is_training() || options.track_running_stats;
-  Tensor out = functional::batch_norm(input, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(),
-                                      weight, bias, use_batch_stats, factor, options.eps);
+  Tensor out =
+      functional::batch_norm(input, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(),
+                             weight, bias, use_batch_stats, factor, options.eps);
   if (count) {  // counted only once the batch is accepted: a refused input leaves no trace
     ++*count;
     num_batches_tracked.impl()->storage->bump_version();

@@ -11,8 +11,8 @@ void ModuleSequence::push_back(ModulePtr module) {
 const ModulePtr& ModuleSequence::operator[](std::int64_t i) const {
   const auto n = static_cast<std::int64_t>(items_.size());
   if (i < -n || i >= n) {
-    throw std::out_of_range(type_name() + ": index " + std::to_string(i) + " is out of range for " +
-                            std::to_string(n) + " modules");
+    throw std::out_of_range(type_name() + ": index " + std::to_string(i) + " is out of range for " + std::to_string(n) +
+                            " modules");
   }
   return items_[static_cast<std::size_t>(i < 0 ? i + n : i)];
 }

@@ -25,7 +25,9 @@ class ModuleSequence : public Module {
   template <class M>
   std::shared_ptr<M> at(std::int64_t i) const {
     auto m = std::dynamic_pointer_cast<M>((*this)[i]);
-    if (!m) throw std::invalid_argument(type_name() + "::at: child " + std::to_string(i) + " is a " + (*this)[i]->type_name());
+    if (!m)
+      throw std::invalid_argument(type_name() + "::at: child " + std::to_string(i) + " is a " +
+                                  (*this)[i]->type_name());
     return m;
   }
   auto begin() const { return items_.begin(); }

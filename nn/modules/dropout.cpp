@@ -8,7 +8,9 @@
 
 namespace xgrad::nn {
 
-Dropout::Dropout(double prob) : Module("Dropout"), p(prob) { functional::detail::check_dropout_probability(p, "Dropout"); }
+Dropout::Dropout(double prob) : Module("Dropout"), p(prob) {
+  functional::detail::check_dropout_probability(p, "Dropout");
+}
 
 Tensor Dropout::forward(const Tensor& input) { return functional::dropout(input, p, is_training()); }
 

@@ -10,7 +10,8 @@
 
 namespace xgrad::nn {
 
-LayerNorm::LayerNorm(Shape shape, const LayerNormOptions& o) : Module("LayerNorm"), normalized_shape(std::move(shape)), options(o) {
+LayerNorm::LayerNorm(Shape shape, const LayerNormOptions& o)
+    : Module("LayerNorm"), normalized_shape(std::move(shape)), options(o) {
   if (normalized_shape.empty()) throw std::invalid_argument("LayerNorm: normalized_shape must not be empty");
   if (o.elementwise_affine) {
     weight = register_parameter("weight", ones(normalized_shape));

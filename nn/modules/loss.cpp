@@ -10,17 +10,25 @@ Tensor L1Loss::forward(const Tensor& input, const Tensor& target) { return F::l1
 Tensor SmoothL1Loss::forward(const Tensor& input, const Tensor& target) {
   return F::smooth_l1_loss(input, target, reduction, beta);
 }
-Tensor HuberLoss::forward(const Tensor& input, const Tensor& target) { return F::huber_loss(input, target, reduction, delta); }
+Tensor HuberLoss::forward(const Tensor& input, const Tensor& target) {
+  return F::huber_loss(input, target, reduction, delta);
+}
 
 CrossEntropyLoss::CrossEntropyLoss(const CrossEntropyOptions& o) : Loss("CrossEntropyLoss"), options(o) {
   options.weight = register_buffer("weight", o.weight);
 }
-Tensor CrossEntropyLoss::forward(const Tensor& input, const Tensor& target) { return F::cross_entropy(input, target, options); }
+Tensor CrossEntropyLoss::forward(const Tensor& input, const Tensor& target) {
+  return F::cross_entropy(input, target, options);
+}
 
-NLLLoss::NLLLoss(const NLLLossOptions& o) : Loss("NLLLoss"), options(o) { options.weight = register_buffer("weight", o.weight); }
+NLLLoss::NLLLoss(const NLLLossOptions& o) : Loss("NLLLoss"), options(o) {
+  options.weight = register_buffer("weight", o.weight);
+}
 Tensor NLLLoss::forward(const Tensor& input, const Tensor& target) { return F::nll_loss(input, target, options); }
 
-BCELoss::BCELoss(const Tensor& w, Reduction r) : Loss("BCELoss"), reduction(r) { weight = register_buffer("weight", w); }
+BCELoss::BCELoss(const Tensor& w, Reduction r) : Loss("BCELoss"), reduction(r) {
+  weight = register_buffer("weight", w);
+}
 Tensor BCELoss::forward(const Tensor& input, const Tensor& target) {
   return F::binary_cross_entropy(input, target, weight, reduction);
 }

@@ -37,7 +37,8 @@ class L1Loss : public Loss {
 
 class SmoothL1Loss : public Loss {
  public:
-  explicit SmoothL1Loss(Reduction reduction = kMean, double beta = 1.0) : Loss("SmoothL1Loss"), reduction(reduction), beta(beta) {}
+  explicit SmoothL1Loss(Reduction reduction = kMean, double beta = 1.0)
+      : Loss("SmoothL1Loss"), reduction(reduction), beta(beta) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
   using Loss::forward;
   Reduction reduction;
@@ -46,7 +47,8 @@ class SmoothL1Loss : public Loss {
 
 class HuberLoss : public Loss {
  public:
-  explicit HuberLoss(Reduction reduction = kMean, double delta = 1.0) : Loss("HuberLoss"), reduction(reduction), delta(delta) {}
+  explicit HuberLoss(Reduction reduction = kMean, double delta = 1.0)
+      : Loss("HuberLoss"), reduction(reduction), delta(delta) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
   using Loss::forward;
   Reduction reduction;

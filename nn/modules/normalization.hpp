@@ -31,12 +31,12 @@ class BatchNormBase : public Module {
 
   std::int64_t num_features;
   BatchNormOptions options;
-  Tensor weight, bias;                                     // undefined unless affine
+  Tensor weight, bias;                                    // undefined unless affine
   Tensor running_mean, running_var, num_batches_tracked;  // undefined unless tracking
 
  protected:
-  BatchNormBase(const char* type_name, std::int64_t num_features, const BatchNormOptions& options,
-                std::int64_t min_dim, std::int64_t max_dim);
+  BatchNormBase(const char* type_name, std::int64_t num_features, const BatchNormOptions& options, std::int64_t min_dim,
+                std::int64_t max_dim);
 
  private:
   std::int64_t min_dim_, max_dim_;

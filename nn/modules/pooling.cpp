@@ -7,15 +7,17 @@ Tensor MaxPool2d::forward(const Tensor& input) { return functional::max_pool2d(i
 
 std::string MaxPool2d::extra_repr() const {
   Size2 stride = options.stride == Size2{0} ? kernel_size : options.stride;
-  return "kernel_size=" + to_string(kernel_size) + ", stride=" + to_string(stride) + ", padding=" + to_string(options.padding) +
-         ", dilation=" + to_string(options.dilation) + ", ceil_mode=" + (options.ceil_mode ? "true" : "false");
+  return "kernel_size=" + to_string(kernel_size) + ", stride=" + to_string(stride) +
+         ", padding=" + to_string(options.padding) + ", dilation=" + to_string(options.dilation) +
+         ", ceil_mode=" + (options.ceil_mode ? "true" : "false");
 }
 
 Tensor AvgPool2d::forward(const Tensor& input) { return functional::avg_pool2d(input, kernel_size, options); }
 
 std::string AvgPool2d::extra_repr() const {
   Size2 stride = options.stride == Size2{0} ? kernel_size : options.stride;
-  return "kernel_size=" + to_string(kernel_size) + ", stride=" + to_string(stride) + ", padding=" + to_string(options.padding);
+  return "kernel_size=" + to_string(kernel_size) + ", stride=" + to_string(stride) +
+         ", padding=" + to_string(options.padding);
 }
 
 }  // namespace xgrad::nn

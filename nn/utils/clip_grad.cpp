@@ -3,9 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "../../autograd/format.hpp"
 #include "../../autograd/grad_mode.hpp"
 #include "../../autograd/ops.hpp"
-#include "../../autograd/format.hpp"
 #include "../../optim/options_check.hpp"
 
 namespace xgrad::nn::utils {
@@ -34,7 +34,8 @@ void for_each_grad(const std::vector<Tensor>& parameters, F&& f) {
 
 }  // namespace
 
-Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type, bool error_if_nonfinite) {
+Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type,
+                       bool error_if_nonfinite) {
   optim::detail::require(norm_type > 0, "clip_grad_norm_", "norm_type", norm_type, "must be > 0 (or infinity)");
   optim::detail::require(max_norm >= 0, "clip_grad_norm_", "max_norm", max_norm, "must be >= 0");
   const bool inf_norm = std::isinf(norm_type);
@@ -56,16 +57,21 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     }
   }
   if (!any) return scalar_tensor(0.0, out_dtype);
-  double total = inf_norm ? acc : norm_type == 2 ? std::sqrt(acc) : norm_type == 1 ? acc : std::pow(acc, 1.0 / norm_type);
+  double total = inf_norm         ? acc
+                 : norm_type == 2 ? std::sqrt(acc)
+                 : norm_type == 1 ? acc
+                                  : std::pow(acc, 1.0 / norm_type);
   if (out_dtype == Dtype::Float32) total = static_cast<float>(total);
   if (error_if_nonfinite && !std::isfinite(total)) {
-    throw std::runtime_error("clip_grad_norm_: the total norm of order " + num_str(norm_type) +
-                             " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this "
-                             "error and scale the gradients by the non-finite norm anyway, set error_if_nonfinite=false");
+    throw std::runtime_error(
+        "clip_grad_norm_: the total norm of order " + num_str(norm_type) +
+        " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this "
+        "error and scale the gradients by the non-finite norm anyway, set error_if_nonfinite=false");
   }
   // The coefficient is rounded like PyTorch's, which computes it in the gradients' dtype.
-  double coef = out_dtype == Dtype::Float32 ? static_cast<double>(static_cast<float>(max_norm) / (static_cast<float>(total) + 1e-6f))
-                                            : max_norm / (total + 1e-6);
+  double coef = out_dtype == Dtype::Float32
+                    ? static_cast<double>(static_cast<float>(max_norm) / (static_cast<float>(total) + 1e-6f))
+                    : max_norm / (total + 1e-6);
   if (coef > 1) coef = 1;
   for_each_grad(parameters, [coef](auto* data, std::int64_t n) {
     using T = std::remove_pointer_t<decltype(data)>;
@@ -88,6 +94,8 @@ void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) 
   });
 }
 
-void clip_grad_value_(const Tensor& parameter, double clip_value) { clip_grad_value_(std::vector<Tensor>{parameter}, clip_value); }
+void clip_grad_value_(const Tensor& parameter, double clip_value) {
+  clip_grad_value_(std::vector<Tensor>{parameter}, clip_value);
+}
 
 }  // namespace xgrad::nn::utils

@@ -16,7 +16,8 @@ namespace xgrad::nn::utils {
 // Throws std::invalid_argument for norm_type <= 0 or a negative max_norm.
 Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type = 2.0,
                        bool error_if_nonfinite = false);
-Tensor clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type = 2.0, bool error_if_nonfinite = false);
+Tensor clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type = 2.0,
+                       bool error_if_nonfinite = false);
 
 // Clamps every gradient element to [-clip_value, clip_value]. Throws std::invalid_argument for a
 // negative clip_value.
