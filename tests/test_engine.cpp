@@ -5,22 +5,13 @@
 #include <memory>
 
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 
 namespace {
 Tensor dvec(std::vector<double> v) { return tensor(v); }
 Tensor leaf(std::vector<double> v) { return tensor(v).requires_grad_(); }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("a tensor used twice gets the sum of both contributions") {

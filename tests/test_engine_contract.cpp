@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 using autograd::AutogradContext;
@@ -12,16 +13,6 @@ using autograd::Function;
 
 namespace {
 Tensor leaf(std::vector<double> v) { return tensor(v).requires_grad_(); }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // Records what its backward received; returns 2 g (or an undefined gradient for an undefined g).
 struct Recorder : Function<Recorder> {

@@ -11,12 +11,13 @@
 #include <string>
 #include <vector>
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 
 namespace {
 
-std::string message_of(const std::function<void()>& f) {
+std::string runtime_error_message(const std::function<void()>& f) {
   try {
     f();
   } catch (const std::runtime_error& e) {
@@ -25,7 +26,6 @@ std::string message_of(const std::function<void()>& f) {
   FAIL("expected a std::runtime_error");
   return "";
 }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 Tensor leaf(std::vector<double> v) { return tensor(v).requires_grad_(); }
 
 }  // namespace
@@ -35,7 +35,7 @@ TEST_CASE("anomaly mode stops at the first forward that produces NaN, not at the
   Tensor x = leaf({1.0, -1.0});
   Tensor h = x * 2.0;  // finite
   int later_ops_run = 0;
-  std::string msg = message_of([&] {
+  std::string msg = runtime_error_message([&] {
     Tensor y = log(h);  // log(-2): NaN
     ++later_ops_run;
     Tensor z = exp(y) + 1.0;
@@ -49,7 +49,7 @@ TEST_CASE("anomaly mode stops at the first forward that produces NaN, not at the
 
   // Inf counts as well as NaN: 1 / 0.
   Tensor zero = leaf({0.0});
-  std::string inf_msg = message_of([&] { Tensor r = 1.0 / zero; });
+  std::string inf_msg = runtime_error_message([&] { Tensor r = 1.0 / zero; });
   CHECK(contains(inf_msg, "inf"));
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("anomaly mode names the first backward node that produces a non-finite
   Tensor loss = (tanh(y * 3.0) * 2.0).sum();
   {
     autograd::DetectAnomalyGuard guard;
-    std::string msg = message_of([&] { loss.backward({}, true); });
+    std::string msg = runtime_error_message([&] { loss.backward({}, true); });
     CHECK(contains(msg, "SqrtBackward0"));
     CHECK(contains(msg, "inf"));
     CHECK(contains(msg, "[2]"));
@@ -83,7 +83,7 @@ TEST_CASE("anomaly mode finds a NaN created in backward from finite values (0 * 
   Tensor loss = unsafe.sum();
   CHECK(std::isfinite(loss.item<double>()));
   autograd::DetectAnomalyGuard guard;
-  std::string msg = message_of([&] { loss.backward({}, true); });
+  std::string msg = runtime_error_message([&] { loss.backward({}, true); });
   CHECK(contains(msg, "DivBackward"));
   CHECK(contains(msg, "nan"));
 }

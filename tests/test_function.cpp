@@ -2,22 +2,13 @@
 #include <doctest/doctest.h>
 
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 using autograd::AutogradContext;
 using autograd::Function;
 
 namespace {
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 struct MulConstant : Function<MulConstant> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double c) {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 using autograd::AutogradContext;
@@ -21,8 +22,6 @@ using autograd::gradgradcheck;
 using autograd::gradgradcheck_report;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 Tensor dvec(std::vector<double> v, const Shape& shape = {}) { return tensor(v, shape).requires_grad_(); }
 

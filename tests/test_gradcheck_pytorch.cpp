@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 using autograd::AutogradContext;
@@ -18,7 +19,6 @@ using autograd::GradcheckResult;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 Tensor dvec(std::vector<double> v, const Shape& shape = {}) { return tensor(v, shape).requires_grad_(); }
 const GradcheckOptions kQuiet = GradcheckOptions().raise_exception(false);
 

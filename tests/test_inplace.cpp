@@ -5,6 +5,7 @@
 #include <string>
 
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 
@@ -19,8 +20,6 @@ std::string error_of(F&& f) {
   }
   return "";
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 const char* kInternal = "more than one element of the written-to tensor refers to a single memory location";
 const char* kPartial = "some elements of the input tensor and the written-to tensor refer to a single memory location";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 using namespace xgrad::optim;
@@ -208,7 +209,6 @@ std::string invalid_argument_message(F&& f) {
   }
   return "no std::invalid_argument";
 }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 }  // namespace
 
 TEST_CASE("bad parameters and options throw std::invalid_argument naming the optimizer and the value") {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <xgrad/xgrad.hpp>
+#include "text_checks.hpp"
 
 using namespace xgrad;
 
@@ -41,8 +42,6 @@ std::string message_of(const std::function<void()>& f) {
   }
   return "";
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 template <class T>
 Tensor make(const std::vector<T>& v, const Shape& shape = {}, bool grad = false) {
