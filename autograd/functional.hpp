@@ -34,8 +34,10 @@
 //        backward B' through the recorded backward graph (the double-vjp trick again): cheaper
 //        when N << M (few inputs, many outputs).
 //   vhp: F + B (recorded) + one backward through that graph, about 2-3 B in all.
-//   hvp: as PyTorch's, the double-vjp trick on top of vhp's graph: one more backward. For a
-//        twice continuously differentiable f the Hessian is symmetric and hvp == vhp: call vhp.
+//   hvp: as vhp. The Hessian of a twice continuously differentiable (or piecewise such) f is
+//        symmetric, so H v = (v^T H)^T is computed as vhp does; PyTorch's hvp instead uses the
+//        double-vjp trick (one backward more), which xgrad keeps for strict=true only, so that
+//        strict mode raises exactly PyTorch's errors. The results agree to rounding.
 //   hessian: F + B (recorded once) + N backwards through the gradient's graph, i.e. no more
 //        than N vhps, which would each redo F + B.
 #pragma once

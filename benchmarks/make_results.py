@@ -131,6 +131,27 @@ def table(threads, run_dir):
             detail += f"; the check's own allocations between two calls of fn: {between:.0f}"
         lines.append(f"| gradcheck/{mode} | {fmt_time(usec(g))} | — | — | — | — | — | {detail} | "
                      f"{'met' if ok else '**missed**'} |")
+    return lines + functional_lines(xg, key)
+
+
+def functional_lines(xg, key):
+    """Issue 20's bounds (LibTorch has no C++ functional API, so xgrad is its own reference):
+    hvp and vhp at most 3 x one gradient of the same f, hessian at most n x hvp."""
+    grad, hvp, hessian = (xg.get(f"functional/{k}") for k in ("grad", "hvp", "hessian"))
+    lines = []
+    if not grad:
+        return lines
+    for name in ("hvp", "vhp"):
+        b = xg.get(f"functional/{name}")
+        if b:
+            r = usec(b, key) / usec(grad, key)
+            lines.append(f"| functional/{name} | {fmt_time(usec(b))} | — | — | — | {fmt_time(usec(grad))} "
+                         f"(one gradient) | {r:.2f} × one gradient | ≤ 3 × one gradient | {verdict(r, 3)} |")
+    if hessian and hvp:
+        n = hessian.get("n", 0)
+        r = usec(hessian, key) / (n * usec(hvp, key)) if n else float("inf")
+        lines.append(f"| functional/hessian (n = {n:.0f}) | {fmt_time(usec(hessian))} | — | — | — | "
+                     f"{fmt_time(n * usec(hvp))} (n hvps) | {r:.2f} × n hvps | ≤ 1 × n hvps | {verdict(r, 1)} |")
     return lines
 
 

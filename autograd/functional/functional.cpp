@@ -360,6 +360,10 @@ std::pair<tensor_list, tensor_list> vhp(const ListFn& f, const tensor_list& in, 
     single_output(outputs, fn, fl.strict);
     jac = autograd_grad(outputs, inputs, {}, true, true);
     check_requires_grad(jac, "jacobian", fl.strict);
+    // Not strict: H is symmetric (f twice continuously differentiable, or piecewise so), so
+    // H v = (v^T H)^T is vhp's one backward through the gradient's graph. PyTorch's double-vjp
+    // costs one backward more; it is kept for strict mode, whose checks are stated on it.
+    hvp = hvp && fl.strict;
     if (hvp) {
       for (const Tensor& x : inputs) grad_jac.push_back(zeros_like(x).requires_grad_(true));
       double_back = autograd_grad(jac, inputs, grad_jac, true, true);
