@@ -281,18 +281,22 @@ TEST_CASE("every optimizer refuses a gradient whose shape or dtype is not its pa
       {"Adagrad", [](auto p) { return std::make_unique<Adagrad>(p); }},
       {"LBFGS", [](auto p) { return std::make_unique<LBFGS>(p); }},
   };
-  for (const auto& [name, make] : makers) {
+  for (const auto& maker : makers) {  // no structured bindings: clang 14 cannot capture them
+    const std::string& name = maker.first;
+    const MakeAny& make = maker.second;
     CAPTURE(name);
     Tensor a = tensor(std::vector<float>{1, 2}).requires_grad_();
     Tensor w = tensor(std::vector<float>{1, 2, 3}).requires_grad_();
     auto opt = make({a, w});
     const Tensor before = w.detach().clone();
-    for (const auto& [bad, wording] : std::vector<std::pair<Tensor, std::string>>{
+    for (const auto& case_ : std::vector<std::pair<Tensor, std::string>>{
              {ones({4}), "another shape (Float32 [4])"},  // more elements: read past the end
              {ones({1}), "another shape (Float32 [1])"},
              {ones({3}, kFloat64), "another dtype (Float64 [3])"}}) {
+      const Tensor& bad = case_.first;
+      const std::string& wording = case_.second;
       // Set inside the closure, as a hook or user code could: the check runs after it.
-      auto closure = [&, bad = bad] {
+      auto closure = [&] {
         a.mutable_grad() = ones({2});
         w.mutable_grad() = bad;
         return (a * 0).sum().detach();
