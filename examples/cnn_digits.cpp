@@ -12,14 +12,14 @@ using namespace xgrad;
 namespace F = xgrad::nn::functional;
 
 struct DigitsCNN : nn::Module {
-  std::shared_ptr<nn::Conv2d> conv1, conv2;
-  std::shared_ptr<nn::Linear> fc;
+  std::shared_ptr<nn::Conv2dImpl> conv1, conv2;
+  std::shared_ptr<nn::LinearImpl> fc;
   DigitsCNN() : Module("DigitsCNN") {
-    conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(1, 16, 3, nn::Conv2dOptions{.padding = 1}));
-    conv2 = register_module("conv2", std::make_shared<nn::Conv2d>(16, 32, 3, nn::Conv2dOptions{.padding = 1}));
-    fc = register_module("fc", std::make_shared<nn::Linear>(32 * 2 * 2, 10));
+    conv1 = register_module("conv1", std::make_shared<nn::Conv2dImpl>(1, 16, 3, nn::Conv2dConfig{.padding = 1}));
+    conv2 = register_module("conv2", std::make_shared<nn::Conv2dImpl>(16, 32, 3, nn::Conv2dConfig{.padding = 1}));
+    fc = register_module("fc", std::make_shared<nn::LinearImpl>(32 * 2 * 2, 10));
   }
-  Tensor forward(const Tensor& x) override {
+  Tensor forward(const Tensor& x) {
     Tensor h = F::max_pool2d(relu(conv1->forward(x)), 2);  // [N, 16, 4, 4]
     h = F::max_pool2d(relu(conv2->forward(h)), 2);         // [N, 32, 2, 2]
     return fc->forward(h.flatten(1));
