@@ -22,8 +22,7 @@ int main() {
   const Tensor x_train = scaler.fit_transform(split.x_train), x_test = scaler.transform(split.x_test);
 
   manual_seed(0);
-  nn::Sequential model(std::make_shared<nn::LinearImpl>(64, 64), std::make_shared<nn::ReLUImpl>(),
-                       std::make_shared<nn::LinearImpl>(64, 10));
+  nn::Sequential model(nn::Linear(64, 64), nn::ReLU(), nn::Linear(64, 10));
   optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
   data::DataLoader loader(data::TensorDataset(x_train, split.y_train),
                           data::DataLoaderOptions().batch_size(32).shuffle(true).seed(0));

@@ -52,8 +52,8 @@ class ModuleHolder {
       : impl_(std::make_shared<Contained>(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
   // Shares an existing module (what register_module returns converts back this way).
   ModuleHolder(std::shared_ptr<Contained> module) noexcept : impl_(std::move(module)) {}  // NOLINT
-  template <class Derived, class = std::enable_if_t<std::is_base_of_v<Contained, Derived> &&
-                                                    !std::is_same_v<Contained, Derived>>>
+  template <class Derived,
+            class = std::enable_if_t<std::is_base_of_v<Contained, Derived> && !std::is_same_v<Contained, Derived>>>
   ModuleHolder(std::shared_ptr<Derived> module) noexcept : impl_(std::move(module)) {}  // NOLINT
 
   explicit operator bool() const noexcept { return !is_empty(); }
@@ -105,11 +105,11 @@ std::ostream& operator<<(std::ostream& os, const ModuleHolder<C>& holder) {
 }  // namespace xgrad::nn
 
 // Declares `Name` as the holder of `Impl` (LibTorch's TORCH_MODULE_IMPL).
-#define XGRAD_MODULE_IMPL(Name, ImplType)                                  \
-  class Name : public ::xgrad::nn::ModuleHolder<ImplType> {                \
-   public:                                                                 \
-    using ::xgrad::nn::ModuleHolder<ImplType>::ModuleHolder;               \
-    using Impl [[maybe_unused]] = ImplType;                                \
+#define XGRAD_MODULE_IMPL(Name, ImplType)                    \
+  class Name : public ::xgrad::nn::ModuleHolder<ImplType> {  \
+   public:                                                   \
+    using ::xgrad::nn::ModuleHolder<ImplType>::ModuleHolder; \
+    using Impl [[maybe_unused]] = ImplType;                  \
   }
 
 // XGRAD_MODULE(Net) declares `Net` as the holder of `NetImpl` (LibTorch's TORCH_MODULE).

@@ -22,11 +22,14 @@ concept TensorForward = std::derived_from<M, Module> && requires(M& m, const Ten
 
 // A callable taking a Tensor and returning one (a lambda, a function, F::relu).
 template <class F>
-concept IsModuleHolder = requires { typename std::remove_cvref_t<F>::ContainedType; };
+concept IsModuleHolder = requires {
+  typename std::remove_cvref_t<F>::ContainedType;
+};
 
 template <class F>
-concept TensorFunction = !IsModuleHolder<F> && !std::derived_from<std::remove_cvref_t<F>, Module> && std::is_invocable_v<F&, const Tensor&> &&
-                         std::convertible_to<std::invoke_result_t<F&, const Tensor&>, Tensor>;
+concept TensorFunction =
+    !IsModuleHolder<F> && !std::derived_from<std::remove_cvref_t<F>, Module> &&
+    std::is_invocable_v<F&, const Tensor&> && std::convertible_to<std::invoke_result_t<F&, const Tensor&>, Tensor>;
 
 // A function as a module, for Sequential:
 //   nn::Functional(F::relu)            nn::Functional(xgrad::leaky_relu, 0.2)   // x -> f(x, 0.2)
