@@ -86,8 +86,9 @@ struct MlpStep {
   optim::SGD sgd;
   Tensor input, target;
   MlpStep(std::int64_t in, std::int64_t h1, std::int64_t h2, std::int64_t out, std::int64_t batch)
-      : model(std::make_shared<nn::Linear>(in, h1), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(h1, h2),
-              std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(h2, out)),
+      : model(std::make_shared<nn::LinearImpl>(in, h1), std::make_shared<nn::ReLUImpl>(),
+              std::make_shared<nn::LinearImpl>(h1, h2), std::make_shared<nn::ReLUImpl>(),
+              std::make_shared<nn::LinearImpl>(h2, out)),
         sgd(model.parameters(), optim::SGDOptions(0.01).momentum(0.9)),
         input(randn({batch, in})),
         target(randint(0, out, {batch})) {}
@@ -266,8 +267,8 @@ void conv_small(benchmark::State& state) {
   nn::Conv2d conv(1, 16, 3, {.padding = 1});
   Tensor x = randn({64, 1, 8, 8});
   for (auto _ : state) {
-    conv.zero_grad();
-    F::max_pool2d(relu(conv.forward(x)), 2).sum().backward();
+    conv->zero_grad();
+    F::max_pool2d(relu(conv->forward(x)), 2).sum().backward();
   }
 }
 

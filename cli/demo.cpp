@@ -53,7 +53,7 @@ struct Run {
   std::int64_t batch_size;  // 0: full batch
   std::int64_t epochs;
   TrainResult result;
-  std::shared_ptr<nn::Sequential> model;
+  std::shared_ptr<nn::SequentialImpl> model;
 };
 
 // --data if given; else the first of ./datasets, the source tree's datasets/ and the installed copy.

@@ -90,10 +90,10 @@ void read_csv_settings(const nn::Metadata& m, const std::string& path, ModelSpec
   }
 }
 
-nn::ModulePtr make_activation(const std::string& name) {
-  if (name == "relu") return std::make_shared<nn::ReLU>();
-  if (name == "tanh") return std::make_shared<nn::Tanh>();
-  if (name == "gelu") return std::make_shared<nn::GELU>();
+nn::AnyModule make_activation(const std::string& name) {
+  if (name == "relu") return std::make_shared<nn::ReLUImpl>();
+  if (name == "tanh") return std::make_shared<nn::TanhImpl>();
+  if (name == "gelu") return std::make_shared<nn::GELUImpl>();
   throw std::invalid_argument("unknown activation '" + name + "' (expected relu, tanh or gelu)");
 }
 
@@ -112,15 +112,15 @@ std::vector<std::int64_t> parse_model(const std::string& text) {
   return hidden;
 }
 
-std::shared_ptr<nn::Sequential> build_model(const ModelSpec& spec) {
-  auto model = std::make_shared<nn::Sequential>();
+std::shared_ptr<nn::SequentialImpl> build_model(const ModelSpec& spec) {
+  auto model = std::make_shared<nn::SequentialImpl>();
   std::int64_t width = spec.inputs;
   for (std::int64_t h : spec.hidden) {
-    model->push_back(std::make_shared<nn::Linear>(width, h));
+    model->push_back(std::make_shared<nn::LinearImpl>(width, h));
     model->push_back(make_activation(spec.activation));
     width = h;
   }
-  model->push_back(std::make_shared<nn::Linear>(width, spec.outputs));
+  model->push_back(std::make_shared<nn::LinearImpl>(width, spec.outputs));
   return model;
 }
 

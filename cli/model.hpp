@@ -40,7 +40,7 @@ std::vector<std::int64_t> parse_model(const std::string& text);
 
 // Linear(inputs, h1), act, Linear(h1, h2), act, ..., Linear(h_last, outputs), Float32.
 // Throws std::invalid_argument for an unknown activation.
-std::shared_ptr<nn::Sequential> build_model(const ModelSpec& spec);
+std::shared_ptr<nn::SequentialImpl> build_model(const ModelSpec& spec);
 
 // Features standardised with the spec's mean and std: [rows, inputs] Float32. Throws
 // std::invalid_argument naming the column when a standardised value is not finite in Float32
@@ -57,7 +57,7 @@ void check_tensors(const ModelSpec& spec, const nn::NamedTensors& tensors, const
 // Saves parameters plus to_metadata(spec) and `extra` (informational entries).
 void save_model(const std::string& path, const nn::Module& model, const ModelSpec& spec, nn::Metadata extra = {});
 struct LoadedModel {
-  std::shared_ptr<nn::Sequential> model;
+  std::shared_ptr<nn::SequentialImpl> model;
   ModelSpec spec;
   nn::Metadata metadata;
 };

@@ -11,22 +11,23 @@
 using namespace xgrad;
 namespace F = xgrad::nn::functional;
 
-struct DigitsCNN : nn::Module {
-  std::shared_ptr<nn::Conv2d> conv1, conv2;
-  std::shared_ptr<nn::Linear> fc;
-  DigitsCNN() : Module("DigitsCNN") {
-    conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(1, 16, 3, nn::Conv2dOptions{.padding = 1}));
-    conv2 = register_module("conv2", std::make_shared<nn::Conv2d>(16, 32, 3, nn::Conv2dOptions{.padding = 1}));
-    fc = register_module("fc", std::make_shared<nn::Linear>(32 * 2 * 2, 10));
+struct DigitsCNNImpl : nn::Module {
+  nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  nn::Linear fc{nullptr};
+  DigitsCNNImpl() : Module("DigitsCNN") {
+    conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1)));
+    conv2 = register_module("conv2", nn::Conv2d(16, 32, 3, {.padding = 1}));
+    fc = register_module("fc", nn::Linear(32 * 2 * 2, 10));
   }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = F::max_pool2d(relu(conv1->forward(x)), 2);  // [N, 16, 4, 4]
-    h = F::max_pool2d(relu(conv2->forward(h)), 2);         // [N, 32, 2, 2]
-    return fc->forward(h.flatten(1));
+  Tensor forward(Tensor x) {
+    x = F::max_pool2d(relu(conv1(x)), 2);  // [N, 16, 4, 4]
+    x = F::max_pool2d(relu(conv2(x)), 2);  // [N, 32, 2, 2]
+    return fc(x.flatten(1));
   }
 };
+XGRAD_MODULE(DigitsCNN);  // the holder, as LibTorch's TORCH_MODULE
 
-double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
+double accuracy(DigitsCNN& model, const Tensor& x, const Tensor& y) {
   NoGradGuard no_grad;
   return eq(argmax(model(x), 1), y).to(kFloat64).mean().item<double>();
 }
@@ -39,8 +40,8 @@ int main() {
   const Tensor x_test = (split.x_test / 16.0).reshape({-1, 1, 8, 8});
 
   manual_seed(0);
-  auto model = std::make_shared<DigitsCNN>();
-  std::cout << *model;
+  DigitsCNN model;
+  std::cout << model;
   optim::Adam adam(model->parameters(), optim::AdamOptions(3e-3));
   data::DataLoader loader(data::TensorDataset(x_train, split.y_train),
                           data::DataLoaderOptions().batch_size(32).shuffle(true).seed(0));
@@ -54,9 +55,9 @@ int main() {
       total += loss.item<double>() * static_cast<double>(batch.data.size(0));
     }
     std::printf("epoch %d: mean training loss %.4f, test accuracy %.4f\n", epoch,
-                total / static_cast<double>(x_train.size(0)), accuracy(*model, x_test, split.y_test));
+                total / static_cast<double>(x_train.size(0)), accuracy(model, x_test, split.y_test));
   }
-  const double test_acc = accuracy(*model, x_test, split.y_test);
+  const double test_acc = accuracy(model, x_test, split.y_test);
   std::printf("test accuracy %.4f on %lld digits\n", test_acc, static_cast<long long>(x_test.size(0)));
   return test_acc >= 0.95 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -18,10 +18,10 @@ int main() {
   manual_seed(0);
   nn::Linear model(4, 3);
   const double lambda = 1e-3;  // a little L2, so that separable classes keep finite weights
-  optim::LBFGS lbfgs(model.parameters(), optim::LBFGSOptions(1.0).line_search_fn("strong_wolfe"));
+  optim::LBFGS lbfgs(model->parameters(), optim::LBFGSOptions(1.0).line_search_fn("strong_wolfe"));
   auto closure = [&] {
     lbfgs.zero_grad();
-    Tensor loss = F::cross_entropy(model(x_train), split.y_train) + 0.5 * lambda * model.weight.square().sum();
+    Tensor loss = F::cross_entropy(model(x_train), split.y_train) + 0.5 * lambda * model->weight.square().sum();
     loss.backward();
     return loss;
   };

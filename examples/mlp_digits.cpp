@@ -22,9 +22,8 @@ int main() {
   const Tensor x_train = scaler.fit_transform(split.x_train), x_test = scaler.transform(split.x_test);
 
   manual_seed(0);
-  nn::Sequential model(std::make_shared<nn::Linear>(64, 64), std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(64, 10));
-  optim::Adam adam(model.parameters(), optim::AdamOptions(1e-3));
+  nn::Sequential model(nn::Linear(64, 64), nn::ReLU(), nn::Linear(64, 10));
+  optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
   data::DataLoader loader(data::TensorDataset(x_train, split.y_train),
                           data::DataLoaderOptions().batch_size(32).shuffle(true).seed(0));
   for (int epoch = 1; epoch <= 20; ++epoch) {

@@ -34,9 +34,8 @@ int main() {
   manual_seed(0);
   Tensor points = randn({256, 2});
   Tensor labels = gt(points.select(1, 0) * points.select(1, 1), 0.0);  // same-sign quadrants
-  nn::Sequential model(std::make_shared<nn::Linear>(2, 16), std::make_shared<nn::Tanh>(),
-                       std::make_shared<nn::Linear>(16, 2));
-  optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
+  nn::Sequential model(nn::Linear(2, 16), nn::Tanh(), nn::Linear(16, 2));
+  optim::Adam adam(model->parameters(), optim::AdamOptions(0.05));
   for (int step = 0; step < 300; ++step) {
     adam.zero_grad();
     Tensor loss = F::cross_entropy(model(points), labels);

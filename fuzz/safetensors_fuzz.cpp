@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::require_message(e.what());
   }
   // Loading into a module validates names, shapes and dtypes too (seeds hold a Linear(2, 3)).
-  auto linear = std::make_shared<nn::Linear>(2, 3);
+  auto linear = std::make_shared<nn::LinearImpl>(2, 3);
   try {
     nn::load(linear, path, /*strict=*/false);
   } catch (const nn::SerializationError& e) {

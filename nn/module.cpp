@@ -1,6 +1,9 @@
 // Module registration, traversal, mode switches, dtype conversion and printing.
 #include "module.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -11,11 +14,18 @@
 
 namespace xgrad::nn {
 
-Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
-
-Tensor Module::forward(const Tensor&) {
-  throw std::logic_error(type_name_ + ": this module has no forward(const Tensor&); call its own methods instead");
+namespace detail {
+void throw_empty_holder(const char* mangled) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string readable = status == 0 && name ? name : mangled;
+  std::free(name);  // NOLINT: __cxa_demangle allocates with malloc
+  throw std::logic_error("accessing an empty ModuleHolder of " + readable +
+                         ": it was constructed with nullptr and never assigned a module");
 }
+}  // namespace detail
+
+Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
 
 void Module::check_new_name(const std::string& name, const char* what) const {
   if (name.empty() || name.find('.') != std::string::npos) {
@@ -57,6 +67,17 @@ void Module::add_child(const std::string& name, ModulePtr module) {
   check_new_name(name, "module");
   if (!module) throw std::invalid_argument(type_name_ + ": cannot register module '" + name + "': it is null");
   children_.emplace_back(name, std::move(module));
+}
+
+void Module::replace_child(const std::string& name, ModulePtr module) {
+  if (!module) throw std::invalid_argument(type_name_ + ": cannot replace module '" + name + "' with null");
+  for (auto& [n, c] : children_) {
+    if (n == name) {
+      c = std::move(module);
+      return;
+    }
+  }
+  throw std::invalid_argument(type_name_ + ": no submodule named '" + name + "' to replace");
 }
 
 void Module::replace_tensor(const std::string& name, const Tensor& tensor) {
@@ -131,6 +152,23 @@ std::vector<ModulePtr> Module::children() const {
 }
 
 NamedModules Module::named_children() const { return children_; }
+
+std::vector<ModulePtr> Module::modules(bool include_self) const {
+  std::vector<ModulePtr> out;
+  if (include_self) {
+    auto self = weak_from_this().lock();
+    if (!self) {
+      throw std::logic_error(type_name_ + ".modules(): include_self needs the module to be held by a shared_ptr; " +
+                             "call modules(false) on a module created on the stack");
+    }
+    out.push_back(std::const_pointer_cast<Module>(self));
+  }
+  for (const auto& [n, child] : children_) {
+    auto sub = child->modules(true);
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  return out;
+}
 
 std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
   std::vector<std::pair<std::string, const Module*>> out{{"", this}};

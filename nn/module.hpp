@@ -1,16 +1,23 @@
 // nn::Module: the base of every layer and of user models. A module owns named parameters
 // (leaf tensors that require grad), named buffers (state that is saved but not trained, such
 // as BatchNorm's running statistics) and named child modules, all kept in registration order.
-// Modules are used through std::shared_ptr, as LibTorch's module holders are:
+// As in LibTorch, every layer is a plain class `XImpl` (usable on its own through
+// std::make_shared<nn::LinearImpl>(4, 8)) and a holder `X` (nn/pimpl.hpp) that owns a
+// shared_ptr to it; XGRAD_MODULE(Net) makes the holder of a user's NetImpl:
 //
-//   struct Net : nn::Module {
-//     std::shared_ptr<nn::Linear> fc1, fc2;
-//     Net() : Module("Net") {
-//       fc1 = register_module("fc1", std::make_shared<nn::Linear>(4, 8));
-//       fc2 = register_module("fc2", std::make_shared<nn::Linear>(8, 2));
+//   struct NetImpl : nn::Module {
+//     nn::Linear fc1{nullptr}, fc2{nullptr};
+//     NetImpl() {
+//       fc1 = register_module("fc1", nn::Linear(4, 8));
+//       fc2 = register_module("fc2", nn::Linear(nn::LinearOptions(8, 2).bias(false)));
 //     }
-//     Tensor forward(const Tensor& x) override { return fc2->forward(relu(fc1->forward(x))); }
+//     Tensor forward(Tensor x) { return fc2(relu(fc1(x))); }
 //   };
+//   XGRAD_MODULE(Net);   // Net net; net(x); net->parameters(); xgrad::save(net, "net.safetensors");
+//
+// Module has no virtual forward: a module's forward may take and return anything, and the
+// holder, Sequential and AnyModule find it by overload resolution at compile time (a forward
+// taking Tensor by value, by const reference or several arguments all work).
 #pragma once
 #include <iosfwd>
 #include <memory>
@@ -19,28 +26,28 @@
 #include <vector>
 
 #include "../autograd/tensor.hpp"
+#include "ordered_dict.hpp"
 
 namespace xgrad::nn {
 
 // (dotted name, tensor) pairs in registration order, e.g. {"fc1.weight", W}.
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+// Items read as p.key() / p.value() (LibTorch) or p.first / p.second.
+using NamedTensors = OrderedDict<std::string, Tensor>;
 
 class Module;
 using ModulePtr = std::shared_ptr<Module>;
-using NamedModules = std::vector<std::pair<std::string, ModulePtr>>;
+using NamedModules = OrderedDict<std::string, ModulePtr>;
 
-class Module {
+template <class Contained>
+class ModuleHolder;
+
+class Module : public std::enable_shared_from_this<Module> {
  public:
   // `type_name` is what printing shows ("Linear", "Net").
   explicit Module(std::string type_name = "Module");
   virtual ~Module() = default;
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
-
-  // The computation of a module that takes one tensor. The default throws std::logic_error
-  // naming the module type (containers such as ModuleList have no forward).
-  virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
 
   const std::string& type_name() const noexcept { return type_name_; }
 
@@ -56,6 +63,17 @@ class Module {
     add_child(name, module);
     return module;
   }
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, const ModuleHolder<M>& holder) {
+    return register_module(name, holder.ptr());
+  }
+  // Replaces the child registered as `name` (LibTorch's replace_module); std::invalid_argument
+  // when there is none.
+  template <class M>
+  std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
+    replace_child(name, module);
+    return module;
+  }
   // Replaces the tensor behind an already registered parameter or buffer (throws
   // std::invalid_argument naming the module and the name when there is none).
   void replace_tensor(const std::string& name, const Tensor& tensor);
@@ -68,6 +86,9 @@ class Module {
   NamedTensors named_buffers(bool recurse = true) const;
   std::vector<ModulePtr> children() const;
   NamedModules named_children() const;
+  // Every module of the tree, depth first, this one first when include_self (LibTorch's
+  // modules()); include_self needs this module to be owned by a shared_ptr (std::logic_error).
+  std::vector<ModulePtr> modules(bool include_self = true) const;
   // Every module of the tree, this one first (named ""), children with dotted names.
   std::vector<std::pair<std::string, const Module*>> named_modules() const;
   // Parameters and buffers by dotted name, module by module (own parameters, own buffers,
@@ -99,6 +120,7 @@ class Module {
 
  private:
   void add_child(const std::string& name, ModulePtr module);
+  void replace_child(const std::string& name, ModulePtr module);
   void check_new_name(const std::string& name, const char* what) const;
   void collect(NamedTensors& out, const std::string& prefix, bool params, bool buffers, bool recurse) const;
 
@@ -117,3 +139,5 @@ class Module {
 std::ostream& operator<<(std::ostream& os, const Module& module);
 
 }  // namespace xgrad::nn
+
+#include "pimpl.hpp"  // NOLINT: the holders, after Module is complete

@@ -101,5 +101,22 @@ template <class M, class = std::enable_if_t<std::is_base_of_v<Module, M>>>
 LoadResult load(const std::shared_ptr<M>& module, const std::string& path, bool strict = true) {
   return load(static_cast<Module&>(*module), path, strict);
 }
+// A holder (nn::Linear, a user's XGRAD_MODULE): its module's state_dict.
+template <class C>
+void save(const ModuleHolder<C>& module, const std::string& path, const Metadata& metadata = {}) {
+  save(static_cast<const Module&>(*module), path, metadata);
+}
+template <class C>
+LoadResult load(ModuleHolder<C>& module, const std::string& path, bool strict = true) {
+  return load(static_cast<Module&>(*module), path, strict);
+}
 
 }  // namespace xgrad::nn
+
+namespace xgrad {
+// LibTorch's torch::save / torch::load spelling. The file is xgrad's safetensors (see above),
+// not LibTorch's pickle archive: files do not move between the two libraries this way (load a
+// PyTorch safetensors file instead). Optimizers: optim/serialize.hpp.
+using nn::load;
+using nn::save;
+}  // namespace xgrad

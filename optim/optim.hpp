@@ -11,4 +11,5 @@
 #include "newton.hpp"
 #include "optimizer.hpp"
 #include "rmsprop.hpp"
+#include "serialize.hpp"
 #include "sgd.hpp"

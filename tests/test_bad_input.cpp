@@ -106,7 +106,7 @@ TEST_CASE("row: shape mismatch in matmul, mm, dot and outer") {
   expect_throw<std::invalid_argument>([] { mm(f64({2, 3, 1}), f64({1, 3})); }, {"mm", "[2, 3, 1]", "[1, 3]"});
   expect_throw<std::invalid_argument>([] { dot(f64({3}), f64({4})); }, {"dot", "[3]", "[4]"});
   expect_throw<std::invalid_argument>([] { outer(f64({3, 1}), f64({4})); }, {"outer", "[3, 1]", "[4]"});
-  expect_throw<std::invalid_argument>([] { nn::Linear(3, 2).forward(f32({5, 4})); }, {"[5, 4]", "[2, 3]"});
+  expect_throw<std::invalid_argument>([] { nn::Linear(3, 2)->forward(f32({5, 4})); }, {"[5, 4]", "[2, 3]"});
 }
 
 TEST_CASE("row: broadcasting that cannot broadcast") {
@@ -306,12 +306,12 @@ TEST_CASE("row: loading weights of the wrong shape") {
           .string();
   nn::Linear small(3, 2), big(4, 2);
   nn::save(small, path);
-  const Tensor before = big.weight.detach().clone();
+  const Tensor before = big->weight.detach().clone();
   expect_throw<nn::ShapeMismatchError>([&] { nn::load(big, path); }, {path, "weight", "[2, 3]", "[2, 4]"});
-  CHECK(equal(big.weight, before));  // a failed load changes nothing
+  CHECK(equal(big->weight, before));  // a failed load changes nothing
   // A dtype mismatch is its own error type.
   nn::Linear small64(3, 2);
-  small64.to(kFloat64);
+  small64->to(kFloat64);
   nn::save(small64, path);
   expect_throw<nn::DtypeMismatchError>([&] { nn::load(small, path); }, {path, "weight", "Float64", "Float32"});
   // A missing file names the path.

@@ -28,15 +28,16 @@ namespace fs = std::filesystem;
 constexpr std::int64_t kSteps = 100000;  // more than any child gets through before its kill
 
 struct Run {
-  std::shared_ptr<nn::Sequential> model;
+  std::shared_ptr<nn::SequentialImpl> model;
   std::unique_ptr<optim::Adam> opt;
   Tensor x, y;
   std::int64_t step = 0;
 
   Run() {
     manual_seed(7);
-    model = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(4, 16), std::make_shared<nn::Tanh>(),
-                                             std::make_shared<nn::Linear>(16, 3));
+    model =
+        std::make_shared<nn::SequentialImpl>(std::make_shared<nn::LinearImpl>(4, 16), std::make_shared<nn::TanhImpl>(),
+                                             std::make_shared<nn::LinearImpl>(16, 3));
     opt = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions(0.01));
     x = randn({32, 4});
     y = randint(0, 3, {32});

@@ -81,9 +81,9 @@ TEST_CASE("20,000 optimizer steps of a small MLP do not grow peak RSS by 1 MiB a
   manual_seed(3);
   Tensor x = randn({256, 8});
   Tensor y = argmax(x.matmul(randn({8, 4})), 1);
-  auto model =
-      std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(8, 16), std::make_shared<nn::ReLU>(),
-                                       std::make_shared<nn::Dropout>(0.1), std::make_shared<nn::Linear>(16, 4));
+  auto model = std::make_shared<nn::SequentialImpl>(
+      std::make_shared<nn::LinearImpl>(8, 16), std::make_shared<nn::ReLUImpl>(), std::make_shared<nn::DropoutImpl>(0.1),
+      std::make_shared<nn::LinearImpl>(16, 4));
   optim::Adam opt(model->parameters(), optim::AdamOptions(1e-3).weight_decay(1e-4));
   optim::StepLR sched(opt, 10, 0.999);
   data::DataLoader loader(data::TensorDataset(x, y), data::DataLoaderOptions().batch_size(16).shuffle(true));
@@ -126,17 +126,17 @@ TEST_CASE("the graph of a training step is freed when the step ends") {
   // The flat-RSS test above in miniature, without measuring memory: every node of a step's
   // graph is released once its loss goes out of scope, across many steps.
   nn::Linear layer(4, 3);
-  optim::SGD opt(layer.parameters(), optim::SGDOptions(0.01).momentum(0.9));
+  optim::SGD opt(layer->parameters(), optim::SGDOptions(0.01).momentum(0.9));
   Tensor x = randn({5, 4});
   std::weak_ptr<autograd::Node> first_graph;
   for (int step = 0; step < 100; ++step) {
     opt.zero_grad();
-    Tensor loss = layer.forward(x).square().mean();
+    Tensor loss = layer->forward(x).square().mean();
     if (step == 0) first_graph = loss.grad_fn();
     loss.backward();
     opt.step();
   }
   CHECK(first_graph.expired());
   // The gradients are the only tensors the parameters hold on to.
-  for (const Tensor& p : layer.parameters()) CHECK(p.grad().defined());
+  for (const Tensor& p : layer->parameters()) CHECK(p.grad().defined());
 }

@@ -20,7 +20,7 @@ void check_values(const Tensor& t, const std::vector<double>& expected, double e
 }
 
 // The definition of a grouped, strided, padded, dilated cross-correlation, as plain loops.
-std::vector<double> reference_conv(const Tensor& x, const Tensor& w, const Tensor& b, const F::Conv2dFuncOptions& o) {
+std::vector<double> reference_conv(const Tensor& x, const Tensor& w, const Tensor& b, const F::Conv2dFuncConfig& o) {
   const auto N = x.size(0), Cin = x.size(1), H = x.size(2), W = x.size(3);
   const auto Cout = w.size(0), kh = w.size(2), kw = w.size(3);
   const auto Ho = (H + 2 * o.padding.h - o.dilation.h * (kh - 1) - 1) / o.stride.h + 1;
@@ -85,7 +85,7 @@ TEST_CASE("conv2d matches the direct loops for every combination of options") {
   manual_seed(7);
   struct Case {
     Shape x, w;
-    F::Conv2dFuncOptions o;
+    F::Conv2dFuncConfig o;
     bool bias;
   };
   std::vector<Case> cases = {
@@ -122,7 +122,7 @@ TEST_CASE("conv2d gradchecks in Float64 with stride, padding, dilation and group
   Tensor x = randn({2, 4, 5, 6}, kFloat64).requires_grad_();
   Tensor w = randn({4, 2, 3, 2}, kFloat64).requires_grad_();
   Tensor b = randn({4}, kFloat64).requires_grad_();
-  F::Conv2dFuncOptions o{.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 2};
+  F::Conv2dFuncConfig o{.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 2};
   auto fn = [&](const tensor_list& in) { return F::conv2d(in[0], in[1], in[2], o); };
   CHECK(gradcheck(fn, {x, w, b}));
   // The backward is itself made of differentiable ops: second derivatives are exact.
@@ -140,13 +140,13 @@ TEST_CASE("conv2d gradchecks in Float64 with stride, padding, dilation and group
 TEST_CASE("Conv2d module: shapes, PyTorch's default init bounds, and a gradcheck") {
   manual_seed(9);
   nn::Conv2d conv(4, 6, {3, 2}, {.stride = 2, .padding = 1, .groups = 2});
-  CHECK(conv.weight.shape() == Shape{6, 2, 3, 2});
-  CHECK(conv.bias.shape() == Shape{6});
+  CHECK(conv->weight.shape() == Shape{6, 2, 3, 2});
+  CHECK(conv->bias.shape() == Shape{6});
   const double bound = 1.0 / std::sqrt(2.0 * 3 * 2);  // 1/sqrt(fan_in), fan_in = in/groups * kH * kW
-  for (double v : conv.weight.to_vector<double>()) CHECK(std::abs(v) <= bound);
-  for (double v : conv.bias.to_vector<double>()) CHECK(std::abs(v) <= bound);
+  for (double v : conv->weight.to_vector<double>()) CHECK(std::abs(v) <= bound);
+  for (double v : conv->bias.to_vector<double>()) CHECK(std::abs(v) <= bound);
   CHECK(conv(zeros({2, 4, 7, 7})).shape() == Shape{2, 6, 4, 4});
-  conv.to(kFloat64);
+  conv->to(kFloat64);
   Tensor x = randn({1, 4, 5, 5}, kFloat64).requires_grad_();
   CHECK(gradcheck([&](const tensor_list& in) { return conv(in[0]); }, {x}));
   CHECK_THROWS_AS(nn::Conv2d(3, 4, 3, {.groups = 2}), std::invalid_argument);

@@ -101,10 +101,10 @@ TEST_CASE("initialisation is reproducible under manual_seed") {
   nn::Linear a(5, 4);
   manual_seed(7);
   nn::Linear b(5, 4);
-  CHECK(a.weight.to_vector<float>() == b.weight.to_vector<float>());
-  CHECK(a.bias.to_vector<float>() == b.bias.to_vector<float>());
+  CHECK(a->weight.to_vector<float>() == b->weight.to_vector<float>());
+  CHECK(a->bias.to_vector<float>() == b->bias.to_vector<float>());
   nn::Linear c(5, 4);
-  CHECK(a.weight.to_vector<float>() != c.weight.to_vector<float>());
+  CHECK(a->weight.to_vector<float>() != c->weight.to_vector<float>());
 }
 
 TEST_CASE("Linear's default init is PyTorch's: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias") {
@@ -112,7 +112,7 @@ TEST_CASE("Linear's default init is PyTorch's: U(-1/sqrt(in), 1/sqrt(in)) for we
   nn::Linear lin(400, 300);
   // kaiming_uniform_(a = sqrt(5)): bound = sqrt(2 / (1 + 5)) * sqrt(3 / fan_in) = 1 / sqrt(fan_in)
   const double bound = 1.0 / std::sqrt(400.0);
-  Moments w = moments(lin.weight), b = moments(lin.bias);
+  Moments w = moments(lin->weight), b = moments(lin->bias);
   CHECK(w.max <= bound);
   CHECK(w.min >= -bound);
   CHECK(w.max > 0.99 * bound);
@@ -125,13 +125,13 @@ TEST_CASE("Linear's default init is PyTorch's: U(-1/sqrt(in), 1/sqrt(in)) for we
 TEST_CASE("other layers start as PyTorch's do") {
   manual_seed(54);
   nn::Embedding emb(1000, 50);
-  Moments e = moments(emb.weight);
+  Moments e = moments(emb->weight);
   CHECK(e.mean == doctest::Approx(0).epsilon(0.01));
   CHECK(e.std == doctest::Approx(1).epsilon(0.02));
   nn::BatchNorm2d bn(4);
-  CHECK(bn.weight.to_vector<float>() == std::vector<float>(4, 1.0f));
-  CHECK(bn.bias.to_vector<float>() == std::vector<float>(4, 0.0f));
-  CHECK(bn.running_var.to_vector<float>() == std::vector<float>(4, 1.0f));
+  CHECK(bn->weight.to_vector<float>() == std::vector<float>(4, 1.0f));
+  CHECK(bn->bias.to_vector<float>() == std::vector<float>(4, 0.0f));
+  CHECK(bn->running_var.to_vector<float>() == std::vector<float>(4, 1.0f));
   nn::LayerNorm ln({3});
-  CHECK(ln.weight.to_vector<float>() == std::vector<float>(3, 1.0f));
+  CHECK(ln->weight.to_vector<float>() == std::vector<float>(3, 1.0f));
 }

@@ -262,13 +262,13 @@ TEST_CASE("cross_entropy and nll_loss reject bad targets with the op and shapes 
 
 TEST_CASE("CrossEntropyLoss and NLLLoss modules keep class weights as buffers") {
   nn::CrossEntropyLoss ce({.weight = d64({1, 2, 3}), .reduction = nn::kSum});
-  REQUIRE(ce.named_buffers().size() == 1);
-  CHECK(ce.named_buffers()[0].first == "weight");
+  REQUIRE(ce->named_buffers().size() == 1);
+  CHECK(ce->named_buffers()[0].first == "weight");
   Tensor z = d64({1, 2, 3, 1, 1, 1}, {2, 3});
   CHECK(allclose(ce(z, i64({2, 0})),
                  F::cross_entropy(z, i64({2, 0}), {.weight = d64({1, 2, 3}), .reduction = nn::kSum})));
   nn::NLLLoss nll;
-  CHECK(nll.buffers().empty());
+  CHECK(nll->buffers().empty());
   check_values(nll(log_softmax(z, 1), i64({2, 0})), F::cross_entropy(z, i64({2, 0})).to_vector<double>());
 }
 
@@ -342,7 +342,7 @@ TEST_CASE("binary_cross_entropy_with_logits gradchecks in Float64 with weight an
     CHECK(gradgradcheck(fn, {x, t}));
   }
   nn::BCEWithLogitsLoss loss({.pos_weight = pw});
-  CHECK(loss.named_buffers()[0].first == "pos_weight");
+  CHECK(loss->named_buffers()[0].first == "pos_weight");
   CHECK_THROWS_AS(F::binary_cross_entropy_with_logits(x, t, {.pos_weight = ones({5}, kFloat64)}),
                   std::invalid_argument);
 }

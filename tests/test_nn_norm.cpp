@@ -30,59 +30,59 @@ constexpr double kEps = 1e-5;
 
 TEST_CASE("BatchNorm1d in training normalises with batch statistics and updates running ones") {
   nn::BatchNorm1d bn(2);
-  bn.to(kFloat64);
+  bn->to(kFloat64);
   Tensor x = tensor(std::vector<double>{1, 2, 3, 6}, {2, 2});
   // channel 0: mean 2, biased var 1; channel 1: mean 4, biased var 4
   const double s1 = std::sqrt(1 + kEps), s4 = std::sqrt(4 + kEps);
   check_values(bn(x), {-1 / s1, -2 / s4, 1 / s1, 2 / s4});
   // running = 0.9 running + 0.1 batch, with the unbiased variance (2 and 8)
-  check_values(bn.running_mean, {0.2, 0.4});
-  check_values(bn.running_var, {0.9 + 0.2, 0.9 + 0.8});
-  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 1);
+  check_values(bn->running_mean, {0.2, 0.4});
+  check_values(bn->running_var, {0.9 + 0.2, 0.9 + 0.8});
+  CHECK(bn->num_batches_tracked.item<std::int64_t>() == 1);
 }
 
 TEST_CASE("BatchNorm1d in eval mode uses the running statistics and leaves them alone") {
   nn::BatchNorm1d bn(2);
-  bn.to(kFloat64);
+  bn->to(kFloat64);
   bn(tensor(std::vector<double>{1, 2, 3, 6}, {2, 2}));  // running mean [0.2, 0.4], var [1.1, 1.7]
-  assign(bn.weight, tensor(std::vector<double>{2, 3}));
-  assign(bn.bias, tensor(std::vector<double>{1, -1}));
-  bn.eval();
+  assign(bn->weight, tensor(std::vector<double>{2, 3}));
+  assign(bn->bias, tensor(std::vector<double>{1, -1}));
+  bn->eval();
   Tensor y = bn(tensor(std::vector<double>{1.2, 2.1}, {1, 2}));  // one sample is fine in eval
   check_values(y, {1.0 / std::sqrt(1.1 + kEps) * 2 + 1, 1.7 / std::sqrt(1.7 + kEps) * 3 - 1});
-  check_values(bn.running_mean, {0.2, 0.4});
-  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 1);
+  check_values(bn->running_mean, {0.2, 0.4});
+  CHECK(bn->num_batches_tracked.item<std::int64_t>() == 1);
 }
 
 TEST_CASE("BatchNorm with momentum nullopt keeps a cumulative average") {
   nn::BatchNorm1d bn(1, {.momentum = std::nullopt});
-  bn.to(kFloat64);
+  bn->to(kFloat64);
   bn(tensor(std::vector<double>{1, 3}, {2, 1}));  // mean 2
   bn(tensor(std::vector<double>{5, 7}, {2, 1}));  // mean 6
-  check_values(bn.running_mean, {4});
-  check_values(bn.running_var, {2});  // both unbiased variances are 2
+  check_values(bn->running_mean, {4});
+  check_values(bn->running_var, {2});  // both unbiased variances are 2
 }
 
 TEST_CASE("BatchNorm2d matches the formula over (N, H, W) per channel") {
   manual_seed(21);
   nn::BatchNorm2d bn(3);
-  assign(bn.weight, tensor(std::vector<float>{1, 2, 3}));
-  assign(bn.bias, tensor(std::vector<float>{0, 1, -1}));
+  assign(bn->weight, tensor(std::vector<float>{1, 2, 3}));
+  assign(bn->bias, tensor(std::vector<float>{0, 1, -1}));
   Tensor x = randn({4, 3, 5, 2}) * 3.0 + 1.0;
   Tensor mu = x.mean({0, 2, 3}, true);
   Tensor var = ((x - mu) * (x - mu)).mean({0, 2, 3}, true);
-  Tensor expected = (x - mu) / (var + kEps).sqrt() * bn.weight.reshape({1, 3, 1, 1}) + bn.bias.reshape({1, 3, 1, 1});
+  Tensor expected = (x - mu) / (var + kEps).sqrt() * bn->weight.reshape({1, 3, 1, 1}) + bn->bias.reshape({1, 3, 1, 1});
   CHECK(allclose(bn(x), expected, 1e-4, 1e-5));
-  CHECK(bn.extra_repr() == "3, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true");
+  CHECK(bn->extra_repr() == "3, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true");
 }
 
 TEST_CASE("BatchNorm without running statistics uses batch statistics in eval mode too") {
   nn::BatchNorm1d bn(2, {.affine = false, .track_running_stats = false});
-  CHECK(bn.parameters().empty());
-  CHECK(bn.buffers().empty());
+  CHECK(bn->parameters().empty());
+  CHECK(bn->buffers().empty());
   Tensor x = randn({5, 2});
   Tensor train_out = bn(x);
-  bn.eval();
+  bn->eval();
   CHECK(allclose(bn(x), train_out));
 }
 
@@ -104,10 +104,10 @@ TEST_CASE("batch_norm gradchecks in Float64: training (to second order) and eval
   CHECK(gradcheck(eval, {x, w, b}));
   // The module in both modes (a [N, C] input).
   nn::BatchNorm1d bn(3);
-  bn.to(kFloat64);
+  bn->to(kFloat64);
   Tensor x2 = randn({6, 3}, kFloat64).requires_grad_();
   CHECK(gradcheck([&](const tensor_list& in) { return bn(in[0]); }, {x2}));
-  bn.eval();
+  bn->eval();
   CHECK(gradcheck([&](const tensor_list& in) { return bn(in[0]); }, {x2}));
 }
 
@@ -136,10 +136,10 @@ TEST_CASE("LayerNorm normalises each sample over its last dims") {
   Tensor x = tensor(std::vector<float>{1, 2, 3, 2, 4, 6}, {2, 3});
   const double a = std::sqrt(2.0 / 3 + kEps), b = std::sqrt(8.0 / 3 + kEps);
   check_values(ln(x), {-1 / a, 0, 1 / a, -2 / b, 0, 2 / b}, 1e-5);
-  assign(ln.weight, tensor(std::vector<float>{1, 2, 3}));
-  assign(ln.bias, tensor(std::vector<float>{0, 1, 0}));
+  assign(ln->weight, tensor(std::vector<float>{1, 2, 3}));
+  assign(ln->bias, tensor(std::vector<float>{0, 1, 0}));
   check_values(ln(x), {-1 / a, 1, 3 / a, -2 / b, 1, 6 / b}, 1e-5);
-  CHECK(nn::LayerNorm({2, 3}, {.elementwise_affine = false}).parameters().empty());
+  CHECK(nn::LayerNorm({2, 3}, {.elementwise_affine = false})->parameters().empty());
 }
 
 TEST_CASE("layer_norm gradchecks in Float64 to second order") {
@@ -169,8 +169,8 @@ TEST_CASE("layer_norm refuses a normalized_shape that is not the input's trailin
 TEST_CASE("BatchNorm that refuses an input leaves its batch count and running statistics untouched") {
   nn::BatchNorm1d bn(2);                                              // Float32 parameters and buffers
   CHECK_THROWS(bn(tensor(std::vector<double>{1, 2, 3, 6}, {2, 2})));  // a Float64 input
-  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 0);
-  CHECK(bn.running_mean.to_vector<double>() == std::vector<double>{0, 0});
+  CHECK(bn->num_batches_tracked.item<std::int64_t>() == 0);
+  CHECK(bn->running_mean.to_vector<double>() == std::vector<double>{0, 0});
   bn(tensor(std::vector<float>{1, 2, 3, 6}, {2, 2}));
-  CHECK(bn.num_batches_tracked.item<std::int64_t>() == 1);
+  CHECK(bn->num_batches_tracked.item<std::int64_t>() == 1);
 }

@@ -91,18 +91,18 @@ TEST_CASE("avg_pool2d spreads each window's gradient evenly") {
 TEST_CASE("pooling gradchecks in Float64, to second order, over its options") {
   manual_seed(12);
   Tensor x = randn({2, 3, 6, 5}, kFloat64).requires_grad_();  // random values: no ties in a window
-  std::vector<F::MaxPool2dOptions> max_opts = {
+  std::vector<F::MaxPool2dConfig> max_opts = {
       {}, {.stride = 1}, {.stride = {2, 1}, .padding = 1}, {.stride = 1, .dilation = 2}, {.ceil_mode = true}};
   for (const auto& o : max_opts) {
     auto fn = [&](const tensor_list& in) { return F::max_pool2d(in[0], {3, 2}, o); };
     CHECK(gradcheck(fn, {x}));
     CHECK(gradgradcheck(fn, {x}));
   }
-  std::vector<F::AvgPool2dOptions> avg_opts = {{},
-                                               {.stride = 1, .padding = 1},
-                                               {.padding = 1, .count_include_pad = false},
-                                               {.stride = 2, .ceil_mode = true},
-                                               {.divisor_override = 3}};
+  std::vector<F::AvgPool2dConfig> avg_opts = {{},
+                                              {.stride = 1, .padding = 1},
+                                              {.padding = 1, .count_include_pad = false},
+                                              {.stride = 2, .ceil_mode = true},
+                                              {.divisor_override = 3}};
   for (const auto& o : avg_opts) {
     auto fn = [&](const tensor_list& in) { return F::avg_pool2d(in[0], {3, 2}, o); };
     CHECK(gradcheck(fn, {x}));
@@ -143,7 +143,7 @@ TEST_CASE("max_pool2d values and indices match a brute-force reference on many g
   manual_seed(5);
   struct Case {
     nn::Size2 k;
-    F::MaxPool2dOptions o;
+    F::MaxPool2dConfig o;
   };
   const Case cases[] = {{{2, 2}, {}},
                         {{3, 3}, {.stride = 1, .padding = 1}},

@@ -106,9 +106,9 @@ Run train(std::uint64_t seed, bool adam) {
   manual_seed(seed);
   Tensor x = randn({64, 4});
   Tensor y = argmax(x.matmul(randn({4, 3})), 1);
-  auto model =
-      std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(4, 16), std::make_shared<nn::Tanh>(),
-                                       std::make_shared<nn::Dropout>(0.2), std::make_shared<nn::Linear>(16, 3));
+  auto model = std::make_shared<nn::SequentialImpl>(
+      std::make_shared<nn::LinearImpl>(4, 16), std::make_shared<nn::TanhImpl>(), std::make_shared<nn::DropoutImpl>(0.2),
+      std::make_shared<nn::LinearImpl>(16, 3));
   std::unique_ptr<optim::Optimizer> opt;
   if (adam) opt = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions(0.01));
   else opt = std::make_unique<optim::SGD>(model->parameters(), optim::SGDOptions(0.1).momentum(0.9));

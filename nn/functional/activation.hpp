@@ -1,10 +1,15 @@
 // F::relu and the other activations: they are the ops of the same name (xgrad::relu ...), listed
-// in nn::functional so that F::relu reads as in PyTorch.
+// in nn::functional so that F::relu reads as in PyTorch, plus LibTorch's option overloads:
+// F::log_softmax(x, F::LogSoftmaxFuncOptions(1)), F::leaky_relu(x, F::LeakyReLUFuncOptions()
+// .negative_slope(0.2)). (F::relu keeps a single overload so that nn::Functional(F::relu) works.)
 #pragma once
+#include <cstdint>
+#include <string>
+
 #include "../../autograd/ops.hpp"
+#include "../options.hpp"
 
 namespace xgrad::nn::functional {
-
 using xgrad::gelu;
 using xgrad::leaky_relu;
 using xgrad::log_softmax;
@@ -13,5 +18,29 @@ using xgrad::sigmoid;
 using xgrad::softmax;
 using xgrad::softplus;
 using xgrad::tanh;
+
+struct SoftmaxFuncOptions {
+  SoftmaxFuncOptions(std::int64_t dim) : dim_(dim) {}  // NOLINT: as LibTorch
+  XGRAD_ARG(std::int64_t, dim, {})
+};
+struct LogSoftmaxFuncOptions {
+  LogSoftmaxFuncOptions(std::int64_t dim) : dim_(dim) {}  // NOLINT: as LibTorch
+  XGRAD_ARG(std::int64_t, dim, {})
+};
+struct LeakyReLUFuncOptions {
+  XGRAD_ARG(double, negative_slope, 0.01)
+  XGRAD_ARG(bool, inplace, false)  // computes out of place
+};
+struct GELUFuncOptions {
+  XGRAD_ARG(std::string, approximate, "none")
+};
+inline Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& o) { return xgrad::softmax(input, o.dim()); }
+inline Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& o) {
+  return xgrad::log_softmax(input, o.dim());
+}
+inline Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& o) {
+  return xgrad::leaky_relu(input, o.negative_slope());
+}
+inline Tensor gelu(const Tensor& input, const GELUFuncOptions& o) { return xgrad::gelu(input, o.approximate()); }
 
 }  // namespace xgrad::nn::functional

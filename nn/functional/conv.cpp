@@ -334,7 +334,7 @@ void check_conv_args(const Tensor& x, const Tensor& w, const Tensor& b, const Co
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dFuncOptions& o) {
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dFuncConfig& o) {
   check_defined(input, "conv2d", "input");
   const bool unbatched = input.dim() == 3;
   Tensor x = unbatched ? unsqueeze(input, 0) : input;

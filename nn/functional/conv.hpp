@@ -3,11 +3,13 @@
 #include <cstdint>
 
 #include "../../autograd/tensor.hpp"
+#include "../options.hpp"
 #include "size2.hpp"
 
 namespace xgrad::nn::functional {
 
-struct Conv2dFuncOptions {
+// xgrad's designated-initialiser configuration: F::conv2d(x, w, b, {.stride = 2, .padding = 1}).
+struct Conv2dFuncConfig {
   Size2 stride = 1;
   Size2 padding = 0;  // zeros on each side
   Size2 dilation = 1;
@@ -18,6 +20,18 @@ struct Conv2dFuncOptions {
 // [N, C_out, H_out, W_out] with H_out = (H + 2 pad - dil (kH - 1) - 1) / stride + 1.
 // im2col + one GEMM per sample and group. Its backward is itself differentiable (to any order).
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
-              const Conv2dFuncOptions& options = {});
+              const Conv2dFuncConfig& options = {});
+
+// LibTorch's builder: F::conv2d(x, w, F::Conv2dFuncOptions().bias(b).stride(2).padding(1)).
+struct Conv2dFuncOptions {
+  XGRAD_ARG(Tensor, bias, Tensor())
+  XGRAD_ARG(Size2, stride, 1)
+  XGRAD_ARG(Size2, padding, 0)
+  XGRAD_ARG(Size2, dilation, 1)
+  XGRAD_ARG(std::int64_t, groups, 1)
+};
+inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& o) {
+  return conv2d(input, weight, o.bias(), {o.stride(), o.padding(), o.dilation(), o.groups()});
+}
 
 }  // namespace xgrad::nn::functional

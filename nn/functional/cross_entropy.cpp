@@ -341,7 +341,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   return o.reduction == Reduction::None ? from_rows(out, r.batch_shape) : out;
 }
 
-Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& o) {
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossConfig& o) {
   const char* op = "nll_loss";
   check_defined(input, op, "input");
   check_defined(target, op, "target");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../../autograd/tensor.hpp"
+#include "../options.hpp"
 
 namespace xgrad::nn {
 
@@ -24,7 +25,7 @@ struct CrossEntropyOptions {
   double label_smoothing = 0.0;  // in [0, 1]: target = (1 - s) target + s / C
 };
 
-struct NLLLossOptions {
+struct NLLLossConfig {
   Tensor weight = Tensor();
   std::int64_t ignore_index = -100;
   Reduction reduction = kMean;
@@ -34,6 +35,47 @@ struct BCEWithLogitsOptions {
   Tensor weight = Tensor();      // broadcast to the input: rescales each element
   Tensor pos_weight = Tensor();  // broadcast to the input (usually [C]): weight of positive examples
   Reduction reduction = kMean;
+};
+
+// ---- LibTorch's builders (the modules take them; F:: takes them as XFuncOptions) -------------
+// Each loss option converts implicitly from a Reduction, as LibTorch's: nn::MSELoss(nn::kSum).
+struct MSELossOptions {
+  MSELossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: as LibTorch
+  XGRAD_ARG(Reduction, reduction, {})
+};
+using L1LossOptions = MSELossOptions;
+struct SmoothL1LossOptions {
+  SmoothL1LossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: as LibTorch
+  XGRAD_ARG(Reduction, reduction, {})
+  XGRAD_ARG(double, beta, 1.0)
+};
+struct HuberLossOptions {
+  HuberLossOptions(Reduction reduction = kMean) : reduction_(reduction) {}  // NOLINT: as LibTorch
+  XGRAD_ARG(Reduction, reduction, {})
+  XGRAD_ARG(double, delta, 1.0)
+};
+struct CrossEntropyLossOptions {
+  XGRAD_ARG(Tensor, weight, Tensor())
+  XGRAD_ARG(std::int64_t, ignore_index, -100)
+  XGRAD_ARG(Reduction, reduction, kMean)
+  XGRAD_ARG(double, label_smoothing, 0.0)
+  CrossEntropyOptions config() const { return {weight_, ignore_index_, reduction_, label_smoothing_}; }
+};
+struct NLLLossOptions {
+  XGRAD_ARG(Tensor, weight, Tensor())
+  XGRAD_ARG(std::int64_t, ignore_index, -100)
+  XGRAD_ARG(Reduction, reduction, kMean)
+  NLLLossConfig config() const { return {weight_, ignore_index_, reduction_}; }
+};
+struct BCELossOptions {
+  XGRAD_ARG(Tensor, weight, Tensor())
+  XGRAD_ARG(Reduction, reduction, kMean)
+};
+struct BCEWithLogitsLossOptions {
+  XGRAD_ARG(Tensor, weight, Tensor())
+  XGRAD_ARG(Reduction, reduction, kMean)
+  XGRAD_ARG(Tensor, pos_weight, Tensor())
+  BCEWithLogitsOptions config() const { return {weight_, pos_weight_, reduction_}; }
 };
 
 namespace functional {
@@ -57,7 +99,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 
 // Negative log likelihood from log-probabilities: input [N, C] ([C], [N, C, d1, ...]),
 // Int64 targets as for cross_entropy: -weight[t] * input[t].
-Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options = {});
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossConfig& options = {});
 
 // -w (t log(x) + (1 - t) log(1 - x)) for probabilities x in [0, 1] (std::invalid_argument
 // otherwise), each log clamped to >= -100 as PyTorch. weight is broadcast to the input.
@@ -69,6 +111,49 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsOptions& options = {});
 
+using MSELossFuncOptions = MSELossOptions;
+using L1LossFuncOptions = L1LossOptions;
+using SmoothL1LossFuncOptions = SmoothL1LossOptions;
+using HuberLossFuncOptions = HuberLossOptions;
+using CrossEntropyFuncOptions = CrossEntropyLossOptions;
+using NLLLossFuncOptions = NLLLossOptions;
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
+using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
+
+// The same losses with LibTorch's options: F::cross_entropy(x, y, F::CrossEntropyFuncOptions().reduction(kSum)).
+inline Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions& o) {
+  return mse_loss(input, target, o.reduction());
+}
+inline Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossOptions& o) {
+  return l1_loss(input, target, o.reduction());
+}
+inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossOptions& o) {
+  return smooth_l1_loss(input, target, o.reduction(), o.beta());
+}
+inline Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossOptions& o) {
+  return huber_loss(input, target, o.reduction(), o.delta());
+}
+inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
+  return cross_entropy(input, target, o.config());
+}
+inline Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& o) {
+  return nll_loss(input, target, o.config());
+}
+inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& o) {
+  return binary_cross_entropy(input, target, o.weight(), o.reduction());
+}
+inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                               const BCEWithLogitsLossOptions& o) {
+  return binary_cross_entropy_with_logits(input, target, o.config());
+}
+
 }  // namespace functional
 
 }  // namespace xgrad::nn
+
+namespace xgrad {
+// LibTorch spells the reductions torch::kMean / kSum / kNone.
+using nn::kMean;
+using nn::kNone;
+using nn::kSum;
+}  // namespace xgrad

@@ -343,7 +343,7 @@ Tensor avg_pool_backward_op(const Tensor& gy_in, const PoolGeometry& g) {
 
 }  // namespace
 
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 kernel_size, const MaxPool2dOptions& o) {
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 kernel_size, const MaxPool2dConfig& o) {
   Tensor indices;
   Tensor out = with_batch_dim(input, "max_pool2d", [&](const Tensor& x_in) {
     PoolGeometry g = make_pool_geometry(x_in, "max_pool2d", kernel_size, o.stride, o.padding, o.dilation, o.ceil_mode);
@@ -365,11 +365,11 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 ke
   return {out, indices};
 }
 
-Tensor max_pool2d(const Tensor& input, Size2 kernel_size, const MaxPool2dOptions& options) {
+Tensor max_pool2d(const Tensor& input, Size2 kernel_size, const MaxPool2dConfig& options) {
   return std::get<0>(max_pool2d_with_indices(input, kernel_size, options));
 }
 
-Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, const AvgPool2dOptions& o) {
+Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, const AvgPool2dConfig& o) {
   return with_batch_dim(input, "avg_pool2d", [&](const Tensor& x) {
     PoolGeometry g = make_pool_geometry(x, "avg_pool2d", kernel_size, o.stride, o.padding, 1, o.ceil_mode);
     if (o.divisor_override && *o.divisor_override == 0) {

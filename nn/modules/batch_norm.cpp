@@ -14,7 +14,7 @@ namespace xgrad::nn {
 using autograd::check_defined;
 using autograd::describe;
 
-BatchNormBase::BatchNormBase(const char* type_name, std::int64_t n, const BatchNormOptions& o, std::int64_t min_dim,
+BatchNormBase::BatchNormBase(const char* type_name, std::int64_t n, const BatchNormConfig& o, std::int64_t min_dim,
                              std::int64_t max_dim)
     : Module(type_name), num_features(n), options(o), min_dim_(min_dim), max_dim_(max_dim) {
   if (n < 1)

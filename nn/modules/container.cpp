@@ -1,33 +1,60 @@
-// Sequential and ModuleList.
+// Sequential, ModuleList, AnyModule and Functional.
 #include "container.hpp"
 
 namespace xgrad::nn {
 
-void ModuleSequence::push_back(ModulePtr module) {
-  register_module(std::to_string(items_.size()), module);
+FunctionalImpl::FunctionalImpl(Function function) : Module("Functional"), function_(std::move(function)) {
+  if (!function_) throw std::invalid_argument("Functional: the function is empty");
+}
+
+Tensor FunctionalImpl::forward(Tensor input) { return function_(std::move(input)); }
+
+Tensor AnyModule::forward(const Tensor& input) const {
+  if (!forward_) throw std::logic_error("AnyModule::forward: the AnyModule is empty");
+  return forward_(input);
+}
+
+void ModuleSequence::append(ModulePtr module, std::string name) {
+  register_module(name.empty() ? std::to_string(items_.size()) : name, module);
   items_.push_back(std::move(module));
 }
 
-const ModulePtr& ModuleSequence::operator[](std::int64_t i) const {
+std::size_t ModuleSequence::normalise(std::int64_t i) const {
   const auto n = static_cast<std::int64_t>(items_.size());
   if (i < -n || i >= n) {
     throw std::out_of_range(type_name() + ": index " + std::to_string(i) + " is out of range for " + std::to_string(n) +
                             " modules");
   }
-  return items_[static_cast<std::size_t>(i < 0 ? i + n : i)];
+  return static_cast<std::size_t>(i < 0 ? i + n : i);
 }
 
-Sequential::Sequential(const std::vector<ModulePtr>& modules) : ModuleSequence("Sequential") {
-  for (const auto& m : modules) push_back(m);
+const ModulePtr& ModuleSequence::operator[](std::int64_t i) const { return items_[normalise(i)]; }
+
+SequentialImpl::SequentialImpl(std::initializer_list<NamedAnyModule> named) : ModuleSequence("Sequential") {
+  for (const auto& entry : named) push_named(entry.name(), entry.module());
 }
 
-Tensor Sequential::forward(const Tensor& input) {
+SequentialImpl::SequentialImpl(const std::vector<AnyModule>& modules) : ModuleSequence("Sequential") {
+  for (const auto& m : modules) push_named("", m);
+}
+
+void SequentialImpl::push_named(const std::string& name, const AnyModule& module) {
+  if (module.is_empty()) throw std::invalid_argument("Sequential::push_back: the module is empty");
+  append(module.ptr(), name);
+  entries_.push_back(module);
+}
+
+void SequentialImpl::extend(const SequentialImpl& other) {
+  for (const auto& m : other.entries_) push_named("", m);
+}
+
+Tensor SequentialImpl::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& m : *this) x = m->forward(x);
+  for (const auto& m : entries_) x = m.forward(x);
   return x;
 }
 
-ModuleList::ModuleList(const std::vector<ModulePtr>& modules) : ModuleSequence("ModuleList") {
+ModuleListImpl::ModuleListImpl(const std::vector<ModulePtr>& modules) : ModuleSequence("ModuleList") {
   for (const auto& m : modules) push_back(m);
 }
 

@@ -8,8 +8,32 @@
 
 namespace xgrad::nn {
 
-Conv2d::Conv2d(std::int64_t in, std::int64_t out, Size2 kernel, const Conv2dOptions& o)
-    : Module("Conv2d"), in_channels(in), out_channels(out), kernel_size(kernel), options(o) {
+namespace {
+Conv2dConfig config_of(const Conv2dOptions& o) {
+  if (o.padding_mode() != kZeros) {
+    throw std::invalid_argument(
+        "Conv2d: only padding_mode kZeros is implemented (reflect, replicate and circular "
+        "padding are not)");
+  }
+  return {o.stride(), o.padding(), o.dilation(), o.groups(), o.bias()};
+}
+}  // namespace
+
+Conv2dImpl::Conv2dImpl(const Conv2dOptions& o)
+    : Conv2dImpl(o.in_channels(), o.out_channels(), o.kernel_size(), config_of(o)) {}
+
+Conv2dImpl::Conv2dImpl(std::int64_t in, std::int64_t out, Size2 kernel, const Conv2dConfig& o)
+    : Module("Conv2d"),
+      in_channels(in),
+      out_channels(out),
+      kernel_size(kernel),
+      config(o),
+      options(Conv2dOptions(in, out, kernel)
+                  .stride(o.stride)
+                  .padding(o.padding)
+                  .dilation(o.dilation)
+                  .groups(o.groups)
+                  .bias(o.bias)) {
   if (in < 1 || out < 1 || kernel.h < 1 || kernel.w < 1 || o.groups < 1 || in % o.groups != 0 || out % o.groups != 0) {
     throw std::invalid_argument("Conv2d: invalid configuration in_channels=" + std::to_string(in) +
                                 ", out_channels=" + std::to_string(out) + ", kernel_size=" + to_string(kernel) +
@@ -21,7 +45,7 @@ Conv2d::Conv2d(std::int64_t in, std::int64_t out, Size2 kernel, const Conv2dOpti
   reset_parameters();
 }
 
-void Conv2d::reset_parameters() {
+void Conv2dImpl::reset_parameters() {
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
     auto [fan_in, fan_out] = init::calculate_fan_in_and_fan_out(weight);
@@ -29,17 +53,17 @@ void Conv2d::reset_parameters() {
   }
 }
 
-Tensor Conv2d::forward(const Tensor& input) {
-  return functional::conv2d(input, weight, bias, {options.stride, options.padding, options.dilation, options.groups});
+Tensor Conv2dImpl::forward(const Tensor& input) {
+  return functional::conv2d(input, weight, bias, {config.stride, config.padding, config.dilation, config.groups});
 }
 
-std::string Conv2d::extra_repr() const {
+std::string Conv2dImpl::extra_repr() const {
   std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
-                  ", kernel_size=" + to_string(kernel_size) + ", stride=" + to_string(options.stride);
-  if (options.padding != Size2{0}) s += ", padding=" + to_string(options.padding);
-  if (options.dilation != Size2{1}) s += ", dilation=" + to_string(options.dilation);
-  if (options.groups != 1) s += ", groups=" + std::to_string(options.groups);
-  if (!options.bias) s += ", bias=false";
+                  ", kernel_size=" + to_string(kernel_size) + ", stride=" + to_string(config.stride);
+  if (config.padding != Size2{0}) s += ", padding=" + to_string(config.padding);
+  if (config.dilation != Size2{1}) s += ", dilation=" + to_string(config.dilation);
+  if (config.groups != 1) s += ", groups=" + std::to_string(config.groups);
+  if (!config.bias) s += ", bias=false";
   return s;
 }
 

@@ -10,7 +10,7 @@
 
 namespace xgrad::nn {
 
-Embedding::Embedding(std::int64_t num, std::int64_t dim, std::optional<std::int64_t> pad)
+EmbeddingImpl::EmbeddingImpl(std::int64_t num, std::int64_t dim, std::optional<std::int64_t> pad)
     : Module("Embedding"), num_embeddings(num), embedding_dim(dim) {
   if (num < 0 || dim < 0) {
     throw std::invalid_argument("Embedding: sizes must be non-negative, got num_embeddings=" + std::to_string(num) +
@@ -27,15 +27,15 @@ Embedding::Embedding(std::int64_t num, std::int64_t dim, std::optional<std::int6
   reset_parameters();
 }
 
-void Embedding::reset_parameters() {
+void EmbeddingImpl::reset_parameters() {
   NoGradGuard guard;
   init::normal_(weight);
   if (padding_idx) init::zeros_(weight.select(0, *padding_idx));
 }
 
-Tensor Embedding::forward(const Tensor& indices) { return functional::embedding(indices, weight, padding_idx); }
+Tensor EmbeddingImpl::forward(const Tensor& indices) { return functional::embedding(indices, weight, padding_idx); }
 
-std::string Embedding::extra_repr() const {
+std::string EmbeddingImpl::extra_repr() const {
   std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
   if (padding_idx) s += ", padding_idx=" + std::to_string(*padding_idx);
   return s;

@@ -5,17 +5,29 @@
 #include <string>
 
 #include "../module.hpp"
+#include "../options.hpp"
 
 namespace xgrad::nn {
 
+// LibTorch's builder: nn::Embedding(nn::EmbeddingOptions(1000, 64).padding_idx(0)).
+struct EmbeddingOptions {
+  EmbeddingOptions(std::int64_t num_embeddings, std::int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  XGRAD_ARG(std::int64_t, num_embeddings, {})
+  XGRAD_ARG(std::int64_t, embedding_dim, {})
+  XGRAD_ARG(std::optional<std::int64_t>, padding_idx, std::nullopt)
+};
+
 // weight [num_embeddings, embedding_dim] starts N(0, 1), with row padding_idx (if given;
 // negative counts from the end) zeroed; that row receives no gradient.
-class Embedding : public Module {
+class EmbeddingImpl : public Module {
  public:
-  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim,
-            std::optional<std::int64_t> padding_idx = std::nullopt);
+  explicit EmbeddingImpl(const EmbeddingOptions& o)
+      : EmbeddingImpl(o.num_embeddings(), o.embedding_dim(), o.padding_idx()) {}
+  EmbeddingImpl(std::int64_t num_embeddings, std::int64_t embedding_dim,
+                std::optional<std::int64_t> padding_idx = std::nullopt);
   // Int64 indices of any shape -> [*indices.shape, embedding_dim].
-  Tensor forward(const Tensor& indices) override;
+  Tensor forward(const Tensor& indices);
   void reset_parameters();
   std::string extra_repr() const override;
 
@@ -23,5 +35,6 @@ class Embedding : public Module {
   std::optional<std::int64_t> padding_idx;  // normalised to [0, num_embeddings)
   Tensor weight;
 };
+XGRAD_MODULE(Embedding);
 
 }  // namespace xgrad::nn

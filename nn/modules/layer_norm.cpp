@@ -10,7 +10,7 @@
 
 namespace xgrad::nn {
 
-LayerNorm::LayerNorm(Shape shape, const LayerNormOptions& o)
+LayerNormImpl::LayerNormImpl(Shape shape, const LayerNormConfig& o)
     : Module("LayerNorm"), normalized_shape(std::move(shape)), options(o) {
   if (normalized_shape.empty()) throw std::invalid_argument("LayerNorm: normalized_shape must not be empty");
   if (o.elementwise_affine) {
@@ -19,16 +19,16 @@ LayerNorm::LayerNorm(Shape shape, const LayerNormOptions& o)
   }
 }
 
-void LayerNorm::reset_parameters() {
+void LayerNormImpl::reset_parameters() {
   if (weight.defined()) init::ones_(weight);
   if (bias.defined()) init::zeros_(bias);
 }
 
-Tensor LayerNorm::forward(const Tensor& input) {
+Tensor LayerNormImpl::forward(const Tensor& input) {
   return functional::layer_norm(input, normalized_shape, weight, bias, options.eps);
 }
 
-std::string LayerNorm::extra_repr() const {
+std::string LayerNormImpl::extra_repr() const {
   std::ostringstream os;
   os << shape_str(normalized_shape) << ", eps=" << options.eps
      << ", elementwise_affine=" << (options.elementwise_affine ? "true" : "false");

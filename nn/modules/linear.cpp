@@ -10,8 +10,10 @@
 
 namespace xgrad::nn {
 
-Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias)
-    : Module("Linear"), in_features(in), out_features(out) {
+LinearImpl::LinearImpl(const LinearOptions& o) : LinearImpl(o.in_features(), o.out_features(), o.bias()) {}
+
+LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool with_bias)
+    : Module("Linear"), in_features(in), out_features(out), options(LinearOptions(in, out).bias(with_bias)) {
   if (in < 0 || out < 0) {
     throw std::invalid_argument("Linear: feature counts must be non-negative, got in_features=" + std::to_string(in) +
                                 ", out_features=" + std::to_string(out));
@@ -21,7 +23,7 @@ Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias)
   reset_parameters();
 }
 
-void Linear::reset_parameters() {
+void LinearImpl::reset_parameters() {
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
     double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
@@ -29,9 +31,9 @@ void Linear::reset_parameters() {
   }
 }
 
-Tensor Linear::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
+Tensor LinearImpl::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
 
-std::string Linear::extra_repr() const {
+std::string LinearImpl::extra_repr() const {
   return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
          ", bias=" + (bias.defined() ? "true" : "false");
 }

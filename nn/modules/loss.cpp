@@ -5,39 +5,39 @@ namespace xgrad::nn {
 
 namespace F = functional;
 
-Tensor MSELoss::forward(const Tensor& input, const Tensor& target) { return F::mse_loss(input, target, reduction); }
-Tensor L1Loss::forward(const Tensor& input, const Tensor& target) { return F::l1_loss(input, target, reduction); }
-Tensor SmoothL1Loss::forward(const Tensor& input, const Tensor& target) {
+Tensor MSELossImpl::forward(const Tensor& input, const Tensor& target) { return F::mse_loss(input, target, reduction); }
+Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) { return F::l1_loss(input, target, reduction); }
+Tensor SmoothL1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::smooth_l1_loss(input, target, reduction, beta);
 }
-Tensor HuberLoss::forward(const Tensor& input, const Tensor& target) {
+Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::huber_loss(input, target, reduction, delta);
 }
 
-CrossEntropyLoss::CrossEntropyLoss(const CrossEntropyOptions& o) : Loss("CrossEntropyLoss"), options(o) {
+CrossEntropyLossImpl::CrossEntropyLossImpl(const CrossEntropyOptions& o) : Loss("CrossEntropyLoss"), options(o) {
   options.weight = register_buffer("weight", o.weight);
 }
-Tensor CrossEntropyLoss::forward(const Tensor& input, const Tensor& target) {
+Tensor CrossEntropyLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::cross_entropy(input, target, options);
 }
 
-NLLLoss::NLLLoss(const NLLLossOptions& o) : Loss("NLLLoss"), options(o) {
+NLLLossImpl::NLLLossImpl(const NLLLossConfig& o) : Loss("NLLLoss"), options(o) {
   options.weight = register_buffer("weight", o.weight);
 }
-Tensor NLLLoss::forward(const Tensor& input, const Tensor& target) { return F::nll_loss(input, target, options); }
+Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) { return F::nll_loss(input, target, options); }
 
-BCELoss::BCELoss(const Tensor& w, Reduction r) : Loss("BCELoss"), reduction(r) {
+BCELossImpl::BCELossImpl(const Tensor& w, Reduction r) : Loss("BCELoss"), reduction(r) {
   weight = register_buffer("weight", w);
 }
-Tensor BCELoss::forward(const Tensor& input, const Tensor& target) {
+Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::binary_cross_entropy(input, target, weight, reduction);
 }
 
-BCEWithLogitsLoss::BCEWithLogitsLoss(const BCEWithLogitsOptions& o) : Loss("BCEWithLogitsLoss"), options(o) {
+BCEWithLogitsLossImpl::BCEWithLogitsLossImpl(const BCEWithLogitsOptions& o) : Loss("BCEWithLogitsLoss"), options(o) {
   options.weight = register_buffer("weight", o.weight);
   options.pos_weight = register_buffer("pos_weight", o.pos_weight);
 }
-Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) {
+Tensor BCEWithLogitsLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::binary_cross_entropy_with_logits(input, target, options);
 }
 

@@ -1,7 +1,11 @@
-// Loss modules: loss(input, target) calls the F:: loss of the same name (nn/functional/loss.hpp,
-// which also holds Reduction and the options structs).
+// Loss modules (LibTorch's MSELossImpl ... with holders nn::MSELoss ...): loss(input, target)
+// calls the F:: loss of the same name (nn/functional/loss.hpp, which also holds Reduction, the
+// designated-initialiser option structs and LibTorch's XLossOptions builders):
+//   nn::CrossEntropyLoss ce(nn::CrossEntropyLossOptions().reduction(xgrad::kSum));  // LibTorch
+//   nn::CrossEntropyLoss ce({.label_smoothing = 0.1});                              // xgrad
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "../functional/loss.hpp"
@@ -10,82 +14,105 @@
 namespace xgrad::nn {
 
 // Class weights and pos_weight are registered as buffers (saved with the module, as PyTorch).
-
 class Loss : public Module {
  public:
   using Module::Module;
   virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
-  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
-  using Module::forward;
 };
 
-class MSELoss : public Loss {
+class MSELossImpl : public Loss {
  public:
-  explicit MSELoss(Reduction reduction = kMean) : Loss("MSELoss"), reduction(reduction) {}
+  explicit MSELossImpl(const MSELossOptions& options = {}) : Loss("MSELoss"), reduction(options.reduction()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
   Reduction reduction;
 };
+XGRAD_MODULE(MSELoss);
 
-class L1Loss : public Loss {
+class L1LossImpl : public Loss {
  public:
-  explicit L1Loss(Reduction reduction = kMean) : Loss("L1Loss"), reduction(reduction) {}
+  explicit L1LossImpl(const L1LossOptions& options = {}) : Loss("L1Loss"), reduction(options.reduction()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
   Reduction reduction;
 };
+XGRAD_MODULE(L1Loss);
 
-class SmoothL1Loss : public Loss {
+class SmoothL1LossImpl : public Loss {
  public:
-  explicit SmoothL1Loss(Reduction reduction = kMean, double beta = 1.0)
-      : Loss("SmoothL1Loss"), reduction(reduction), beta(beta) {}
+  SmoothL1LossImpl(Reduction reduction, double beta) : Loss("SmoothL1Loss"), reduction(reduction), beta(beta) {}
+  explicit SmoothL1LossImpl(const SmoothL1LossOptions& o = {}) : SmoothL1LossImpl(o.reduction(), o.beta()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
   Reduction reduction;
   double beta;
 };
+XGRAD_MODULE(SmoothL1Loss);
 
-class HuberLoss : public Loss {
+class HuberLossImpl : public Loss {
  public:
-  explicit HuberLoss(Reduction reduction = kMean, double delta = 1.0)
-      : Loss("HuberLoss"), reduction(reduction), delta(delta) {}
+  HuberLossImpl(Reduction reduction, double delta) : Loss("HuberLoss"), reduction(reduction), delta(delta) {}
+  explicit HuberLossImpl(const HuberLossOptions& o = {}) : HuberLossImpl(o.reduction(), o.delta()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
   Reduction reduction;
   double delta;
 };
+XGRAD_MODULE(HuberLoss);
 
-class CrossEntropyLoss : public Loss {
+class CrossEntropyLossImpl : public Loss {
  public:
-  explicit CrossEntropyLoss(const CrossEntropyOptions& options = {});
+  explicit CrossEntropyLossImpl(const CrossEntropyOptions& options);
+  explicit CrossEntropyLossImpl(const CrossEntropyLossOptions& options = {}) : CrossEntropyLossImpl(options.config()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
   CrossEntropyOptions options;
 };
-
-class NLLLoss : public Loss {
+class CrossEntropyLoss : public ModuleHolder<CrossEntropyLossImpl> {
  public:
-  explicit NLLLoss(const NLLLossOptions& options = {});
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
-  NLLLossOptions options;
+  using ModuleHolder<CrossEntropyLossImpl>::ModuleHolder;
+  using Impl [[maybe_unused]] = CrossEntropyLossImpl;
+  CrossEntropyLoss() = default;
+  CrossEntropyLoss(const CrossEntropyOptions& options)  // NOLINT: the braced form ({.weight = w})
+      : ModuleHolder<CrossEntropyLossImpl>(std::make_shared<CrossEntropyLossImpl>(options)) {}
 };
 
-class BCELoss : public Loss {
+class NLLLossImpl : public Loss {
  public:
-  explicit BCELoss(const Tensor& weight = Tensor(), Reduction reduction = kMean);
+  explicit NLLLossImpl(const NLLLossConfig& options);
+  explicit NLLLossImpl(const NLLLossOptions& options = {}) : NLLLossImpl(options.config()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
+  NLLLossConfig options;
+};
+class NLLLoss : public ModuleHolder<NLLLossImpl> {
+ public:
+  using ModuleHolder<NLLLossImpl>::ModuleHolder;
+  using Impl [[maybe_unused]] = NLLLossImpl;
+  NLLLoss() = default;
+  NLLLoss(const NLLLossConfig& options)  // NOLINT: the braced form
+      : ModuleHolder<NLLLossImpl>(std::make_shared<NLLLossImpl>(options)) {}
+};
+
+class BCELossImpl : public Loss {
+ public:
+  BCELossImpl(const Tensor& weight, Reduction reduction = kMean);
+  explicit BCELossImpl(const BCELossOptions& o = {}) : BCELossImpl(o.weight(), o.reduction()) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
   Tensor weight;
   Reduction reduction;
 };
+XGRAD_MODULE(BCELoss);
 
-class BCEWithLogitsLoss : public Loss {
+class BCEWithLogitsLossImpl : public Loss {
  public:
-  explicit BCEWithLogitsLoss(const BCEWithLogitsOptions& options = {});
+  explicit BCEWithLogitsLossImpl(const BCEWithLogitsOptions& options);
+  explicit BCEWithLogitsLossImpl(const BCEWithLogitsLossOptions& options = {})
+      : BCEWithLogitsLossImpl(options.config()) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  using Loss::forward;
   BCEWithLogitsOptions options;
+};
+class BCEWithLogitsLoss : public ModuleHolder<BCEWithLogitsLossImpl> {
+ public:
+  using ModuleHolder<BCEWithLogitsLossImpl>::ModuleHolder;
+  using Impl [[maybe_unused]] = BCEWithLogitsLossImpl;
+  BCEWithLogitsLoss() = default;
+  BCEWithLogitsLoss(const BCEWithLogitsOptions& options)  // NOLINT: the braced form
+      : ModuleHolder<BCEWithLogitsLossImpl>(std::make_shared<BCEWithLogitsLossImpl>(options)) {}
 };
 
 }  // namespace xgrad::nn
