@@ -67,14 +67,6 @@ Storage::~Storage() { std::free(block_); }
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) { return std::make_shared<Storage>(nbytes); }
 
-std::shared_ptr<Storage> Storage::borrow(void* data, std::size_t nbytes) {
-  auto s = std::make_shared<Storage>(std::size_t{0});  // inline and empty: block_ stays null, never freed
-  s->data_ = data;
-  s->nbytes_ = nbytes;
-  s->escaped_.store(true, std::memory_order_relaxed);
-  return s;
-}
-
 TensorImpl::~TensorImpl() {
   if (grad_fn) autograd::release_node(std::move(grad_fn));
 }

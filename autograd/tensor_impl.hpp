@@ -36,11 +36,6 @@ struct Access;
 class Storage {
  public:
   static std::shared_ptr<Storage> allocate(std::size_t nbytes);
-  // Memory owned by someone else (adapt() in xtensor.hpp shares an xtensor array's buffer):
-  // never freed here, and the owner must outlive the storage. It is marked escaped from the
-  // start, as the owner may write through its own pointer at any time: it is never read
-  // lazily by fusion, and so never lends its buffer to a fused result either.
-  static std::shared_ptr<Storage> borrow(void* data, std::size_t nbytes);
   explicit Storage(std::size_t nbytes);
   ~Storage();
   Storage(const Storage&) = delete;

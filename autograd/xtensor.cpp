@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include "fusion/fusion.hpp"
+
 namespace xgrad::detail {
 
 Tensor borrowed_tensor(void* data, std::size_t nbytes, Dtype dtype, const Shape& shape, const Shape& strides,
@@ -23,7 +25,7 @@ Tensor borrowed_tensor(void* data, std::size_t nbytes, Dtype dtype, const Shape&
                                 " reaches past the array's " + std::to_string(nbytes / es) + " elements");
   }
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = Storage::borrow(data, nbytes);
+  impl->storage = fusion::Access::borrow(data, nbytes);
   impl->shape = shape;
   impl->numel = numel;
   impl->dtype = dtype;

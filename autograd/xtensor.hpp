@@ -42,7 +42,7 @@
 namespace xgrad {
 
 namespace detail {
-// A tensor over `nbytes` of memory at `data` owned by someone else (Storage::borrow), with the
+// A tensor over `nbytes` of memory at `data` owned by someone else (fusion::Access::borrow), with the
 // given geometry in elements. Throws std::invalid_argument for mismatched shape and strides,
 // negative strides, or elements outside [data, data + nbytes); and as requires_grad_ does.
 Tensor borrowed_tensor(void* data, std::size_t nbytes, Dtype dtype, const Shape& shape, const Shape& strides,
