@@ -2,9 +2,12 @@
 // read from IDX files written at test time (and refused when corrupt), make_data_loader with
 // each sampler, drop_last, worker threads giving the same batches as none.
 #include <doctest/doctest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -225,7 +228,13 @@ TEST_CASE("MNIST reads gzipped files when the plain ones are missing") {
   mnist_fixture::write(dir, 8, 2);
   for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
     const std::string path = dir + "/" + name;
-    REQUIRE(std::system(("gzip -f '" + path + "'").c_str()) == 0);
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gzFile gz = gzopen((path + ".gz").c_str(), "wb");
+    REQUIRE(gz != nullptr);
+    REQUIRE(gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size())) == static_cast<int>(bytes.size()));
+    gzclose(gz);
+    std::filesystem::remove(path);
   }
   CHECK(data::datasets::MNIST(dir).size().value() == 8);
   std::filesystem::remove_all(dir);
