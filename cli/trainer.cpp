@@ -132,7 +132,7 @@ struct EpochLoop {
   std::int64_t run(std::int64_t epoch) {
     using clock = std::chrono::steady_clock;
     std::int64_t b = 0;
-    for (const data::Example& ex : loader) {
+    for (const data::Example<>& ex : loader) {
       const auto start = clock::now();
       auto closure = [&] {
         optimizer.zero_grad();

@@ -57,7 +57,7 @@ DataLoader::Iterator& DataLoader::Iterator::operator++() {
 
 void DataLoader::Iterator::load() {
   if (batch_ >= batches_) {
-    current_ = Example();
+    current_ = Example<>();
     return;
   }
   const std::int64_t b = loader_->options_.batch_size();

@@ -14,13 +14,26 @@
 
 namespace xgrad::data {
 
+// Options of both loaders: this file's DataLoader, and LibTorch's make_data_loader
+// (stateless_data_loader.hpp), which takes batch_size, drop_last, workers, max_jobs and
+// enforce_ordering and leaves the order to its sampler (shuffle and seed are this DataLoader's).
 class DataLoaderOptions {
+ public:
+  DataLoaderOptions() = default;
+  DataLoaderOptions(std::int64_t batch_size) : batch_size_(batch_size) {}  // NOLINT: implicit, as LibTorch
+
   XGRAD_ARG(std::int64_t, batch_size, 1)
   XGRAD_ARG(bool, shuffle, false)
   XGRAD_ARG(bool, drop_last, false)  // drop the last batch when it is smaller than batch_size
   // Seed of the shuffling; unset draws one from the global generator (see manual_seed) when
   // the loader is created. The order of epoch e depends only on (seed, e).
   XGRAD_ARG(std::optional<std::uint64_t>, seed, std::nullopt)
+  // make_data_loader only: threads that load batches ahead (0: the iterating thread loads each
+  // batch itself), and how many batches may be requested ahead (default 2 * workers). Batches
+  // always arrive in the sampler's order, so enforce_ordering(false) changes nothing.
+  XGRAD_ARG(std::size_t, workers, 0)
+  XGRAD_ARG(std::optional<std::size_t>, max_jobs, std::nullopt)
+  XGRAD_ARG(bool, enforce_ordering, true)
 };
 
 class DataLoader {
@@ -51,14 +64,14 @@ class DataLoader {
   class Iterator {
    public:
     using iterator_category = std::input_iterator_tag;
-    using value_type = Example;
+    using value_type = Example<>;
     using difference_type = std::ptrdiff_t;
-    using pointer = const Example*;
-    using reference = const Example&;
+    using pointer = const Example<>*;
+    using reference = const Example<>&;
 
     Iterator() = default;
-    const Example& operator*() const { return current_; }
-    const Example* operator->() const { return &current_; }
+    const Example<>& operator*() const { return current_; }
+    const Example<>* operator->() const { return &current_; }
     Iterator& operator++();
     void operator++(int) { ++*this; }
     friend bool operator==(const Iterator& it, Sentinel) noexcept { return it.batch_ >= it.batches_; }
@@ -69,7 +82,7 @@ class DataLoader {
     const DataLoader* loader_ = nullptr;
     std::vector<std::int64_t> order_;
     std::int64_t batch_ = 0, batches_ = 0;
-    Example current_;
+    Example<> current_;
   };
 
  private:

@@ -46,11 +46,11 @@ Tensor stack_rows(const std::vector<Tensor>& items, const char* what) {
 
 // ---- Dataset ---------------------------------------------------------------------------------
 
-Example Dataset::get_batch(const std::vector<std::int64_t>& indices) const {
+Example<> Dataset::get_batch(const std::vector<std::int64_t>& indices) const {
   if (indices.empty()) throw std::invalid_argument("Dataset::get_batch: empty list of indices");
   std::vector<Tensor> data, targets;
   for (auto i : indices) {
-    Example e = get(i);
+    Example<> e = get(i);
     data.push_back(e.data);
     if (e.target.defined()) targets.push_back(e.target);
   }
@@ -74,14 +74,14 @@ TensorDataset::TensorDataset(const Tensor& data, const Tensor& targets) {
   targets_ = targets.defined() ? targets.detach() : Tensor();
 }
 
-Example TensorDataset::get(std::int64_t index) const {
+Example<> TensorDataset::get(std::int64_t index) const {
   NoGradGuard no_grad;
-  Example batch = get_batch({index});
+  Example<> batch = get_batch({index});
   return {reshape(batch.data, without_first(batch.data.shape())),
           batch.target.defined() ? reshape(batch.target, without_first(batch.target.shape())) : Tensor()};
 }
 
-Example TensorDataset::get_batch(const std::vector<std::int64_t>& indices) const {
+Example<> TensorDataset::get_batch(const std::vector<std::int64_t>& indices) const {
   return {take_rows(data_, indices), targets_.defined() ? take_rows(targets_, indices) : Tensor()};
 }
 

@@ -5,24 +5,21 @@
 #include <vector>
 
 #include "../autograd/tensor.hpp"
+#include "example.hpp"
 
 namespace xgrad::data {
 
-// One example, or a batch of them stacked along a new first dim.
-struct Example {
-  Tensor data;
-  Tensor target;  // may be undefined for unlabelled data
-};
+// Example<> (example.hpp) is one example, or a batch of them stacked along a new first dim.
 
 class Dataset {
  public:
   virtual ~Dataset() = default;
   virtual std::int64_t size() const = 0;
   // Example `index` in [0, size()); throws std::out_of_range otherwise.
-  virtual Example get(std::int64_t index) const = 0;
+  virtual Example<> get(std::int64_t index) const = 0;
   // The examples at `indices`, stacked along a new first dim. The default calls get() for each
   // index; datasets that can gather rows directly override it.
-  virtual Example get_batch(const std::vector<std::int64_t>& indices) const;
+  virtual Example<> get_batch(const std::vector<std::int64_t>& indices) const;
 };
 
 // Rows of `data` and `targets` (both indexed along dim 0) as examples. The tensors are
@@ -32,8 +29,8 @@ class TensorDataset : public Dataset {
   // Throws std::invalid_argument when sizes along dim 0 differ or data is 0-dimensional.
   TensorDataset(const Tensor& data, const Tensor& targets = Tensor());
   std::int64_t size() const override { return data_.size(0); }
-  Example get(std::int64_t index) const override;
-  Example get_batch(const std::vector<std::int64_t>& indices) const override;
+  Example<> get(std::int64_t index) const override;
+  Example<> get_batch(const std::vector<std::int64_t>& indices) const override;
   const Tensor& data() const noexcept { return data_; }
   const Tensor& targets() const noexcept { return targets_; }
 

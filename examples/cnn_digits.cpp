@@ -47,7 +47,7 @@ int main() {
                           data::DataLoaderOptions().batch_size(32).shuffle(true).seed(0));
   for (int epoch = 1; epoch <= 8; ++epoch) {
     double total = 0;
-    for (const data::Example& batch : loader) {
+    for (const data::Example<>& batch : loader) {
       adam.zero_grad();
       Tensor loss = F::cross_entropy(model->forward(batch.data), batch.target);
       loss.backward();

@@ -77,7 +77,7 @@ int main() {
   data::DataLoader loader(data::TensorDataset(X, y), data::DataLoaderOptions().batch_size(10).shuffle(true).seed(0));
   for (int epoch = 0; epoch < 30; ++epoch) {
     sgd.param_groups()[0].options().set_lr(0.05 / (1 + epoch));
-    for (const data::Example& batch : loader) {
+    for (const data::Example<>& batch : loader) {
       sgd.zero_grad();
       F::mse_loss(mm(batch.data, w2) + b2, batch.target).backward();
       sgd.step();

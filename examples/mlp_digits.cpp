@@ -28,7 +28,7 @@ int main() {
                           data::DataLoaderOptions().batch_size(32).shuffle(true).seed(0));
   for (int epoch = 1; epoch <= 20; ++epoch) {
     double total = 0;
-    for (const data::Example& batch : loader) {
+    for (const data::Example<>& batch : loader) {
       adam.zero_grad();
       Tensor loss = F::cross_entropy(model(batch.data), batch.target);
       loss.backward();

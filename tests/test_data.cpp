@@ -30,7 +30,7 @@ std::string temp_file(const std::string& name, const std::string& contents) {
 // The targets of every batch of one epoch, concatenated.
 std::vector<std::int64_t> epoch_targets(DataLoader& loader, std::vector<std::int64_t>* sizes = nullptr) {
   std::vector<std::int64_t> seen;
-  for (const Example& batch : loader) {
+  for (const Example<>& batch : loader) {
     auto t = batch.target.to_vector<std::int64_t>();
     seen.insert(seen.end(), t.begin(), t.end());
     if (sizes) sizes->push_back(batch.data.size(0));
@@ -102,11 +102,11 @@ TEST_CASE("read_csv reports where a file is malformed") {
 TEST_CASE("TensorDataset gives rows as examples and gathers batches") {
   TensorDataset ds = ten();
   CHECK(ds.size() == 10);
-  Example e = ds.get(3);
+  Example<> e = ds.get(3);
   CHECK(e.data.shape() == Shape{2});
   CHECK(e.data.to_vector<float>() == std::vector<float>{3, 30});
   CHECK(e.target.item<std::int64_t>() == 3);
-  Example b = ds.get_batch({7, 1});
+  Example<> b = ds.get_batch({7, 1});
   CHECK(b.data.shape() == Shape{2, 2});
   CHECK(b.data.to_vector<float>() == std::vector<float>{7, 70, 1, 10});
   CHECK(b.target.to_vector<std::int64_t>() == std::vector<std::int64_t>{7, 1});
@@ -118,7 +118,7 @@ TEST_CASE("TensorDataset gives rows as examples and gathers batches") {
 TEST_CASE("a custom Dataset gets batches by stacking its examples") {
   struct Squares : Dataset {
     std::int64_t size() const override { return 5; }
-    Example get(std::int64_t i) const override {
+    Example<> get(std::int64_t i) const override {
       return {tensor(std::vector<double>{static_cast<double>(i), static_cast<double>(i * i)}), scalar_tensor(1.0)};
     }
   };
@@ -126,7 +126,7 @@ TEST_CASE("a custom Dataset gets batches by stacking its examples") {
   std::vector<Shape> shapes;
   for (const auto& batch : loader) shapes.push_back(batch.data.shape());
   CHECK(shapes == std::vector<Shape>{{2, 2}, {2, 2}, {1, 2}});
-  Example b = Squares{}.get_batch({4, 2});
+  Example<> b = Squares{}.get_batch({4, 2});
   CHECK(b.data.to_vector<double>() == std::vector<double>{4, 16, 2, 4});
   CHECK(b.target.shape() == Shape{2});
 }

@@ -77,7 +77,7 @@ Run train_least_squares(const LeastSquares& p, std::int64_t batch, double lr, in
   DataLoader loader(TensorDataset(p.x, p.y), DataLoaderOptions().batch_size(batch).shuffle(true).seed(3));
   Run run{w, b, {}};
   for (int e = 0; e < epochs; ++e) {
-    for (const Example& ex : loader) {
+    for (const Example<>& ex : loader) {
       opt.zero_grad();
       LeastSquares::loss(ex.data, ex.target, w, b).backward();
       opt.step();
@@ -207,7 +207,7 @@ TEST_CASE("logistic regression on iris: every regime reaches the optimum found b
         opt, [batch](std::int64_t e) { return batch == 150 ? 1.0 : 1.0 / (1.0 + 0.02 * static_cast<double>(e)); });
     DataLoader loader(TensorDataset(iris.x, iris.y), DataLoaderOptions().batch_size(batch).shuffle(true).seed(9));
     for (int e = 0; e < epochs; ++e) {
-      for (const Example& ex : loader) {
+      for (const Example<>& ex : loader) {
         opt.zero_grad();
         Iris::loss(ex.data, ex.target, W, b).backward();
         opt.step();

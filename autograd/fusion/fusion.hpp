@@ -89,8 +89,21 @@ bool pending_whole(const Tensor& x);
 // x was no longer pending (another reader ran it first); then nothing is stored.
 bool run_summing(const Tensor& x, void* block_sums);
 
-// Storage's private fields, for fusion.cpp and for data_ptr().
+// Storage's private fields, for fusion.cpp, data_ptr() and borrow().
 struct Access {
+  // A storage over memory owned by someone else (adapt() in xtensor.hpp shares an xtensor
+  // array's buffer). It is an empty inline storage pointed elsewhere: block_ stays null, so the
+  // memory is never freed here, and its owner must outlive it. It is escaped from the start, as
+  // the owner may write through its own pointer at any time: fusion never reads it lazily, and
+  // so never lends its buffer to a fused result either (take_over_candidate only sees inputs).
+  static std::shared_ptr<Storage> borrow(void* data, std::size_t nbytes) {
+    auto s = std::make_shared<Storage>(std::size_t{0});
+    s->data_ = data;
+    s->nbytes_ = nbytes;
+    s->escaped_.store(true, std::memory_order_relaxed);
+    return s;
+  }
+
   static constexpr std::uint8_t kPending = 1, kHasReaders = 2;
   static Storage& mut(const Storage& s) noexcept { return const_cast<Storage&>(s); }
   static void* raw(const Storage& s) noexcept { return s.data_; }
