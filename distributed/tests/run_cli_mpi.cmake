@@ -15,7 +15,7 @@ function(run name)
 endfunction()
 
 function(val_accuracy model result)
-  run("eval ${model}" ${XGRAD} eval --model ${model} --data ${DATA} --split val)
+  run("eval ${model}" ${XGRAD} eval --model ${model} --data ${DATA} --split validation)
   string(REGEX MATCH "accuracy: ([0-9.]+)" m "${out}")
   if(NOT m)
     message(FATAL_ERROR "no accuracy in eval's output")
