@@ -6,11 +6,13 @@
 //     gradient, with contributions from several consumers summed in its input buffer first.
 #include "engine.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "backward_hooks.hpp"
 #include "grad_mode.hpp"
 #include "ops.hpp"
 
@@ -28,6 +30,54 @@ struct NodeTask {
 using TaskMap = std::unordered_map<Node*, NodeTask>;
 
 thread_local std::weak_ptr<Node> t_failed_node;  // see detail::last_failed_node
+
+// ---- post-accumulate-grad hooks and end-of-backward callbacks (backward_hooks.hpp) --------
+// Kept beside the engine rather than in TensorImpl: few programs use them, and the registry
+// costs the others one atomic load per accumulated leaf.
+struct PostAccumulateHook {
+  HookHandle handle;
+  std::weak_ptr<TensorImpl> leaf;  // compared on lookup: a dead leaf's address may be reused
+  std::function<void(const Tensor&)> fn;
+};
+std::mutex g_post_hooks_mutex;
+std::atomic<std::size_t> g_post_hook_count{0};
+std::vector<PostAccumulateHook>& post_hooks() {
+  static std::vector<PostAccumulateHook> hooks;
+  return hooks;
+}
+
+void run_post_accumulate_hooks(const std::shared_ptr<TensorImpl>& leaf) {
+  if (g_post_hook_count.load(std::memory_order_relaxed) == 0) return;
+  std::vector<std::function<void(const Tensor&)>> todo;
+  {
+    std::lock_guard<std::mutex> lock(g_post_hooks_mutex);
+    std::erase_if(post_hooks(), [](const PostAccumulateHook& h) { return h.leaf.expired(); });
+    g_post_hook_count.store(post_hooks().size(), std::memory_order_relaxed);
+    for (const auto& h : post_hooks())
+      if (h.leaf.lock() == leaf) todo.push_back(h.fn);
+  }
+  // Outside the lock: a hook may register or remove hooks.
+  for (const auto& fn : todo) fn(Tensor(leaf));
+}
+
+// The callbacks of the backward pass running on this thread (innermost pass when nested).
+thread_local std::vector<std::function<void()>>* t_callbacks = nullptr;
+
+struct CallbackScope {
+  std::vector<std::function<void()>> callbacks;
+  std::vector<std::function<void()>>* outer = t_callbacks;
+  CallbackScope() { t_callbacks = &callbacks; }
+  ~CallbackScope() { t_callbacks = outer; }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
+  void run_all() {
+    for (std::size_t i = 0; i < callbacks.size(); ++i) {
+      auto cb = std::move(callbacks[i]);  // the vector may grow while cb runs
+      cb();
+    }
+    callbacks.clear();
+  }
+};
 
 void accumulate_into(tensor_list& buffer, std::size_t pos, Tensor&& g) {
   if (!g.defined()) return;
@@ -207,6 +257,7 @@ void mark_needed(TaskMap& tasks, const std::vector<Root>& roots) {
 tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_graph, const tensor_list& inputs,
                 bool allow_unused) {
   t_failed_node.reset();
+  CallbackScope callback_scope;
   TaskMap tasks = discover(roots);
   tensor_list captured(inputs.size());
   std::vector<bool> reached(inputs.size(), false);
@@ -265,6 +316,7 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
       if (--next.dependencies == 0) ready.push_back(edges[i].function);
     }
   }
+  callback_scope.run_all();
 
   for (std::size_t j = 0; j < inputs.size(); ++j) {
     if (!reached[j] && !allow_unused) {
@@ -281,6 +333,30 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
 }  // namespace
 
 std::shared_ptr<Node> detail::last_failed_node() { return t_failed_node.lock(); }
+
+HookHandle register_post_accumulate_grad_hook(const Tensor& leaf, std::function<void(const Tensor&)> hook) {
+  if (!leaf.defined() || !leaf.is_leaf() || !leaf.requires_grad()) {
+    throw std::logic_error(
+        "register_post_accumulate_grad_hook: post accumulate grad hooks can only be registered on leaf tensors "
+        "that require grad");
+  }
+  std::lock_guard<std::mutex> lock(g_post_hooks_mutex);
+  HookHandle handle = next_hook_handle();
+  post_hooks().push_back({handle, leaf.impl_ptr(), std::move(hook)});
+  g_post_hook_count.store(post_hooks().size(), std::memory_order_relaxed);
+  return handle;
+}
+
+void remove_post_accumulate_grad_hook(HookHandle handle) {
+  std::lock_guard<std::mutex> lock(g_post_hooks_mutex);
+  std::erase_if(post_hooks(), [handle](const PostAccumulateHook& h) { return h.handle == handle; });
+  g_post_hook_count.store(post_hooks().size(), std::memory_order_relaxed);
+}
+
+void queue_callback(std::function<void()> callback) {
+  if (t_callbacks == nullptr) throw std::logic_error("queue_callback: no backward pass is running on this thread");
+  t_callbacks->push_back(std::move(callback));
+}
 
 void backward(const tensor_list& outputs, const tensor_list& grad_outputs, std::optional<bool> retain_graph,
               bool create_graph) {
@@ -301,6 +377,10 @@ AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> variable) : variable_
   input_meta_.push_back({variable_->shape, variable_->dtype});
 }
 
+namespace {
+void accumulate_grad(TensorImpl& var, Tensor&& g);
+}
+
 void AccumulateGrad::run_pre_hooks(tensor_list& grads) const {
   Node::run_pre_hooks(grads);
   if (!variable_->leaf_hooks || grads.empty() || !grads[0].defined()) return;
@@ -317,11 +397,17 @@ void AccumulateGrad::run_pre_hooks(tensor_list& grads) const {
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
+  accumulate_grad(*variable_, std::move(g));
+  run_post_accumulate_hooks(variable_);
+  return {};
+}
+
+namespace {
+void accumulate_grad(TensorImpl& var, Tensor&& g) {
   // Two threads may run backward through graphs that share this leaf (a weight used by both):
   // the read-modify-write of .grad must not interleave.
   static std::mutex grad_mutex;
   std::lock_guard<std::mutex> lock(grad_mutex);
-  TensorImpl& var = *variable_;
   if (!var.grad) {
     bool stealable = !GradMode::is_enabled() && g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 &&
                      g.is_contiguous() && !g.requires_grad();
@@ -332,7 +418,7 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   } else {
     var.grad = (Tensor(var.grad) + g).impl_ptr();
   }
-  return {};
 }
+}  // namespace
 
 }  // namespace xgrad::autograd

@@ -16,6 +16,7 @@
 #include "interrupt.hpp"
 #include "model.hpp"
 #include "number_checks.hpp"
+#include "parallel.hpp"
 #include "progress.hpp"
 #include "split.hpp"
 #include "svg_plot.hpp"
@@ -276,9 +277,15 @@ int run_train(const TrainArgs& a) {
   auto model = build_model(spec);
   std::cout << "model: " << *model << "\n";
   print_plan(a, plan.lr, data, spec);
+  if (current_parallel().distributed()) {
+    std::cout << "data-parallel: " << current_parallel().world_size << " processes (MPI), batch " << a.batch_size
+              << " per process\n";
+  }
   const TrainResult result = fit(*model, task, data, train_config(a, plan.lr), std::cout);
   print_final(result, spec, data.x_val.defined());
-  const int failures = write_outputs(a, *model, spec, split, result, data.x_val.defined());
+  // Data-parallel: every rank holds the same model; rank 0 alone writes (one file, atomically).
+  const int failures =
+      current_parallel().is_main() ? write_outputs(a, *model, spec, split, result, data.x_val.defined()) : 0;
   if (result.interrupted) return kInterruptedExitCode;
   return result.diverged || failures > 0 ? 1 : 0;
 }

@@ -4,16 +4,23 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <ostream>
 #include <stdexcept>
 
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/ops.hpp>
+#include <xgrad/data/distributed_sampler.hpp>
 #include <xgrad/nn/atomic_write.hpp>
 #include <xgrad/nn/modules/loss.hpp>
 #include <xgrad/optim/optim.hpp>
+#ifdef XGRAD_HAVE_MPI
+#include <xgrad/distributed/ddp.hpp>
+#endif
 
 #include "interrupt.hpp"
+#include "parallel.hpp"
 #include "progress.hpp"
 
 namespace xgrad::cli {
@@ -118,7 +125,7 @@ class LastGoodModel {
 
 // Everything one epoch of training needs; the counters carry over from epoch to epoch.
 struct EpochLoop {
-  nn::Module& model;
+  std::function<Tensor(const Tensor&)> forward;  // the model's, or its DistributedDataParallel's
   Task task;
   data::DataLoader& loader;
   optim::Optimizer& optimizer;
@@ -136,7 +143,7 @@ struct EpochLoop {
       const auto start = clock::now();
       auto closure = [&] {
         optimizer.zero_grad();
-        Tensor loss = loss_of(task, model.forward(ex.data), ex.target);
+        Tensor loss = loss_of(task, forward(ex.data), ex.target);
         loss.backward();
         return loss;
       };
@@ -152,12 +159,29 @@ struct EpochLoop {
       progress.on_batch(epoch, b, rate());
       result.interrupted = interrupted();
       result.out_of_time = result.seconds > config.time_budget_seconds;
-      if (result.interrupted || result.out_of_time) break;
+      if (any_rank(result.interrupted || result.out_of_time)) break;  // all ranks stop at the same batch
     }
     return b;
   }
   double rate() const { return static_cast<double>(examples) / std::max(result.seconds, 1e-9); }
 };
+
+// Batches of the training set; distributed, this rank's shard of each epoch (the batch size is
+// per rank, as in PyTorch; 0 = the whole shard).
+data::DataLoader make_loader(const TrainData& data, const TrainConfig& config) {
+  const Parallel par = current_parallel();
+  const std::int64_t n = data.x_train.size(0);
+  const std::int64_t shard = (n + par.world_size - 1) / par.world_size;
+  const std::int64_t batch = config.batch_size <= 0 ? shard : std::min(config.batch_size, shard);
+  auto options = data::DataLoaderOptions().batch_size(batch).seed(config.seed);
+  if (par.distributed()) {
+    options.sampler(
+        std::make_shared<data::DistributedSampler>(n, par.world_size, par.rank, batch < shard, config.seed));
+  } else {
+    options.shuffle(batch < n);
+  }
+  return data::DataLoader(data::TensorDataset(data.x_train, data.y_train), options);
+}
 
 // Scores on the whole training and validation sets, in eval mode.
 EpochRecord record(nn::Module& model, Task task, const TrainData& data, double epoch, double seconds) {
@@ -190,12 +214,20 @@ std::string stop_note(const TrainResult& result, const TrainConfig& config, doub
 }  // namespace
 
 TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out) {
-  const std::int64_t n = data.x_train.size(0);
-  const std::int64_t batch = config.batch_size <= 0 ? n : std::min(config.batch_size, n);
-  data::DataLoader loader(data::TensorDataset(data.x_train, data.y_train),
-                          data::DataLoaderOptions().batch_size(batch).shuffle(batch < n).seed(config.seed));
+  data::DataLoader loader = make_loader(data, config);
   auto optimizer =
       make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
+  std::function<Tensor(const Tensor&)> forward = [&model](const Tensor& x) { return model.forward(x); };
+#ifdef XGRAD_HAVE_MPI
+  std::unique_ptr<distributed::DistributedDataParallel> ddp;
+  if (current_parallel().distributed()) {
+    // L-BFGS's line search decides on this rank's loss alone: the ranks would take different steps.
+    if (config.optimizer == "lbfgs")
+      throw std::invalid_argument("--optimizer lbfgs cannot train data-parallel (under mpirun); use another optimizer");
+    ddp = std::make_unique<distributed::DistributedDataParallel>(nn::ModulePtr(nn::ModulePtr(), &model));
+    forward = [&ddp](const Tensor& x) { return ddp->forward(x); };
+  }
+#endif
   Progress progress(out, config.title, config.epochs, loader.size(), config.live_progress);
 
   TrainResult result;
@@ -205,7 +237,7 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
       {0.0, 0.0, evaluate(model, task, data.x_train, data.y_train), evaluate(model, task, data.x_val, data.y_val)});
   model.train();
   LastGoodModel last_good(model);
-  EpochLoop loop{model, task, loader, *optimizer, config.optimizer == "lbfgs", config, progress, result};
+  EpochLoop loop{forward, task, loader, *optimizer, config.optimizer == "lbfgs", config, progress, result};
   for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
     const std::int64_t b = loop.run(epoch);
     const double at = static_cast<double>(epoch - 1) + static_cast<double>(b) / static_cast<double>(loader.size());

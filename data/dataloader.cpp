@@ -16,15 +16,22 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, const DataLoaderO
     throw std::invalid_argument("DataLoader: batch_size must be a positive integer, got " +
                                 std::to_string(options_.batch_size()));
   }
+  if (options_.sampler() && options_.shuffle()) {
+    throw std::invalid_argument(
+        "DataLoader: the sampler option is mutually exclusive with shuffle (the sampler "
+        "decides the order)");
+  }
   seed_ = options_.seed() ? *options_.seed() : default_generator().engine()();
 }
 
 std::int64_t DataLoader::size() const {
-  const std::int64_t n = dataset_->size(), b = options_.batch_size();
+  const std::int64_t n = options_.sampler() ? options_.sampler()->size() : dataset_->size();
+  const std::int64_t b = options_.batch_size();
   return options_.drop_last() ? n / b : (n + b - 1) / b;
 }
 
 std::vector<std::int64_t> DataLoader::epoch_order(std::int64_t epoch) const {
+  if (options_.sampler()) return options_.sampler()->indices(epoch);
   std::vector<std::int64_t> order(static_cast<std::size_t>(dataset_->size()));
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
   if (!options_.shuffle()) return order;

@@ -11,6 +11,7 @@
 #include "../autograd/tensor.hpp"
 #include "../optim/arg.hpp"
 #include "dataset.hpp"
+#include "sampler.hpp"
 
 namespace xgrad::data {
 
@@ -34,11 +35,14 @@ class DataLoaderOptions {
   XGRAD_ARG(std::size_t, workers, 0)
   XGRAD_ARG(std::optional<std::size_t>, max_jobs, std::nullopt)
   XGRAD_ARG(bool, enforce_ordering, true)
+  // Where set, the sampler picks the indices of each epoch (e.g. a DistributedSampler's shard)
+  // and size() counts its indices; shuffle must then be false (the sampler shuffles).
+  XGRAD_ARG(std::shared_ptr<const Sampler>, sampler, nullptr)
 };
 
 class DataLoader {
  public:
-  // Throws std::invalid_argument for a null dataset or batch_size < 1.
+  // Throws std::invalid_argument for a null dataset, batch_size < 1, or a sampler with shuffle.
   DataLoader(std::shared_ptr<const Dataset> dataset, const DataLoaderOptions& options = DataLoaderOptions());
   // Takes a copy of a concrete dataset: DataLoader(TensorDataset(x, y), options).
   template <class D>
