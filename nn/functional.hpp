@@ -6,10 +6,13 @@
 #pragma once
 #include "functional/activation.hpp"
 #include "functional/conv.hpp"
+#include "functional/distance.hpp"
 #include "functional/dropout.hpp"
 #include "functional/embedding.hpp"
+#include "functional/likelihood_loss.hpp"
 #include "functional/linear.hpp"
 #include "functional/loss.hpp"
+#include "functional/margin_loss.hpp"
 #include "functional/normalization.hpp"
 #include "functional/pooling.hpp"
 #include "functional/size2.hpp"

@@ -47,7 +47,8 @@ class LRScheduler {
   // Sets the epoch-0 lr; every concrete scheduler's constructor calls it last.
   void initial_step();
   // Jumps to `epoch` (closed form when there is one); SequentialLR restarts schedulers with it.
-  void step_to(std::int64_t epoch);
+  // Virtual for schedulers with more state than last_epoch (CosineAnnealingWarmRestarts).
+  virtual void step_to(std::int64_t epoch);
   std::vector<double> group_lrs() const;
   void set_group_lrs(const std::vector<double>& lrs);
 

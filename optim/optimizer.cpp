@@ -292,6 +292,13 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
     ParamState& st = new_state[p.impl()];
     if (rest == "step") {
       st.step = value.item<std::int64_t>();
+    } else if (is_scalar_state(rest)) {
+      if (value.numel() != 1) {
+        throw std::invalid_argument(who + ": state entry '" + key + "' has shape " + shape_str(value.shape()) + "; " +
+                                    name_ + " keeps '" + rest + "' as a scalar");
+      }
+      // Scalar state stays Float64 whatever the parameter's dtype (see state_buffers.hpp).
+      st.buffers[rest] = scalar_tensor(value.detach().to(kFloat64).reshape({}).item<double>(), kFloat64);
     } else {
       if (value.shape() != p.shape()) {
         throw std::invalid_argument(who + ": state entry '" + key + "' has shape " + shape_str(value.shape()) +

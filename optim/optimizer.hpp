@@ -128,6 +128,9 @@ class Optimizer {
   // Subclasses with state that is not per parameter (LBFGS) save and restore it here.
   virtual void save_extra_state(std::map<std::string, Tensor>& /*out*/) const {}
   virtual void load_extra_state(const std::map<std::string, Tensor>& /*in*/) {}
+  // Whether the state entry `name` is a scalar kept as a 0-dim Float64 tensor (NAdam's
+  // mu_product, ASGD's eta and mu) rather than a buffer of the parameter's shape and dtype.
+  virtual bool is_scalar_state(const std::string& /*name*/) const { return false; }
   // Runs the closure with grad mode on (as PyTorch's step does; undefined when there is none),
   // then check_grads(). Every step() starts here, and LBFGS comes back after each closure call,
   // so no update rule ever reads an unchecked gradient.
