@@ -73,7 +73,7 @@ std::string format_scores(Task task, const EpochRecord& r) {
 
 }  // namespace
 
-Scores evaluate(nn::Module& model, Task task, const Tensor& x, const Tensor& y) {
+Scores evaluate(nn::SequentialImpl& model, Task task, const Tensor& x, const Tensor& y) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (!x.defined() || x.size(0) == 0) return {nan, nan};
   NoGradGuard no_grad;
@@ -96,7 +96,7 @@ namespace {
 // ends with these restored, so what it saves is the last good model, not NaNs.
 class LastGoodModel {
  public:
-  explicit LastGoodModel(nn::Module& model) : model_(model) { keep(0.0); }
+  explicit LastGoodModel(nn::SequentialImpl& model) : model_(model) { keep(0.0); }
   void keep(double epoch) {
     NoGradGuard no_grad;
     saved_.clear();
@@ -111,14 +111,14 @@ class LastGoodModel {
   double epoch() const { return epoch_; }
 
  private:
-  nn::Module& model_;
+  nn::SequentialImpl& model_;
   std::vector<Tensor> saved_;
   double epoch_ = 0;
 };
 
 // Everything one epoch of training needs; the counters carry over from epoch to epoch.
 struct EpochLoop {
-  nn::Module& model;
+  nn::SequentialImpl& model;
   Task task;
   data::DataLoader& loader;
   optim::Optimizer& optimizer;
@@ -160,7 +160,7 @@ struct EpochLoop {
 };
 
 // Scores on the whole training and validation sets, in eval mode.
-EpochRecord record(nn::Module& model, Task task, const TrainData& data, double epoch, double seconds) {
+EpochRecord record(nn::SequentialImpl& model, Task task, const TrainData& data, double epoch, double seconds) {
   EpochRecord r;
   r.epoch = epoch;
   r.seconds = seconds;
@@ -189,7 +189,8 @@ std::string stop_note(const TrainResult& result, const TrainConfig& config, doub
 
 }  // namespace
 
-TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out) {
+TrainResult fit(nn::SequentialImpl& model, Task task, const TrainData& data, const TrainConfig& config,
+                std::ostream& out) {
   const std::int64_t n = data.x_train.size(0);
   const std::int64_t batch = config.batch_size <= 0 ? n : std::min(config.batch_size, n);
   data::DataLoader loader(data::TensorDataset(data.x_train, data.y_train),
