@@ -86,15 +86,13 @@ struct MlpStep {
   optim::SGD sgd;
   Tensor input, target;
   MlpStep(std::int64_t in, std::int64_t h1, std::int64_t h2, std::int64_t out, std::int64_t batch)
-      : model(std::make_shared<nn::LinearImpl>(in, h1), std::make_shared<nn::ReLUImpl>(),
-              std::make_shared<nn::LinearImpl>(h1, h2), std::make_shared<nn::ReLUImpl>(),
-              std::make_shared<nn::LinearImpl>(h2, out)),
-        sgd(model.parameters(), optim::SGDOptions(0.01).momentum(0.9)),
+      : model(nn::Linear(in, h1), nn::ReLU(), nn::Linear(h1, h2), nn::ReLU(), nn::Linear(h2, out)),
+        sgd(model->parameters(), optim::SGDOptions(0.01).momentum(0.9)),
         input(randn({batch, in})),
         target(randint(0, out, {batch})) {}
   void step() {
     sgd.zero_grad();
-    Tensor loss = F::cross_entropy(model.forward(input), target);
+    Tensor loss = F::cross_entropy(model->forward(input), target);
     loss.backward();
     sgd.step();
   }

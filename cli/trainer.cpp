@@ -80,7 +80,7 @@ std::string format_scores(Task task, const EpochRecord& r) {
 
 }  // namespace
 
-Scores evaluate(nn::Module& model, Task task, const Tensor& x, const Tensor& y) {
+Scores evaluate(nn::SequentialImpl& model, Task task, const Tensor& x, const Tensor& y) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (!x.defined() || x.size(0) == 0) return {nan, nan};
   NoGradGuard no_grad;
@@ -103,7 +103,7 @@ namespace {
 // ends with these restored, so what it saves is the last good model, not NaNs.
 class LastGoodModel {
  public:
-  explicit LastGoodModel(nn::Module& model) : model_(model) { keep(0.0); }
+  explicit LastGoodModel(nn::SequentialImpl& model) : model_(model) { keep(0.0); }
   void keep(double epoch) {
     NoGradGuard no_grad;
     saved_.clear();
@@ -118,7 +118,7 @@ class LastGoodModel {
   double epoch() const { return epoch_; }
 
  private:
-  nn::Module& model_;
+  nn::SequentialImpl& model_;
   std::vector<Tensor> saved_;
   double epoch_ = 0;
 };
@@ -184,7 +184,7 @@ data::DataLoader make_loader(const TrainData& data, const TrainConfig& config) {
 }
 
 // Scores on the whole training and validation sets, in eval mode.
-EpochRecord record(nn::Module& model, Task task, const TrainData& data, double epoch, double seconds) {
+EpochRecord record(nn::SequentialImpl& model, Task task, const TrainData& data, double epoch, double seconds) {
   EpochRecord r;
   r.epoch = epoch;
   r.seconds = seconds;
@@ -213,7 +213,8 @@ std::string stop_note(const TrainResult& result, const TrainConfig& config, doub
 
 }  // namespace
 
-TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out) {
+TrainResult fit(nn::SequentialImpl& model, Task task, const TrainData& data, const TrainConfig& config,
+                std::ostream& out) {
   data::DataLoader loader = make_loader(data, config);
   auto optimizer =
       make_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum, config.weight_decay);
@@ -224,7 +225,8 @@ TrainResult fit(nn::Module& model, Task task, const TrainData& data, const Train
     // L-BFGS's line search decides on this rank's loss alone: the ranks would take different steps.
     if (config.optimizer == "lbfgs")
       throw std::invalid_argument("--optimizer lbfgs cannot train data-parallel (under mpirun); use another optimizer");
-    ddp = std::make_unique<distributed::DistributedDataParallel>(nn::ModulePtr(nn::ModulePtr(), &model));
+    ddp = std::make_unique<distributed::DistributedDataParallel>(
+        std::shared_ptr<nn::SequentialImpl>(std::shared_ptr<nn::SequentialImpl>(), &model));
     forward = [&ddp](const Tensor& x) { return ddp->forward(x); };
   }
 #endif

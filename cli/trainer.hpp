@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <xgrad/nn/module.hpp>
+#include <xgrad/nn/modules/container.hpp>
 #include <xgrad/optim/optimizer.hpp>
 
 #include "table.hpp"
@@ -62,11 +63,12 @@ double default_lr(const std::string& optimizer);
 
 // The metric's name for a task: "acc" or "r2".
 const char* metric_name(Task task);
-Scores evaluate(nn::Module& model, Task task, const Tensor& x, const Tensor& y);
+Scores evaluate(nn::SequentialImpl& model, Task task, const Tensor& x, const Tensor& y);
 
 // Trains `model` in place and returns the per-epoch history. Stops early (keeping what it has)
 // on Ctrl-C, when the time budget is spent, or when the loss stops being finite.
-TrainResult fit(nn::Module& model, Task task, const TrainData& data, const TrainConfig& config, std::ostream& out);
+TrainResult fit(nn::SequentialImpl& model, Task task, const TrainData& data, const TrainConfig& config,
+                std::ostream& out);
 
 // Writes runs' histories as CSV: run,epoch,seconds,train_loss,train_<metric>,val_loss,val_<metric>.
 struct NamedHistory {

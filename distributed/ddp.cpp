@@ -206,8 +206,8 @@ void DistributedDataParallel::Reducer::write_back(const std::vector<int>& used_a
 
 // ---- DistributedDataParallel -------------------------------------------------------------
 
-DistributedDataParallel::DistributedDataParallel(nn::ModulePtr module, const DDPOptions& options)
-    : module_(std::move(module)), options_(options), reducer_(std::make_unique<Reducer>()) {
+DistributedDataParallel::DistributedDataParallel(nn::AnyModule module, const DDPOptions& options)
+    : any_(std::move(module)), module_(any_.ptr()), options_(options), reducer_(std::make_unique<Reducer>()) {
   const char* op = "DistributedDataParallel";
   if (!module_) throw std::invalid_argument("DistributedDataParallel: module is null");
   if (options_.bucket_cap_bytes() < 1) {
@@ -237,7 +237,7 @@ Tensor DistributedDataParallel::forward(const Tensor& input) {
   }
   if (options_.broadcast_buffers() && module_->is_training() && world_size() > 1)
     for (auto b : module_->buffers()) broadcast(b, 0);
-  return module_->forward(input);
+  return any_.forward(input);
 }
 
 DistributedDataParallel::NoSync::NoSync(DistributedDataParallel& ddp) : ddp_(ddp), previous_(ddp.reducer_->no_sync) {

@@ -43,6 +43,7 @@
 //   time. A backward that throws midway leaves all-reduces in flight: the job cannot continue
 //   (other ranks wait for this one), which run_or_abort() turns into a clean job abort.
 #pragma once
+#include "../nn/modules/any.hpp"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -75,7 +76,8 @@ class DistributedDataParallel {
  public:
   // Throws std::logic_error before distributed::init(), std::invalid_argument for a null module,
   // bucket_cap_bytes < 1 or a model that differs across ranks.
-  explicit DistributedDataParallel(nn::ModulePtr module, const DDPOptions& options = DDPOptions());
+  // `module`: a holder, a shared_ptr to a module class with a forward(Tensor), or an nn::AnyModule.
+  explicit DistributedDataParallel(nn::AnyModule module, const DDPOptions& options = DDPOptions());
   ~DistributedDataParallel();
   DistributedDataParallel(const DistributedDataParallel&) = delete;
   DistributedDataParallel& operator=(const DistributedDataParallel&) = delete;
@@ -107,6 +109,7 @@ class DistributedDataParallel {
   struct Reducer;  // the buckets and the per-step state (ddp.cpp)
 
  private:
+  nn::AnyModule any_;  // calls the module's own forward (Module has no virtual one)
   nn::ModulePtr module_;
   DDPOptions options_;
   std::unique_ptr<Reducer> reducer_;

@@ -9,7 +9,7 @@ using namespace xgrad;
 namespace F = xgrad::nn::functional;
 
 // The fraction of rows of x that the model classifies as y says.
-double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
+double accuracy(nn::Sequential& model, const Tensor& x, const Tensor& y) {
   NoGradGuard no_grad;
   return eq(argmax(model(x), 1), y).to(kFloat64).mean().item<double>();
 }

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
+#include <typeinfo>
 #include <unordered_set>
 
 #include "../autograd/grad_mode.hpp"
@@ -215,8 +216,22 @@ void Module::to(Dtype dtype) {
   for (const auto& [n, t] : state_dict()) convert_in_place(t, dtype);
 }
 
+namespace {
+// A user's module constructed without a type name prints as its class, as LibTorch's
+// (demangled, without namespaces): "NetImpl(...)".
+std::string display_name(const Module& m) {
+  if (m.type_name() != "Module" || typeid(m) == typeid(Module)) return m.type_name();
+  int status = 0;
+  char* raw = abi::__cxa_demangle(typeid(m).name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && raw ? raw : m.type_name();
+  std::free(raw);  // NOLINT: __cxa_demangle allocates with malloc
+  const auto colon = name.rfind("::");
+  return colon == std::string::npos ? name : name.substr(colon + 2);
+}
+}  // namespace
+
 void Module::pretty_print(std::ostream& os, int indent) const {
-  os << type_name_ << "(" << extra_repr();
+  os << display_name(*this) << "(" << extra_repr();
   if (!children_.empty()) {
     os << "\n";
     for (const auto& [n, child] : children_) {

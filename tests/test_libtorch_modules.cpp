@@ -77,6 +77,9 @@ TEST_CASE("XGRAD_MODULE: a holder of a user's NetImpl, with its forward taking T
   CHECK_THROWS_AS(later->parameters(), std::logic_error);
   later = net;
   CHECK_FALSE(later.is_empty());
+  std::ostringstream os;
+  os << net;  // a module constructed without a type name prints as its class, as LibTorch's
+  CHECK(os.str().rfind("NetImpl(\n  (fc1): Linear(in_features=4, out_features=8, bias=true)", 0) == 0);
 }
 
 TEST_CASE("Sequential calls a user's forward(Tensor) found at compile time, with holders, Impls and functions") {

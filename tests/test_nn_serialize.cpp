@@ -206,7 +206,7 @@ TEST_CASE("a module's state_dict round-trips and loads in place, keeping paramet
   manual_seed(41);
   auto a = std::make_shared<Net>();
   a->train();
-  (*a)(randn({4, 3}));  // moves BatchNorm's running statistics away from their defaults
+  a->forward(randn({4, 3}));  // moves BatchNorm's running statistics away from their defaults
   nn::save(a, dir.file("net.safetensors"));
   manual_seed(42);
   auto b = std::make_shared<Net>();
