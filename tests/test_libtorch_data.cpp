@@ -165,6 +165,8 @@ TEST_CASE("workers: more batches than jobs, an early break, and an exception") {
     break;
   }
   CHECK(epoch(*loader).front() == std::vector<std::int64_t>{0, 1, 2});
+  loader->join();
+  CHECK_THROWS_AS(loader->begin(), std::logic_error);
 
   auto failing = data::make_data_loader<data::samplers::SequentialSampler>(
       Squares(20, 9).map(data::transforms::Stack<>()), data::DataLoaderOptions(4).workers(2));
