@@ -3,7 +3,8 @@
 //
 //   from_xtensor(expr)     copy of any xtensor expression into a fresh contiguous tensor; the
 //                          dtype follows the value type: float -> Float32, double -> Float64,
-//                          int64_t and the other integer types -> Int64. bool is refused (at
+//                          int64_t and the other integer types -> Int64 (uint64_t values over
+//                          INT64_MAX wrap, as static_cast does). bool is refused (at
 //                          compile time) until xgrad has a Bool dtype.
 //   adapt(array)           zero copy: a tensor over the memory of an xt::xarray<T> or
 //                          xt::xtensor<T, N> (T = float, double or int64_t). See "lifetime".

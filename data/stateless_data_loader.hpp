@@ -121,7 +121,7 @@ class StatelessDataLoader {
     return Iterator<BatchType>([this] { return next(); });
   }
   Iterator<BatchType> end() { return Iterator<BatchType>(); }
-  // Stops and joins the worker threads (the loader cannot be iterated afterwards with workers).
+  // Stops and joins the worker threads; with workers, a later begin() throws std::logic_error.
   void join() {
     if (queue_) queue_->stop();
   }

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -50,9 +51,11 @@ class WorkerQueue {
     results_.clear();
     pushed_ = popped_ = 0;
   }
+  // Throws std::logic_error after stop(): no thread would ever answer.
   void push(Request request) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (stop_) throw std::logic_error("data loader: its worker threads were joined (join()); it cannot load more");
       jobs_.push_back(Job{generation_, pushed_++, std::move(request)});
     }
     jobs_cv_.notify_one();

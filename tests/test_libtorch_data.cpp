@@ -75,6 +75,19 @@ TEST_CASE("a user's Dataset: get, size, get_batch and map") {
   CHECK(b.target.to_vector<std::int64_t>() == std::vector<std::int64_t>{0, 2, 4});
 }
 
+TEST_CASE("datasets::TensorDataset: rows of one tensor, stacked back by Stack<TensorExample>") {
+  data::datasets::TensorDataset ds(arange(12, TensorOptions(kFloat64)).reshape({4, 3}));
+  CHECK(ds.size().value() == 4);
+  CHECK(ds.get(1).data.to_vector<double>() == std::vector<double>{3, 4, 5});
+  CHECK_THROWS_AS(ds.get(4), std::out_of_range);
+  auto loader = data::make_data_loader<data::samplers::SequentialSampler>(
+      std::move(ds).map(data::transforms::Stack<data::TensorExample>()), 3);
+  std::vector<std::int64_t> rows;
+  for (data::TensorExample& batch : *loader) rows.push_back(batch.data.size(0));
+  CHECK(rows == std::vector<std::int64_t>{3, 1});
+  CHECK_THROWS_AS(data::datasets::TensorDataset(scalar_tensor(1.0)), std::invalid_argument);
+}
+
 TEST_CASE("Normalize: one value for any shape, or one per channel") {
   data::transforms::Normalize<> one(0.5, 0.25);
   Tensor x = full({2, 3}, 1.0, kFloat32);
@@ -152,6 +165,8 @@ TEST_CASE("workers: more batches than jobs, an early break, and an exception") {
     break;
   }
   CHECK(epoch(*loader).front() == std::vector<std::int64_t>{0, 1, 2});
+  loader->join();
+  CHECK_THROWS_AS(loader->begin(), std::logic_error);
 
   auto failing = data::make_data_loader<data::samplers::SequentialSampler>(
       Squares(20, 9).map(data::transforms::Stack<>()), data::DataLoaderOptions(4).workers(2));
@@ -265,8 +280,11 @@ TEST_CASE("MNIST refuses corrupt files with the file's name") {
   mnist_fixture::write_idx(images, 2051, {3, 28, 28}, std::vector<std::uint8_t>(2 * 784 + 5));
   CHECK(contains(error(), "truncated"));
   reset();
-  mnist_fixture::write_idx(images, 2051, {4000000000u, 28, 28}, pixels);  // claims 3 TB: no such allocation
+  mnist_fixture::write_idx(images, 2051, {2000000000u, 28, 28}, pixels);  // claims 1.5 TB: no such allocation
   CHECK(contains(error(), "truncated"));
+  reset();
+  mnist_fixture::write_idx(images, 2051, {4000000000u, 28, 28}, pixels);
+  CHECK(contains(error(), "image count 4000000000 is too large"));
   reset();
   mnist_fixture::write_idx(images, 2051, {3, 28, 28}, std::vector<std::uint8_t>(3 * 784 + 1));
   CHECK(contains(error(), "data after"));

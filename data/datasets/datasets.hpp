@@ -3,3 +3,4 @@
 #include "base.hpp"
 #include "map.hpp"
 #include "mnist.hpp"
+#include "tensor.hpp"
