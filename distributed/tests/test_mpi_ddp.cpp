@@ -78,7 +78,11 @@ void train_and_compare(Dtype dtype, bool adam, std::int64_t bucket_bytes) {
   const double diff = max_rel_diff(*model, *reference, dtype == kFloat64 ? 1.0 : 1e-3);
   CAPTURE(diff);
   CHECK(diff <= (dtype == kFloat64 ? 1e-12 : 1e-5));
-  CHECK(ddp.stats().steps == 20);
+  const DDPStats& stats = ddp.stats();
+  CHECK(stats.steps == 20);
+  CHECK(stats.buckets_reduced == 20 * static_cast<std::int64_t>(ddp.bucket_parameter_names().size()));
+  CHECK(stats.buckets_hidden <= stats.buckets_overlapped);
+  CHECK(stats.exposed_seconds <= stats.backward_seconds);
 }
 
 }  // namespace
