@@ -6,6 +6,7 @@
 //     gradient, with contributions from several consumers summed in its input buffer first.
 #include "engine.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <mutex>
@@ -41,23 +42,25 @@ struct PostAccumulateHook {
 };
 std::mutex g_post_hooks_mutex;
 std::atomic<std::size_t> g_post_hook_count{0};
-std::vector<PostAccumulateHook>& post_hooks() {
-  static std::vector<PostAccumulateHook> hooks;
+// By leaf address, so that a backward over P parameters costs P lookups, not P * hooks.
+std::unordered_multimap<const TensorImpl*, PostAccumulateHook>& post_hooks() {
+  static std::unordered_multimap<const TensorImpl*, PostAccumulateHook> hooks;
   return hooks;
 }
 
 void run_post_accumulate_hooks(const std::shared_ptr<TensorImpl>& leaf) {
   if (g_post_hook_count.load(std::memory_order_relaxed) == 0) return;
-  std::vector<std::function<void(const Tensor&)>> todo;
+  std::vector<std::pair<HookHandle, std::function<void(const Tensor&)>>> todo;
   {
     std::lock_guard<std::mutex> lock(g_post_hooks_mutex);
-    std::erase_if(post_hooks(), [](const PostAccumulateHook& h) { return h.leaf.expired(); });
-    g_post_hook_count.store(post_hooks().size(), std::memory_order_relaxed);
-    for (const auto& h : post_hooks())
-      if (h.leaf.lock() == leaf) todo.push_back(h.fn);
+    auto range = post_hooks().equal_range(leaf.get());
+    for (auto it = range.first; it != range.second; ++it)
+      if (it->second.leaf.lock() == leaf) todo.emplace_back(it->second.handle, it->second.fn);
   }
-  // Outside the lock: a hook may register or remove hooks.
-  for (const auto& fn : todo) fn(Tensor(leaf));
+  // Registration order (handles increase), as PyTorch's; outside the lock, as a hook may
+  // register or remove hooks.
+  std::sort(todo.begin(), todo.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& h : todo) h.second(Tensor(leaf));
 }
 
 // The callbacks of the backward pass running on this thread (innermost pass when nested).
@@ -341,15 +344,16 @@ HookHandle register_post_accumulate_grad_hook(const Tensor& leaf, std::function<
         "that require grad");
   }
   std::lock_guard<std::mutex> lock(g_post_hooks_mutex);
+  std::erase_if(post_hooks(), [](const auto& entry) { return entry.second.leaf.expired(); });  // dead leaves
   HookHandle handle = next_hook_handle();
-  post_hooks().push_back({handle, leaf.impl_ptr(), std::move(hook)});
+  post_hooks().emplace(leaf.impl(), PostAccumulateHook{handle, leaf.impl_ptr(), std::move(hook)});
   g_post_hook_count.store(post_hooks().size(), std::memory_order_relaxed);
   return handle;
 }
 
 void remove_post_accumulate_grad_hook(HookHandle handle) {
   std::lock_guard<std::mutex> lock(g_post_hooks_mutex);
-  std::erase_if(post_hooks(), [handle](const PostAccumulateHook& h) { return h.handle == handle; });
+  std::erase_if(post_hooks(), [handle](const auto& entry) { return entry.second.handle == handle; });
   g_post_hook_count.store(post_hooks().size(), std::memory_order_relaxed);
 }
 

@@ -82,11 +82,11 @@ void bench_ddp_step(int reps, std::int64_t bucket_bytes) {
     std::printf(
         "DDP step 784-512-256-10 batch 256/rank, %d ranks, bucket %lld B (%zu buckets): %.2f ms vs %.2f ms alone "
         "(+%.1f%%); exposed all-reduce %.2f ms/step = %.1f%% of the step; buckets started during backward "
-        "%lld of %lld\n",
+        "%lld, complete by its end %lld, of %lld\n",
         dist::world_size(), static_cast<long long>(bucket_bytes), ddp.bucket_parameter_names().size(),
         data_parallel * 1e3, alone * 1e3, 100 * (data_parallel / alone - 1), 1e3 * s.exposed_seconds / double(s.steps),
         100 * s.exposed_seconds / double(s.steps) / data_parallel, static_cast<long long>(s.buckets_overlapped),
-        static_cast<long long>(s.buckets_reduced));
+        static_cast<long long>(s.buckets_hidden), static_cast<long long>(s.buckets_reduced));
   }
 }
 

@@ -155,6 +155,9 @@ std::string DistributedDataParallel::Reducer::mark_unused() {
 void DistributedDataParallel::Reducer::finish() {
   const auto end_of_backward = Clock::now();
   const std::size_t overlapped = next_bucket;
+  progress();
+  std::int64_t hidden = 0;
+  for (std::size_t i = 0; i < next_bucket; ++i) hidden += buckets[i].request == MPI_REQUEST_NULL ? 1 : 0;
   const std::string missing = mark_unused();
   launch_ready_buckets();
   std::vector<int> used_anywhere = used;
@@ -179,6 +182,7 @@ void DistributedDataParallel::Reducer::finish() {
   stats.steps += 1;
   stats.buckets_reduced += static_cast<std::int64_t>(buckets.size());
   stats.buckets_overlapped += static_cast<std::int64_t>(overlapped);
+  stats.buckets_hidden += hidden;
   for (const Bucket& b : buckets) stats.bytes_reduced += b.numel * static_cast<std::int64_t>(element_size(b.dtype));
   stats.exposed_seconds += seconds_since(end_of_backward);
   stats.backward_seconds += seconds_since(step_start);

@@ -66,6 +66,7 @@ struct DDPStats {
   std::int64_t steps = 0;               // synchronised backward passes
   std::int64_t buckets_reduced = 0;     // all-reduces run
   std::int64_t buckets_overlapped = 0;  // of those, started before backward's last node ran
+  std::int64_t buckets_hidden = 0;      // of those, already complete when backward ended
   std::int64_t bytes_reduced = 0;
   double backward_seconds = 0;  // from the first ready gradient to the end of synchronisation
   double exposed_seconds = 0;   // time spent at the end of backward starting and waiting for

@@ -35,6 +35,7 @@ if [ "${XGRAD_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/cmake/ubsan.supp"
   # Open MPI's own allocations (the MPI tests run under mpirun): suppressed by library only.
+  # (the MPI tests set their own LSAN_OPTIONS: distributed/tests/CMakeLists.txt)
   export LSAN_OPTIONS="suppressions=$PWD/cmake/lsan_mpi.supp:print_suppressions=0"
   stage "sanitizer tests"
   (cd build/sanitize && ctest --output-on-failure -j"$jobs")

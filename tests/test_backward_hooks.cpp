@@ -20,6 +20,15 @@ TEST_CASE("post-accumulate-grad hooks see the accumulated gradient") {
   (w * 3.0).sum().backward();
   (w * 2.0).sum().backward();  // accumulates: 3 + 2
   CHECK(seen == std::vector<double>{3.0, 5.0});
+  // several hooks on one leaf run in registration order
+  std::string order;
+  auto h1 = autograd::register_post_accumulate_grad_hook(w, [&order](const Tensor&) { order += "1"; });
+  auto h2 = autograd::register_post_accumulate_grad_hook(w, [&order](const Tensor&) { order += "2"; });
+  (w * 1.0).sum().backward();
+  CHECK(order == "12");
+  autograd::remove_post_accumulate_grad_hook(h1);
+  autograd::remove_post_accumulate_grad_hook(h2);
+  seen.pop_back();
   CHECK(unused_calls == 0);
   autograd::remove_post_accumulate_grad_hook(h);
   (w * 2.0).sum().backward();

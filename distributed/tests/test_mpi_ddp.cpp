@@ -78,7 +78,11 @@ void train_and_compare(Dtype dtype, bool adam, std::int64_t bucket_bytes) {
   const double diff = max_rel_diff(*model, *reference, dtype == kFloat64 ? 1.0 : 1e-3);
   CAPTURE(diff);
   CHECK(diff <= (dtype == kFloat64 ? 1e-12 : 1e-5));
-  CHECK(ddp.stats().steps == 20);
+  const DDPStats& stats = ddp.stats();
+  CHECK(stats.steps == 20);
+  CHECK(stats.buckets_reduced == 20 * static_cast<std::int64_t>(ddp.bucket_parameter_names().size()));
+  CHECK(stats.buckets_hidden <= stats.buckets_overlapped);
+  CHECK(stats.exposed_seconds <= stats.backward_seconds);
 }
 
 }  // namespace
@@ -176,4 +180,34 @@ TEST_CASE("unused parameters: an error naming them, or zeros with find_unused_pa
     CHECK(model->fc_extra->bias.grad().at<float>({0}) == doctest::Approx(2.0 / world_size()));
     CHECK(!model->fc_never->bias.grad().defined());
   }
+}
+
+TEST_CASE("full-batch GD over the ranks' shards is one process's full-batch GD on the whole data") {
+  const std::int64_t n = 6 * world_size();  // a multiple of the rank count: no padding
+  manual_seed(11);
+  Tensor x = randn({n, 5}, kFloat64), y = randn({n, 3}, kFloat64);
+  auto sampler = std::make_shared<data::DistributedSampler>(n, world_size(), rank(), /*shuffle=*/true, 4);
+  data::DataLoader loader(data::TensorDataset(x, y), data::DataLoaderOptions().batch_size(n).sampler(sampler));
+  REQUIRE(loader.size() == 1);
+  manual_seed(5);
+  auto reference = std::make_shared<Mlp>();
+  reference->to(kFloat64);
+  manual_seed(5);
+  auto model = std::make_shared<Mlp>();
+  model->to(kFloat64);
+  DistributedDataParallel ddp(model);
+  optim::SGD opt(model->parameters(), optim::SGDOptions(0.1));
+  optim::SGD ref_opt(reference->parameters(), optim::SGDOptions(0.1));
+  for (int epoch = 0; epoch < 5; ++epoch) {
+    for (const auto& batch : loader) {
+      CHECK(batch.data.size(0) == 6);
+      opt.zero_grad();
+      nn::functional::mse_loss(ddp(batch.data), batch.target).backward();
+      opt.step();
+    }
+    ref_opt.zero_grad();
+    nn::functional::mse_loss(reference->forward(x), y).backward();
+    ref_opt.step();
+  }
+  CHECK(max_rel_diff(*model, *reference, 1.0) <= 1e-12);
 }
