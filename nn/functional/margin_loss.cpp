@@ -29,10 +29,11 @@ void check_float(const Tensor& t, const char* op, const char* what) {
   }
 }
 
-// A {-1, 1} target as a constant of the input's dtype (Int64 targets are converted).
+// A {-1, 1} target: a floating one as it is (differentiable where PyTorch's is, as in
+// margin_ranking_loss and soft_margin_loss), an Int64 one as a constant of the input's dtype.
 Tensor target_as(const Tensor& target, const Tensor& like, const char* op) {
   check_defined(target, op, "target");
-  if (target.is_floating_point()) return target.detach();
+  if (target.is_floating_point()) return target;
   if (target.dtype() != kInt64) {
     throw std::invalid_argument(std::string(op) + ": expected a floating-point or Int64 target, got " +
                                 describe(target));

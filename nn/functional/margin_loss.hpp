@@ -1,9 +1,9 @@
 // Margin and embedding losses with PyTorch's semantics: cosine_embedding_loss,
 // margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multi_margin_loss and
-// triplet_margin_loss. Composed from differentiable ops (first and second derivatives in every
-// floating input; targets and weights are constants). Bad shapes or dtypes throw
-// std::invalid_argument naming the loss, the shapes and the dtypes. Targets in {-1, 1} may be
-// floating or Int64.
+// triplet_margin_loss. Composed from differentiable ops: first and second derivatives in every
+// floating input, floating targets included (Int64 targets and multi_margin's weight are
+// constants). Bad shapes or dtypes throw std::invalid_argument naming the loss, the shapes and
+// the dtypes. Targets in {-1, 1} may be floating or Int64.
 #pragma once
 #include <cstdint>
 
