@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 #include <xgrad/xgrad.hpp>
@@ -146,6 +147,12 @@ TEST_CASE("norm: values and PyTorch's gradients") {
   check_op("norm1", [](const tensor_list& t) { return t[0].norm(1); }, {xgrad::randn({5}, kDouble)});
   check_op("norm_inf", [](const tensor_list& t) { return t[0].norm(INFINITY, 0); }, {xgrad::randn({3, 2}, kDouble)});
   check_op("norm_p3", [](const tensor_list& t) { return t[0].norm(3); }, {xgrad::randn({4}, kDouble)});
+}
+
+TEST_CASE("autograd list names") {
+  CHECK(std::is_same_v<xgrad::autograd::variable_list, xgrad::tensor_list>);
+  xgrad::autograd::tensor_list l{xgrad::ones({1})};
+  CHECK(l.size() == 1);
 }
 
 TEST_CASE("Device: CPU only, LibTorch spellings") {
