@@ -55,8 +55,8 @@ class TensorIndex {
   TensorIndex(bool b) : kind_(Kind::Boolean), integer_(b ? 1 : 0) {}  // NOLINT
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
   TensorIndex(I i) : kind_(Kind::Integer), integer_(static_cast<std::int64_t>(i)) {}  // NOLINT
-  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}                           // NOLINT
-  TensorIndex(Tensor t) : kind_(Kind::Tensor), tensor_(std::move(t)) {}            // NOLINT
+  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}                             // NOLINT
+  TensorIndex(Tensor t) : kind_(Kind::Tensor), tensor_(std::move(t)) {}               // NOLINT
 
   Kind kind() const { return kind_; }
   std::int64_t integer() const { return integer_; }

@@ -12,9 +12,9 @@ namespace xgrad {
 class Scalar {
  public:
   Scalar() : Scalar(std::int64_t{0}) {}
-  Scalar(double v) : kind_(Kind::Double), d_(v) {}                          // NOLINT
-  Scalar(float v) : kind_(Kind::Double), d_(v) {}                           // NOLINT
-  Scalar(bool v) : kind_(Kind::Bool), i_(v ? 1 : 0) {}                      // NOLINT
+  Scalar(double v) : kind_(Kind::Double), d_(v) {}      // NOLINT
+  Scalar(float v) : kind_(Kind::Double), d_(v) {}       // NOLINT
+  Scalar(bool v) : kind_(Kind::Bool), i_(v ? 1 : 0) {}  // NOLINT
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
   Scalar(I v) : kind_(Kind::Long), i_(static_cast<std::int64_t>(v)) {}  // NOLINT
 

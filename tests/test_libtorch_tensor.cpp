@@ -125,13 +125,18 @@ TEST_CASE("index / index_put_ with Slice, None, ..., ints, Int64 tensors and Boo
   CHECK_THROWS_AS(v.index({0, 0}), IndexError);
   check_op("index_mask", [](const tensor_list& t) { return t[0].index({t[0] > 0}); },
            {xgrad::tensor({{0.5, -1.0}, {2.0, 0.3}}, kDouble)});
-  check_op("index_tensor", [](const tensor_list& t) { return t[0].index({Slice(), xgrad::tensor({1, 1, 0})}); },
+  check_op("index_tensor",
+           [](const tensor_list& t) {
+             return t[0].index({Slice(), xgrad::tensor({1, 1, 0})});
+           },
            {xgrad::randn({2, 3}, kDouble)});
-  check_op("index_put", [](const tensor_list& t) {
-    Tensor base = t[0] * 1.0;
-    base.index_put_({xgrad::tensor({true, false, true})}, t[1]);
-    return base;
-  }, {xgrad::randn({3, 2}, kDouble), xgrad::randn({2}, kDouble)});
+  check_op("index_put",
+           [](const tensor_list& t) {
+             Tensor base = t[0] * 1.0;
+             base.index_put_({xgrad::tensor({true, false, true})}, t[1]);
+             return base;
+           },
+           {xgrad::randn({3, 2}, kDouble), xgrad::randn({2}, kDouble)});
 }
 
 TEST_CASE("norm: values and PyTorch's gradients") {
