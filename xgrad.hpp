@@ -12,5 +12,6 @@
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "data/data.hpp"
+#include "nn/functional/aten.hpp"
 #include "nn/nn.hpp"
 #include "optim/optim.hpp"

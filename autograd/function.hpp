@@ -36,6 +36,10 @@
 namespace xgrad {
 namespace autograd {
 
+// LibTorch's names for a list of tensors inside torch::autograd.
+using xgrad::tensor_list;
+using variable_list = tensor_list;
+
 // A small value stored in AutogradContext::saved_data.
 class IValue {
  public:

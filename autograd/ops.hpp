@@ -5,6 +5,7 @@
 // that float type. Every op throws std::invalid_argument naming the op, the shapes and the
 // dtypes when its inputs do not fit.
 #pragma once
+#include <concepts>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -72,10 +73,10 @@ Tensor rsub(const Tensor& a, double b);            // b - a
 Tensor rdiv(const Tensor& a, double b);            // b / a
 Tensor minimum(const Tensor& a, const Tensor& b);  // ties split the gradient equally
 Tensor maximum(const Tensor& a, const Tensor& b);
-// Elementwise choice: condition != 0 ? a : b (condition of any dtype; no gradient to it).
+// Elementwise choice: condition != 0 ? a : b (condition of any dtype, usually Bool; no gradient to it).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 
-// Comparisons give Int64 0/1 tensors (xgrad has no bool dtype); never differentiable.
+// Comparisons give Bool tensors (as PyTorch); never differentiable. Bool operands compare as 0 / 1.
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
@@ -88,6 +89,33 @@ Tensor lt(const Tensor& a, double b);
 Tensor le(const Tensor& a, double b);
 Tensor gt(const Tensor& a, double b);
 Tensor ge(const Tensor& a, double b);
+// Comparison operators, as LibTorch: Bool results, as eq / ne / lt / le / gt / ge.
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, double b);
+Tensor operator!=(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
+// Logical ops on any dtype (non-zero is true, NaN included), broadcasting; Bool results.
+Tensor logical_not(const Tensor& x);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor operator!(const Tensor& x);                    // logical_not (LibTorch has ~ for Bool)
+Tensor operator&&(const Tensor& a, const Tensor& b);  // logical_and
+Tensor operator||(const Tensor& a, const Tensor& b);  // logical_or
+// Whether every / any element is non-zero: a 0-D Bool over all elements, or over one dim.
+// all() of an empty tensor is true, any() false.
+Tensor all(const Tensor& x);
+Tensor all(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor any(const Tensor& x);
+Tensor any(const Tensor& x, std::int64_t dim, bool keepdim = false);
 // True when shapes match and |a - b| <= atol + rtol |b| everywhere (NaNs unequal).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
 bool equal(const Tensor& a, const Tensor& b);  // same shape and identical values
@@ -121,6 +149,22 @@ Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, const Shape& dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim = false);
+// One dim as a plain integer, as LibTorch: sum(x, 0), mean(x, 1, true).
+template <std::integral I>
+Tensor sum(const Tensor& x, I dim, bool keepdim = false) {
+  return sum(x, Shape{static_cast<std::int64_t>(dim)}, keepdim);
+}
+template <std::integral I>
+Tensor mean(const Tensor& x, I dim, bool keepdim = false) {
+  return mean(x, Shape{static_cast<std::int64_t>(dim)}, keepdim);
+}
+// Vector p-norm of the elements (dims empty: all), as torch.norm / linalg.vector_norm, for
+// floating-point x (Int64 and Bool throw). p = 2 ("fro"), 1, INFINITY, -INFINITY, 0 (count of
+// non-zeros; no gradient) or any other real p. Gradients: p = 2 gives 0 where the norm is 0
+// (PyTorch's subgradient); p = 1 gives sign(x) (0 at 0); +-inf shares the gradient equally
+// between tied extreme elements. Other p at a zero vector give NaN gradients.
+Tensor norm(const Tensor& x, double p = 2, const Shape& dims = {}, bool keepdim = false);
+Tensor norm(const Tensor& x, const std::string& p, const Shape& dims = {}, bool keepdim = false);
 // Variance with Bessel's correction by default (correction = 1), as torch.var.
 Tensor var(const Tensor& x, const Shape& dims, double correction = 1, bool keepdim = false);
 Tensor var(const Tensor& x);
@@ -178,8 +222,8 @@ tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
 // View of x[start:end:step] along dim with Python's rules: omitted bounds mean the whole dim,
 // negative ones count from the end, all clamp to the size. step must be > 0.
-Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
-             std::int64_t step = 1);
+Tensor slice(const Tensor& x, std::int64_t dim = 0, std::optional<std::int64_t> start = std::nullopt,
+             std::optional<std::int64_t> end = std::nullopt, std::int64_t step = 1);
 // View of x[index] along dim, which is removed (negative index counts from the end).
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
 // Index tensors below must be Int64 (else IndexError, errors.hpp) with values in [0, size)

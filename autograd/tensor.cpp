@@ -154,6 +154,7 @@ T read_element(const TensorImpl& t, std::int64_t element_offset) {
     case Dtype::Float32: return static_cast<T>(static_cast<const float*>(t.storage->data())[element_offset]);
     case Dtype::Float64: return static_cast<T>(static_cast<const double*>(t.storage->data())[element_offset]);
     case Dtype::Int64: return static_cast<T>(static_cast<const std::int64_t*>(t.storage->data())[element_offset]);
+    case Dtype::Bool: return static_cast<T>(static_cast<const bool*>(t.storage->data())[element_offset]);
   }
   return T();
 }
@@ -220,7 +221,9 @@ XGRAD_INSTANTIATE_ACCESSORS(float)
 XGRAD_INSTANTIATE_ACCESSORS(double)
 XGRAD_INSTANTIATE_ACCESSORS(std::int64_t)
 XGRAD_INSTANTIATE_ACCESSORS(int)
+XGRAD_INSTANTIATE_ACCESSORS(bool)
 #undef XGRAD_INSTANTIATE_ACCESSORS
+template bool* Tensor::data_ptr<bool>() const;
 template float* Tensor::data_ptr<float>() const;
 template double* Tensor::data_ptr<double>() const;
 template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
@@ -242,8 +245,9 @@ Tensor& Tensor::requires_grad_(bool on) {
 const Tensor& Tensor::set_requires_grad(bool on) const {
   auto& t = const_cast<TensorImpl&>(checked());
   if (on && !xgrad::is_floating_point(t.dtype)) {
-    throw std::invalid_argument(std::string("requires_grad_: only floating point tensors can require gradients, got ") +
-                                dtype_name(t.dtype) + " of shape " + shape_str(t.shape));
+    throw std::invalid_argument(
+        std::string("requires_grad_: only Tensors of floating point dtype can require gradients, got ") +
+        dtype_name(t.dtype) + " of shape " + shape_str(t.shape));
   }
   if (!on && t.grad_fn) {
     throw std::invalid_argument(
@@ -354,6 +358,7 @@ namespace {
 // notation, right-aligned to `width`.
 struct ElementFormat {
   bool integral = false;
+  bool boolean = false;  // True / False, as PyTorch
   bool scientific = false;
   int width = 0;
   int precision = 4;
@@ -361,7 +366,8 @@ struct ElementFormat {
 
 void print_element(std::ostream& os, const TensorImpl& t, std::int64_t off, const ElementFormat& f) {
   os << std::setw(f.width);
-  if (f.integral) os << read_element<std::int64_t>(t, off);
+  if (f.boolean) os << (read_element<bool>(t, off) ? "True" : "False");
+  else if (f.integral) os << read_element<std::int64_t>(t, off);
   else
     os << (f.scientific ? std::scientific : std::fixed) << std::setprecision(f.precision)
        << read_element<double>(t, off);
@@ -395,7 +401,13 @@ void print_values(std::ostream& os, const TensorImpl& t, std::size_t dim, std::i
 ElementFormat element_format(const TensorImpl& t) {
   ElementFormat f;
   f.integral = t.dtype == Dtype::Int64;
+  f.boolean = t.dtype == Dtype::Bool;
   if (t.numel == 0) return f;
+  if (f.boolean) {
+    for (std::int64_t i = 0; i < t.numel; ++i) f.width = read_element<bool>(t, strided_offset(t, i)) ? f.width : 5;
+    f.width = std::max(f.width, 4);
+    return f;
+  }
   double maxabs = 0, minabs = INFINITY;
   bool negative = false;
   for (std::int64_t i = 0; i < t.numel; ++i) {
@@ -451,7 +463,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& tensor) {
   os << "tensor(";
   const ElementFormat f = element_format(t);
   if (t.shape.empty()) {
-    print_element(os, t, t.offset, ElementFormat{f.integral, f.scientific, 0, f.precision});
+    print_element(os, t, t.offset, ElementFormat{f.integral, f.boolean, f.scientific, 0, f.precision});
   } else if (t.numel == 0) {
     os << "[]";
   } else {

@@ -48,6 +48,7 @@ const char* dtype_code(Dtype d) {
   switch (d) {
     case Dtype::Float32: return "F32";
     case Dtype::Float64: return "F64";
+    case Dtype::Bool: return "BOOL";
     default: return "I64";
   }
 }
@@ -56,6 +57,7 @@ bool parse_dtype(const std::string& code, Dtype& out) {
   if (code == "F32") out = Dtype::Float32;
   else if (code == "F64") out = Dtype::Float64;
   else if (code == "I64") out = Dtype::Int64;
+  else if (code == "BOOL") out = Dtype::Bool;
   else return false;
   return true;
 }

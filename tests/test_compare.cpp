@@ -1,4 +1,4 @@
-// minimum / maximum / where (differentiable choices), the comparison family (Int64 0/1
+// minimum / maximum / where (differentiable choices), the comparison family (Bool
 // results, never differentiable), allclose and equal.
 #include <doctest/doctest.h>
 
@@ -27,8 +27,9 @@ Tensor values(const std::vector<double>& values, const Shape& shape = {}) {
   return tensor(v, shape);
 }
 
+// Int64 results (maximum of Int64) as they are; comparisons' Bool results as 0 / 1.
 std::vector<std::int64_t> ints(const Tensor& t) {
-  REQUIRE(t.dtype() == kInt64);
+  REQUIRE((t.dtype() == kInt64 || t.dtype() == kBool));
   return t.to_vector<std::int64_t>();
 }
 
@@ -171,7 +172,7 @@ TEST_CASE("where names the op and all three shapes when they do not broadcast") 
   check_error([&] { where(c, a, b); }, {"where", "[2]", "[3]", "[1]", "Float64"});
 }
 
-TEST_CASE_TEMPLATE("comparisons between tensors give Int64 0/1 with broadcasting", T, float, double) {
+TEST_CASE_TEMPLATE("comparisons between tensors give Bool with broadcasting", T, float, double) {
   Tensor a = values<T>({1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor b = values<T>({2, 2, 7});
   CHECK(eq(a, b).shape() == Shape{2, 3});

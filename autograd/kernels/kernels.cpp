@@ -123,10 +123,10 @@ void convert_into(const TensorImpl& src, To* dst) {
 // A contiguous copy of `t` in `dtype`, with no autograd history.
 Tensor copy_as(const Tensor& t, Dtype dtype) {
   Tensor out = empty_tensor(t.shape(), dtype, "copy");
-  dispatch(dtype, [&](auto to) {
+  dispatch_all(dtype, [&](auto to) {
     using To = decltype(to);
-    dispatch(t.dtype(),
-             [&](auto from) { convert_into<To, decltype(from)>(*t.impl(), out.impl()->template data_as<To>()); });
+    dispatch_all(t.dtype(),
+                 [&](auto from) { convert_into<To, decltype(from)>(*t.impl(), out.impl()->template data_as<To>()); });
   });
   return out;
 }

@@ -23,22 +23,34 @@ namespace xgrad::kernels {
 using autograd::Node;
 using autograd::SavedVariable;
 
-// Calls f(T{}) with T the C++ type of `d`.
+// Calls f(T{}) with T the C++ type of `d`: float, double or std::int64_t. The numeric ops are
+// written for these; a Bool tensor reaching one (rather than being promoted to Int64 or a float
+// type first, as the ops that accept Bool do) throws std::invalid_argument.
 template <class F>
 decltype(auto) dispatch(Dtype d, F&& f) {
   switch (d) {
     case Dtype::Float32: return f(float{});
     case Dtype::Float64: return f(double{});
-    default: return f(std::int64_t{});
+    case Dtype::Int64: return f(std::int64_t{});
+    default:
+      throw std::invalid_argument(
+          "this operation does not accept Bool tensors (convert with .to(kInt64) or .to(kFloat32) first)");
   }
 }
 
-// As dispatch, for ops defined on floating point only (Int64 throws naming the op).
+// As dispatch, with T = bool for Bool: for copies, conversions and reads that any dtype allows.
+template <class F>
+decltype(auto) dispatch_all(Dtype d, F&& f) {
+  if (d == Dtype::Bool) return f(bool{});
+  return dispatch(d, std::forward<F>(f));
+}
+
+// As dispatch, for ops defined on floating point only (Int64 or Bool throws naming the op).
 template <class F>
 decltype(auto) dispatch_float(Dtype d, const char* op, F&& f) {
   if (d == Dtype::Float32) return f(float{});
   if (d == Dtype::Float64) return f(double{});
-  throw std::invalid_argument(std::string(op) + ": expected a Float32 or Float64 tensor, got Int64");
+  throw std::invalid_argument(std::string(op) + ": expected a Float32 or Float64 tensor, got " + dtype_name(d));
 }
 
 std::string describe(const Tensor& t);  // "Float32 [2, 3]"
@@ -135,6 +147,16 @@ inline bool reads_one_element(const TensorImpl& t) {
 }
 
 // out = f(a, b) elementwise with broadcasting; a and b already of dtype T. Same contract for f.
+template <class T, class O, class F>
+void map_strided(const TensorImpl& ai, const TensorImpl& bi, const Shape& shape, O* po, const T* pa, const T* pb,
+                 F& f) {
+  Shape sa = broadcast_strides(ai, shape), sb = broadcast_strides(bi, shape);
+  for_each_offset(shape, &sa, &sb, nullptr, 0, 0, 0,
+                  [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
+                    po[i] = static_cast<O>(f(pa[oa], pb[ob]));
+                  });
+}
+
 template <class T, class O = T, class F>
 Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, const char* op) {
   Tensor out = empty_tensor(shape, dtype_of<O>(), op);
@@ -146,6 +168,12 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, c
   const std::int64_t n = out.numel();
   if (n == 1) {
     po[0] = static_cast<O>(f(pa[0], pb[0]));
+  } else if (std::is_same_v<O, bool> && ai.contiguous && bi.contiguous && ai.numel == n && bi.numel == n) {
+    for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);  // xsimd has no bool batches
+  } else if (std::is_same_v<O, bool> && ai.contiguous && ai.numel == n && reads_one_element(bi)) {
+    for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[0]);
+  } else if constexpr (std::is_same_v<O, bool>) {
+    map_strided(ai, bi, shape, po, pa, pb, f);
   } else if (ai.contiguous && bi.contiguous && ai.numel == n && bi.numel == n) {
     auto xo = flat(po, n);
     xt::noalias(xo) = f(flat(pa, n), flat(pb, n));
@@ -158,11 +186,7 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& shape, F&& f, c
     auto xo = flat(po, n);
     xt::noalias(xo) = f(s, flat(pb, n));
   } else {
-    Shape sa = broadcast_strides(ai, shape), sb = broadcast_strides(bi, shape);
-    for_each_offset(shape, &sa, &sb, nullptr, 0, 0, 0,
-                    [&](std::int64_t i, std::int64_t oa, std::int64_t ob, std::int64_t) {
-                      po[i] = static_cast<O>(f(pa[oa], pb[ob]));
-                    });
+    map_strided(ai, bi, shape, po, pa, pb, f);
   }
   return out;
 }
@@ -239,6 +263,7 @@ Tensor binary_kernel(const Tensor& a, const Tensor& b, const char* op, F&& f, bo
   check_defined(a, op, "first operand");
   check_defined(b, op, "second operand");
   Dtype dt = promote_types(a.dtype(), b.dtype());
+  if (dt == Dtype::Bool) dt = Dtype::Int64;  // Bool arithmetic computes in Int64
   if (int_to_float && dt == Dtype::Int64) dt = default_dtype();
   Shape shape = broadcast_shapes(a, b, op);
   Tensor ac = as_dtype(a, dt), bc = as_dtype(b, dt);
@@ -262,7 +287,7 @@ Tensor scalar_kernel(const Tensor& x, double s, const char* op, F&& f, bool int_
   check_defined(x, op);
   // Range-check before converting: casting a non-finite or huge double to int64 is UB.
   bool keep_int = int_ok && !x.is_floating_point() && is_int64_scalar(s);
-  Tensor xc = (x.is_floating_point() || keep_int) ? x : as_dtype(x, default_dtype());
+  Tensor xc = x.is_floating_point() ? x : as_dtype(x, keep_int ? Dtype::Int64 : default_dtype());
   return dispatch(xc.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T sv = static_cast<T>(s);

@@ -28,9 +28,9 @@ inline void copy_into(const Tensor& dst, const Tensor& src) {
     std::memcpy(di.data(), si.data(), static_cast<std::size_t>(di.numel) * element_size(di.dtype));
     return;
   }
-  dispatch(di.dtype, [&](auto dtag) {
+  dispatch_all(di.dtype, [&](auto dtag) {
     using D = decltype(dtag);
-    dispatch(si.dtype, [&](auto stag) {
+    dispatch_all(si.dtype, [&](auto stag) {
       using S = decltype(stag);
       D* pd = di.template data_as<D>();
       const S* ps = si.template data_as<S>();

@@ -1,5 +1,6 @@
 // Elementwise choices and comparisons: minimum, maximum and where (differentiable), the
-// eq/ne/lt/le/gt/ge family (Int64 0/1 results, never differentiable), allclose and equal.
+// eq/ne/lt/le/gt/ge family (Bool results, never differentiable), the logical_* family, all /
+// any, allclose and equal.
 #include <cmath>
 
 #include "../kernels/elementwise.hpp"
@@ -100,7 +101,14 @@ void where_kernel(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& 
   const T* pb = bi.template data_as<T>();
   T* po = out.impl()->template data_as<T>();
   const std::int64_t n = out.numel();
-  if (n > 1 && ci.contiguous && ai.contiguous && bi.contiguous && ci.numel == n && ai.numel == n && bi.numel == n) {
+  const bool all_contiguous =
+      n > 1 && ci.contiguous && ai.contiguous && bi.contiguous && ci.numel == n && ai.numel == n && bi.numel == n;
+  if constexpr (std::is_same_v<C, bool> || std::is_same_v<T, bool>) {  // xsimd has no bool batches
+    if (all_contiguous) {
+      for (std::int64_t i = 0; i < n; ++i) po[i] = pc[i] ? pa[i] : pb[i];
+      return;
+    }
+  } else if (all_contiguous) {
     auto xo = flat(po, n);
     // Tested as `== 0` with the branches swapped: xsimd's != is false for NaN, which must count as true.
     xt::noalias(xo) = xt::where(xt::equal(flat(pc, n), C(0)), flat(pb, n), flat(pa, n));
@@ -129,25 +137,26 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   const Dtype dt = promote_types(a.dtype(), b.dtype());
   Tensor ac = as_dtype(a, dt), bc = as_dtype(b, dt);
   Tensor out = empty_tensor(shape, dt, "where");
-  dispatch(condition.dtype(), [&](auto ctag) {
-    dispatch(dt, [&](auto tag) { where_kernel<decltype(ctag), decltype(tag)>(condition, ac, bc, out); });
+  dispatch_all(condition.dtype(), [&](auto ctag) {
+    dispatch_all(dt, [&](auto tag) { where_kernel<decltype(ctag), decltype(tag)>(condition, ac, bc, out); });
   });
   // The condition never receives a gradient, so it is not an input of the node.
   if (auto n = record<WhereBackward0>({&a, &b}, out)) n->saved = save(condition);
   return out;
 }
 
-// ---- comparisons: Int64 0/1, never recorded ---------------------------------------------------
+// ---- comparisons: Bool, never recorded (Bool operands compare as Int64 0 / 1) -----------------
 namespace {
 // Tensor with tensor: promoted dtype (as PyTorch), broadcast shape.
 template <class F>
 Tensor compare(const Tensor& a, const Tensor& b, const char* op, F&& f) {
   check_defined(a, op, "first operand");
   check_defined(b, op, "second operand");
-  const Dtype dt = promote_types(a.dtype(), b.dtype());
+  Dtype dt = promote_types(a.dtype(), b.dtype());
+  if (dt == Dtype::Bool) dt = Dtype::Int64;
   Shape shape = broadcast_shapes(a, b, op);
   Tensor ac = as_dtype(a, dt), bc = as_dtype(b, dt);
-  return dispatch(dt, [&](auto tag) { return map_binary<decltype(tag), std::int64_t>(ac, bc, shape, f, op); });
+  return dispatch(dt, [&](auto tag) { return map_binary<decltype(tag), bool>(ac, bc, shape, f, op); });
 }
 
 // Tensor with scalar: the scalar takes the tensor's dtype (so x == 0.1 holds for a Float32 x
@@ -156,10 +165,10 @@ template <class F>
 Tensor compare(const Tensor& a, double s, const char* op, F&& f) {
   check_defined(a, op);
   const bool keep = a.is_floating_point() || (std::abs(s) < 0x1p62 && s == std::trunc(s));
-  const Dtype dt = keep ? a.dtype() : default_dtype();
+  const Dtype dt = keep ? (a.is_floating_point() ? a.dtype() : Dtype::Int64) : default_dtype();
   Tensor ac = as_dtype(a, dt);
   Tensor sc = scalar_tensor(s, dt);
-  return dispatch(dt, [&](auto tag) { return map_binary<decltype(tag), std::int64_t>(ac, sc, a.shape(), f, op); });
+  return dispatch(dt, [&](auto tag) { return map_binary<decltype(tag), bool>(ac, sc, a.shape(), f, op); });
 }
 
 constexpr auto kEq = [](const auto& x, const auto& y) { return equal_to(x, y); };
@@ -206,9 +215,9 @@ bool equal(const Tensor& a, const Tensor& b) {
   check_defined(b, "equal", "second operand");
   if (a.shape() != b.shape()) return false;
   Tensor same = eq(a, b);
-  const std::int64_t* p = same.impl()->data_as<std::int64_t>();
+  const bool* p = same.impl()->data_as<bool>();
   for (std::int64_t i = 0; i < same.numel(); ++i) {
-    if (p[i] == 0) return false;
+    if (!p[i]) return false;
   }
   return true;
 }

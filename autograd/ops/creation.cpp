@@ -15,16 +15,21 @@ using namespace kernels;
 
 namespace {
 Tensor finish(Tensor t, const TensorOptions& o) {
+  check_cpu_device(o.device(), "tensor creation");
   if (o.requires_grad()) t.requires_grad_(true);
   return t;
 }
 template <class F>
 Tensor fill_with(const Shape& shape, const TensorOptions& o, const char* op, F&& value_at) {
   Tensor t = empty_tensor(shape, o.dtype(), op);
-  dispatch(o.dtype(), [&](auto tag) {
+  dispatch_all(o.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = t.impl()->template data_as<T>();
-    for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = checked_cast<T>(value_at(i), op);
+    if constexpr (std::is_same_v<T, bool>) {
+      for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = value_at(i) != 0;
+    } else {
+      for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = checked_cast<T>(value_at(i), op);
+    }
   });
   return finish(t, o);
 }
@@ -112,14 +117,21 @@ Tensor randperm(std::int64_t n, const TensorOptions& o) {
                    [&](std::int64_t i) { return static_cast<double>(p[static_cast<std::size_t>(i)]); });
 }
 
-Tensor zeros_like(const Tensor& t, std::optional<Dtype> d) { return zeros(t.shape(), d.value_or(t.dtype())); }
-Tensor ones_like(const Tensor& t, std::optional<Dtype> d) { return ones(t.shape(), d.value_or(t.dtype())); }
-Tensor full_like(const Tensor& t, double v, std::optional<Dtype> d) {
-  return full(t.shape(), v, d.value_or(t.dtype()));
+Tensor randint(std::int64_t high, const Shape& shape, const TensorOptions& o) { return randint(0, high, shape, o); }
+
+namespace {
+// The options of a *_like factory: t's dtype unless o names one.
+TensorOptions like(const Tensor& t, const TensorOptions& o) { return o.has_dtype() ? o : o.dtype(t.dtype()); }
+}  // namespace
+Tensor zeros_like(const Tensor& t, const TensorOptions& o) { return zeros(t.shape(), like(t, o)); }
+Tensor ones_like(const Tensor& t, const TensorOptions& o) { return ones(t.shape(), like(t, o)); }
+Tensor full_like(const Tensor& t, double v, const TensorOptions& o) { return full(t.shape(), v, like(t, o)); }
+Tensor empty_like(const Tensor& t, const TensorOptions& o) { return empty(t.shape(), like(t, o)); }
+Tensor randn_like(const Tensor& t, const TensorOptions& o) { return randn(t.shape(), like(t, o)); }
+Tensor rand_like(const Tensor& t, const TensorOptions& o) { return rand(t.shape(), like(t, o)); }
+Tensor randint_like(const Tensor& t, std::int64_t low, std::int64_t high, const TensorOptions& o) {
+  return randint(low, high, t.shape(), like(t, o));
 }
-Tensor empty_like(const Tensor& t, std::optional<Dtype> d) { return empty(t.shape(), d.value_or(t.dtype())); }
-Tensor randn_like(const Tensor& t) { return randn(t.shape(), t.dtype()); }
-Tensor rand_like(const Tensor& t) { return rand(t.shape(), t.dtype()); }
 Tensor scalar_tensor(double value, const TensorOptions& o) { return full({}, value, o); }
 
 Tensor from_blob_copy(const void* data, Dtype dtype, const Shape& shape, const TensorOptions& o) {
@@ -130,23 +142,15 @@ Tensor from_blob_copy(const void* data, Dtype dtype, const Shape& shape, const T
   return finish(t, o);
 }
 
-namespace {
-template <class T>
-Tensor tensor_from(const std::vector<T>& values, const Shape& shape_in, const TensorOptions& o) {
-  Shape shape = shape_in.empty() ? Shape{static_cast<std::int64_t>(values.size())} : shape_in;
+Tensor tensor_from_values(const void* data, Dtype dtype, std::size_t count, const Shape& shape_in,
+                          const TensorOptions& o) {
+  Shape shape = shape_in.empty() ? Shape{static_cast<std::int64_t>(count)} : shape_in;
   std::int64_t n = checked_numel(shape, "tensor");
-  if (static_cast<std::size_t>(n) != values.size()) {
-    throw std::invalid_argument("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
-                                shape_str(shape) + " (" + std::to_string(n) + " elements)");
+  if (static_cast<std::size_t>(n) != count) {
+    throw std::invalid_argument("tensor: " + std::to_string(count) + " values do not fill shape " + shape_str(shape) +
+                                " (" + std::to_string(n) + " elements)");
   }
-  return from_blob_copy(values.data(), dtype_of<T>(), shape, o);
-}
-}  // namespace
-
-Tensor tensor(const std::vector<float>& v, const Shape& s, const TensorOptions& o) { return tensor_from(v, s, o); }
-Tensor tensor(const std::vector<double>& v, const Shape& s, const TensorOptions& o) { return tensor_from(v, s, o); }
-Tensor tensor(const std::vector<std::int64_t>& v, const Shape& s, const TensorOptions& o) {
-  return tensor_from(v, s, o);
+  return from_blob_copy(data, dtype, shape, o);
 }
 
 // ---- conversions and copies (differentiable) ----------------------------------------------

@@ -21,6 +21,7 @@ struct SumBackward0 final : Node {
 
 Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
   check_defined(x, "sum");
+  if (x.dtype() == Dtype::Bool) return sum(copy_as(x, Dtype::Int64), dims, keepdim);  // counts, as PyTorch
   auto mask = reduced_mask(x, dims, "sum");
   Tensor out = sum_kernel(x, mask, keepdim, "sum");
   if (auto n = record<SumBackward0>({&x}, out)) {
