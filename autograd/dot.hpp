@@ -4,7 +4,9 @@
 // in the direction the gradient flows. Render with `dot -Tsvg graph.dot -o graph.svg`.
 //
 //   Tensor loss = (w * x).sum();
-//   xgrad::autograd::write_dot(loss, "graph.dot", {.highlight = {"MulBackward0"}});
+//   xgrad::autograd::DotOptions o;
+//   o.highlight = {"MulBackward0"};
+//   xgrad::autograd::write_dot(loss, "graph.dot", o);
 #pragma once
 #include <cstddef>
 #include <string>

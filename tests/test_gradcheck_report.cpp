@@ -67,9 +67,8 @@ struct TripleShifted : Function<TripleShifted> {
 
 // The cells the SVG marks, per pair: (data-r, data-c) of every rect of class "bad".
 std::map<std::size_t, Cells> marked(const std::string& svg) {
-  static const std::regex re(R"(class="bad" data-pair="(\d+)" data - r = "(\d+)" data - c = "(\d+)") ");
-      std::map<std::size_t, Cells>
-          out;
+  static const std::regex re(R"re(class="bad" data-pair="(\d+)" data-r="(\d+)" data-c="(\d+)")re");
+  std::map<std::size_t, Cells> out;
   for (auto it = std::sregex_iterator(svg.begin(), svg.end(), re); it != std::sregex_iterator(); ++it) {
     out[std::stoul((*it)[1])].insert({std::stoll((*it)[2]), std::stoll((*it)[3])});
   }
@@ -299,7 +298,9 @@ TEST_CASE("to_dot draws nodes, leaves, saved tensors and the gradient's directio
   const Tensor c = tensor(std::vector<double>{0.5, -1, 2, 3}, {2, 2});
   const Tensor m = ScaleTransposedGrad::apply(dvec({1, 2, 3, 4}, {2, 2}), c);
   const Tensor y = (w * x).sum() + m.sum();
-  const std::string dot = to_dot(y, {.highlight = {"ScaleTransposedGradBackward"}});
+  DotOptions options;
+  options.highlight = {"ScaleTransposedGradBackward"};
+  const std::string dot = to_dot(y, options);
   CHECK(dot.rfind("digraph", 0) == 0);
   CHECK(contains(dot, "MulBackward0\\nself: Float64 [3]\\nother: Float64 [3]"));
   CHECK(contains(dot, "ScaleTransposedGradBackward\\nsaved[0]: Float64 [2, 2]"));
@@ -319,8 +320,9 @@ TEST_CASE("to_dot draws nodes, leaves, saved tensors and the gradient's directio
 TEST_CASE("to_dot escapes names, so a node cannot inject graph syntax") {
   const Tensor x = dvec({1, 2});
   const Tensor y = evil(x * 2.0).sum();
-  const std::string dot =
-      to_dot(y, {.highlight = {}, .highlight_nodes = {y.grad_fn()->next_edges()[0].function.get()}});
+  DotOptions options;
+  options.highlight_nodes = {y.grad_fn()->next_edges()[0].function.get()};
+  const std::string dot = to_dot(y, options);
   CHECK(contains(dot, "Evil\\\"]; injected -> x; y [label=\\\"<b>\\\\\\n"));
   CHECK(count(dot, "penwidth=3") == 1);
   // Exactly the graph's nodes: output, SumBackward0, the evil node, MulBackward0, x's leaf.

@@ -118,7 +118,7 @@ std::string svg_body(const GradcheckResult& r, double& width, double& height) {
   const std::string verdict =
       r.passed ? "gradcheck PASSED" : std::string("gradcheck FAILED: ") + gradcheck_failure_name(r.failure);
   svg.text(kMargin, kMargin + 14, verdict, 18, "start",
-           std::string("font-weight=\"bold\" fill=\"") + (r.passed ? "#1a7f37" : "#b2182b") + "\"");
+           r.passed ? "font-weight=\"bold\" fill=\"#1a7f37\"" : "font-weight=\"bold\" fill=\"#b2182b\"");
   double y = kMargin + 24;
   const auto chars = static_cast<std::size_t>((width - 2 * kMargin) / 6.6);
   for (const auto& line : header_lines(r, order.size(), drawable, chars)) {
