@@ -120,7 +120,8 @@ std::string svg_body(const GradcheckResult& r, double& width, double& height) {
   svg.text(kMargin, kMargin + 14, verdict, 18, "start",
            r.passed ? "font-weight=\"bold\" fill=\"#1a7f37\"" : "font-weight=\"bold\" fill=\"#b2182b\"");
   double y = kMargin + 24;
-  const auto chars = static_cast<std::size_t>((width - 2 * kMargin) / 6.6);
+  // DejaVu Sans Mono at 11 px: 6.62 px a character.
+  const auto chars = static_cast<std::size_t>((width - 2 * kMargin) / 6.7);
   for (const auto& line : header_lines(r, order.size(), drawable, chars)) {
     y += kLine;
     svg.text(kMargin, y, line, 11, "start", "xml:space=\"preserve\"");
@@ -130,7 +131,7 @@ std::string svg_body(const GradcheckResult& r, double& width, double& height) {
     y += 14;
     for (const auto& line : wrap(pair_title(p, grids[i]), chars)) {
       y += kLine;
-      svg.text(kMargin, y, line, 12, "start", p.passed ? "" : "fill=\"#b2182b\"");
+      svg.text(kMargin, y, line, 11, "start", p.passed ? "" : "fill=\"#b2182b\"");
     }
     y += 6;
     for (int which = 0; which < 3; ++which) {
