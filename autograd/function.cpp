@@ -108,6 +108,14 @@ void CppNodeBase::release_variables() {
   ctx.has_freed_ = true;
 }
 
+std::vector<SavedTensorInfo> CppNodeBase::saved_tensors() const {
+  std::vector<SavedTensorInfo> out;
+  for (std::size_t i = 0; i < ctx.saved_.size(); ++i) {
+    if (ctx.saved_[i].defined()) out.push_back(ctx.saved_[i].info("saved[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
 tensor_list CppNodeBase::prepare_grads(tensor_list&& grads) {
   if (ctx.materialize_grads_) {
     for (std::size_t i = 0; i < grads.size(); ++i) {

@@ -146,6 +146,7 @@ class CppNodeBase : public Node {
   std::string fn_name;
   std::string name() const override { return fn_name + "Backward"; }
   void release_variables() override;
+  std::vector<SavedTensorInfo> saved_tensors() const override;  // "saved[i]", as save_for_backward got them
   // A user's backward must see undefined gradients too (check_undefined_grad tests it).
   bool called_without_grads() const noexcept override { return true; }
   // Checks and maps the user's gradients (one per slot) to next-edge order.

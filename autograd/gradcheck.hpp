@@ -144,7 +144,10 @@ struct GradcheckPair {
   std::size_t output = 0;  // index into fn's outputs
   std::size_t input = 0;   // index into the inputs given to gradcheck
   bool passed = true;
+  Shape input_shape, output_shape;  // label the Jacobians' rows and columns (to_svg)
   // Full Jacobians: always in slow mode; in fast mode only for a failing pair (recomputed).
+  // They are the check's own working matrices, kept: 16 x numel(input) x numel(output) bytes
+  // per pair, no more than the check itself needed while it ran.
   Tensor numerical;
   Tensor analytical;
   double max_abs_error = 0;  // max |analytical - numerical| over all elements
@@ -176,10 +179,29 @@ struct GradcheckResult {
   bool fast_mode = false;
   std::int64_t forward_calls = 0;   // calls of the checked function
   std::int64_t backward_calls = 0;  // autograd::grad calls made by the check
+  double atol = 0, rtol = 0;        // the tolerance the Jacobians were compared with
   // The pair for (output, input), or nullptr.
   const GradcheckPair* pair(std::size_t output, std::size_t input) const;
   // The first failing pair, or nullptr.
   const GradcheckPair* first_failure() const;
+
+  // A picture of the check, self-contained (no scripts, fonts or links; opens in any browser):
+  // the verdict and diagnosis in words at the top, then for each compared pair (failing pairs
+  // first; at most 6 drawn) three heatmaps -- numerical Jacobian, analytical Jacobian and their
+  // difference (analytical - numerical) -- on diverging colour scales with their legends, rows
+  // labelled with the input's element indices, columns with the output's. Entries outside the
+  // tolerance are outlined and crossed (SVG rects of class "bad" carrying data-pair, data-r and
+  // data-c, the first Jacobian row and column they cover). A Jacobian larger than 48 x 48 is
+  // shown downsampled in blocks (each block drawn as its largest-magnitude entry, marked when
+  // any entry in it fails), with a note, so the file stays under about 2 MB.
+  // Cost: O(sum of the pairs' Jacobian sizes) time, O(output size) memory.
+  std::string to_svg() const;
+  // An HTML page embedding to_svg() followed by the text report (message, warnings, counts).
+  std::string to_html() const;
+  // to_svg() / to_html() written atomically (autograd::write_file_atomically): a crash never
+  // leaves a truncated report. Throws autograd::WriteError naming the path.
+  void write_svg(const std::string& path) const;
+  void write_html(const std::string& path) const;
 };
 
 // fn(inputs, outputs) fills `outputs`. The list is the check's, reused from call to call, so a

@@ -114,6 +114,25 @@ void SavedVariable::reset() noexcept {
   released_ = true;
 }
 
+SavedTensorInfo SavedVariable::info(std::string name) const {
+  SavedTensorInfo i;
+  i.name = std::move(name);
+  i.released = released_;
+  if (!released_ && data_.defined()) {
+    i.shape = data_.shape();
+    i.dtype = data_.dtype();
+  }
+  return i;
+}
+
+std::vector<SavedTensorInfo> describe_saved(std::initializer_list<std::pair<const char*, const SavedVariable*>> saved) {
+  std::vector<SavedTensorInfo> out;
+  for (const auto& [name, var] : saved) {
+    if (var->defined()) out.push_back(var->info(name));
+  }
+  return out;
+}
+
 Tensor SavedVariable::unpack() const {
   if (!was_defined_) return Tensor();
   if (released_) {

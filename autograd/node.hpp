@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,14 @@ using edge_list = std::vector<Edge>;
 struct InputMeta {
   Shape shape;
   Dtype dtype = Dtype::Float32;
+};
+
+// A tensor a node saved for backward, as described in graph pictures (autograd::to_dot).
+struct SavedTensorInfo {
+  std::string name;  // e.g. "self", "other", "saved[0]"
+  Shape shape;
+  Dtype dtype = Dtype::Float32;
+  bool released = false;  // freed by a backward without retain_graph (shape and dtype unknown)
 };
 
 // The node contract (what the engine promises every Node, stated once here):
@@ -65,6 +74,9 @@ class Node : public std::enable_shared_from_this<Node> {
   // Whether apply() runs when all incoming gradients are undefined (see the contract above):
   // false for built-in nodes, true for custom Functions.
   virtual bool called_without_grads() const noexcept { return false; }
+  // The tensors this node saved for backward, for pictures of the graph (autograd::to_dot).
+  // Nodes that do not describe theirs return none; this never unpacks (no version check).
+  virtual std::vector<SavedTensorInfo> saved_tensors() const { return {}; }
 
   const edge_list& next_edges() const noexcept { return next_edges_; }
   edge_list& next_edges() noexcept { return next_edges_; }
@@ -119,6 +131,8 @@ class SavedVariable {
   Tensor unpack() const;
   void reset() noexcept;
   bool defined() const noexcept { return was_defined_; }
+  // Its shape and dtype, named `name`, without unpacking (call only when defined()).
+  SavedTensorInfo info(std::string name) const;
 
  private:
   Tensor data_;  // for outputs: an alias without grad_fn
@@ -131,11 +145,18 @@ class SavedVariable {
   bool requires_grad_ = false;
 };
 
+// saved_tensors() for a node's SavedVariable members: the defined ones, under their names.
+std::vector<SavedTensorInfo> describe_saved(std::initializer_list<std::pair<const char*, const SavedVariable*>> saved);
+
 // A node whose backward needs exactly one saved tensor (most unary ops): the slot and its
 // release, written once.
 struct SavedOneNode : Node {
   SavedVariable saved;
   void release_variables() override { saved.reset(); }
+  std::vector<SavedTensorInfo> saved_tensors() const override {
+    if (!saved.defined()) return {};
+    return {saved.info("self")};
+  }
 };
 
 // ---- helpers for writing ops ---------------------------------------------------------------

@@ -84,6 +84,7 @@ const char* const kOutputs[] = {"regimes_curves.csv", "regimes_loss_vs_epoch.svg
 void check_demo_files(const DemoArgs& a, const std::string& path) {
   std::vector<FileOption> outputs;
   for (const char* name : kOutputs) outputs.push_back({"--out", (std::filesystem::path(a.out) / name).string()});
+  for (const char* name : kBrokenPictures) outputs.push_back({"--out", (std::filesystem::path(a.out) / name).string()});
   check_distinct_files({{"--data", path}}, outputs);
 }
 
@@ -232,12 +233,13 @@ std::vector<std::string> write_curves(const std::filesystem::path& out, const st
 
 int run_demo(const DemoArgs& a) {
   const auto start = std::chrono::steady_clock::now();
+  const std::string path = digits_path(a.data);
+  check_demo_files(a, path);  // before anything is written
   banner("1. Verifying a custom backward pass with gradcheck");
-  const bool gradcheck_ok = demo_gradcheck(std::cout);
+  std::vector<std::string> pictures;
+  const bool gradcheck_ok = demo_gradcheck(std::cout, a.out, &pictures);
 
   banner("2. Training an MLP on handwritten digits, four ways");
-  const std::string path = digits_path(a.data);
-  check_demo_files(a, path);
   const DemoData d = load_digits(path);
   print_setup(path, d, a.budget);
   bool stopped = false;
@@ -248,7 +250,8 @@ int run_demo(const DemoArgs& a) {
   const double best_accuracy = best ? best->result.history.back().val.metric : 0;
   const std::filesystem::path out(a.out);
   std::filesystem::create_directories(out);
-  std::vector<std::string> written = write_curves(out, runs);
+  std::vector<std::string> written = pictures;
+  for (std::string& w : write_curves(out, runs)) written.push_back(std::move(w));
   if (best) {
     written.push_back((out / kOutputs[4]).string());
     nn::Metadata extra = split_metadata(d.split);

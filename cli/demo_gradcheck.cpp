@@ -1,5 +1,6 @@
 #include "demo_gradcheck.hpp"
 
+#include <filesystem>
 #include <ostream>
 #include <string>
 
@@ -53,9 +54,24 @@ std::string index_text(const Shape& index) {
   return s + "]";
 }
 
+// The broken check as a picture: heatmaps of both Jacobians and their difference.
+void write_pictures(std::ostream& out, const autograd::GradcheckResult& bad, const std::string& out_dir,
+                    std::vector<std::string>* written) {
+  std::filesystem::create_directories(out_dir);
+  const std::string svg = (std::filesystem::path(out_dir) / kBrokenPictures[0]).string();
+  const std::string html = (std::filesystem::path(out_dir) / kBrokenPictures[1]).string();
+  bad.write_svg(svg);
+  bad.write_html(html);
+  out << "  picture of the failure: " << svg << " (and " << html << ")\n";
+  if (written) {
+    written->push_back(svg);
+    written->push_back(html);
+  }
+}
+
 }  // namespace
 
-bool demo_gradcheck(std::ostream& out) {
+bool demo_gradcheck(std::ostream& out, const std::string& out_dir, std::vector<std::string>* written) {
   manual_seed(0);
   const auto f64 = TensorOptions(kFloat64).requires_grad(true);
   const auto options = autograd::GradcheckOptions().eps(1e-6).atol(1e-4).raise_exception(false);
@@ -85,6 +101,7 @@ bool demo_gradcheck(std::ostream& out) {
         << "  diagnosis: " << autograd::gradcheck_diagnosis_name(p->diagnosis) << " -- " << p->diagnosis_text << "\n";
   }
   out << "\n  gradcheck's full report:\n" << bad.message << "\n";
+  if (!out_dir.empty()) write_pictures(out, bad, out_dir, written);
   return good.passed && !bad.passed && p && p->diagnosis == autograd::GradcheckDiagnosis::ConstantFactor;
 }
 

@@ -5,7 +5,8 @@ packages=(g++ cmake make pkg-config ccache
           libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev libeigen3-dev
           doctest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev
           clang-14 libclang-rt-14-dev clang-format-14   # clang: sanitizer, fuzzing and format stages
-          libopenmpi-dev openmpi-bin)                    # distributed/: data-parallel training over MPI
+          libopenmpi-dev openmpi-bin                     # distributed/: data-parallel training over MPI
+          librsvg2-bin graphviz)  # the tests render gradcheck's SVG reports and to_dot's graphs
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -293,6 +293,11 @@ TEST_CASE("the demo verifies the custom backward, trains four ways and writes pl
        {"regimes_loss_vs_epoch.svg", "regimes_loss_vs_time.svg", "regimes_curves.csv", "digits_mlp.safetensors"}) {
     CHECK_MESSAGE(fs::exists(dir.path / "out" / file), file);
   }
+  // The broken Function's check as a picture, with its failing Jacobian entries marked.
+  const std::string picture = read_file(dir.path / "out" / "broken_gradcheck.svg");
+  CHECK(contains(picture, "gradcheck FAILED: JacobianMismatch"));
+  CHECK(contains(picture, "class=\"bad\""));
+  CHECK(contains(read_file(dir.path / "out" / "broken_gradcheck.html"), "<pre>Jacobian mismatch"));
   const std::string svg = read_file(dir.path / "out" / "regimes_loss_vs_epoch.svg");
   CHECK(contains(svg, "full-batch GD"));
   CHECK(contains(svg, "<polyline"));

@@ -33,6 +33,8 @@ class Checker {
   Checker(const GradcheckFunction& fn, const tensor_list& inputs, const GradcheckOptions& options)
       : fn_(fn), inputs_(inputs), opt_(options), tol_{options.atol(), options.rtol()} {
     result_.fast_mode = options.fast_mode();
+    result_.atol = options.atol();
+    result_.rtol = options.rtol();
   }
   GradcheckResult run();
 

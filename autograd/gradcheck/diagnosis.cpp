@@ -23,6 +23,8 @@ void compare(GradcheckPair& p, const Matrix& n, const Matrix& a, const Shape& in
   const auto rows = static_cast<std::int64_t>(checked_numel(in_shape, "gradcheck"));
   const auto cols = static_cast<std::int64_t>(checked_numel(out_shape, "gradcheck"));
   p.total = rows * cols;
+  p.input_shape = in_shape;
+  p.output_shape = out_shape;
   p.failing = 0;
   p.max_abs_error = 0;
   // The worst element is the first NaN or Inf entry if there is one (its difference is not a

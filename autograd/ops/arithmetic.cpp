@@ -55,6 +55,9 @@ Tensor sub(const Tensor& a, double b) { return add(a, -b); }
 namespace {
 struct MulBackward0 final : Node {
   SavedVariable a, b;
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &a}, {"other", &b}});
+  }
   tensor_list apply(tensor_list&& g) override {
     return {should_compute_output(0) ? g[0] * b.unpack() : Tensor(),
             should_compute_output(1) ? g[0] * a.unpack() : Tensor()};

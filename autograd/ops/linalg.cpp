@@ -263,6 +263,9 @@ struct MatmulBackward0 final : Node {
   std::size_t adim = 0, bdim = 0;
   const char* label = "MatmulBackward0";
   std::string name() const override { return label; }
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &a}, {"other", &b}});
+  }
   tensor_list apply(tensor_list&& grads) override {
     const Tensor& g = grads[0];
     const bool need_a = should_compute_output(0), need_b = should_compute_output(1);

@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace xgrad::nn {
+namespace xgrad::autograd {
 
 WriteError::WriteError(const std::string& path, const std::string& reason)
     : std::runtime_error("cannot write '" + path + "': " + reason), path_(path), reason_(reason) {}
@@ -160,4 +160,4 @@ void write_file_atomically(const std::string& path, const std::vector<std::strin
   }
 }
 
-}  // namespace xgrad::nn
+}  // namespace xgrad::autograd

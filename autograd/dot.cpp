@@ -1,0 +1,112 @@
+// to_dot: the backward graph walked once from the root, written as Graphviz DOT.
+#include "dot.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "atomic_write.hpp"
+#include "engine.hpp"
+#include "node.hpp"
+#include "tensor_impl.hpp"
+
+namespace xgrad::autograd {
+
+std::string dot_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n' || c == '\r') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string describe(Dtype dtype, const Shape& shape) {
+  return std::string(dtype_name(dtype)) + " " + shape_str(shape);
+}
+
+// The box of one node: its name, then (AccumulateGrad) the leaf or (others) the saved tensors.
+std::string node_label(const Node& n, const DotOptions& o) {
+  std::string label = dot_escape(n.name());
+  if (const auto* acc = dynamic_cast<const AccumulateGrad*>(&n)) {
+    if (acc->variable()) label += "\\n" + dot_escape(describe(acc->variable()->dtype, acc->variable()->shape));
+    return label;
+  }
+  if (!o.show_saved) return label;
+  for (const SavedTensorInfo& s : n.saved_tensors()) {
+    label += "\\n" + dot_escape(s.name) + ": " + (s.released ? "(freed)" : dot_escape(describe(s.dtype, s.shape)));
+  }
+  return label;
+}
+
+bool highlighted(const Node& n, const DotOptions& o) {
+  return std::find(o.highlight_nodes.begin(), o.highlight_nodes.end(), &n) != o.highlight_nodes.end() ||
+         std::find(o.highlight.begin(), o.highlight.end(), n.name()) != o.highlight.end();
+}
+
+std::string node_style(const Node& n, const DotOptions& o) {
+  if (highlighted(n, o)) return ", fillcolor=\"#f4a582\", color=\"#b2182b\", penwidth=3";
+  if (dynamic_cast<const AccumulateGrad*>(&n)) return ", fillcolor=lightblue";
+  return ", fillcolor=lightgrey";
+}
+
+}  // namespace
+
+std::string to_dot(const Tensor& root, const DotOptions& options) {
+  if (!root.defined()) throw std::invalid_argument("to_dot: the tensor is undefined (default-constructed)");
+  std::string out =
+      "digraph backward {\n  graph [rankdir=TB];\n  node [shape=box, style=filled, fontname=\"monospace\", "
+      "fontsize=11];\n  output [label=\"output\\n" +
+      dot_escape(describe(root.dtype(), root.shape())) + "\", fillcolor=darkolivegreen1];\n";
+  Node* start = root.grad_fn().get();
+  std::shared_ptr<Node> leaf_acc;
+  if (!start && root.requires_grad()) {
+    leaf_acc = gradient_edge(root).function;  // a leaf: its AccumulateGrad node
+    start = leaf_acc.get();
+  }
+  if (!start) return out + "}\n";
+  std::unordered_map<const Node*, std::size_t> id{{start, 0}};
+  std::vector<const Node*> stack{start};
+  out += "  output -> n0;\n";
+  bool cut = false;
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    const std::string me = "n" + std::to_string(id.at(n));
+    out += "  " + me + " [label=\"" + node_label(*n, options) + "\"" + node_style(*n, options) + "];\n";
+    for (const Edge& e : n->next_edges()) {
+      if (!e.function) continue;
+      auto [it, fresh] = id.try_emplace(e.function.get(), id.size());
+      if (fresh && id.size() > options.max_nodes) {
+        id.erase(it);
+        cut = true;
+        continue;
+      }
+      if (fresh) stack.push_back(e.function.get());
+      out += "  " + me + " -> n" + std::to_string(it->second);
+      if (e.function->num_inputs() > 1) out += " [label=\"" + std::to_string(e.input_nr) + "\"]";
+      out += ";\n";
+    }
+  }
+  if (cut) {
+    out += "  truncated [shape=note, fillcolor=white, label=\"graph cut at " + std::to_string(options.max_nodes) +
+           " nodes (DotOptions::max_nodes)\"];\n";
+  }
+  return out + "}\n";
+}
+
+void write_dot(const Tensor& root, const std::string& path, const DotOptions& options) {
+  const std::string doc = to_dot(root, options);
+  write_file_atomically(path, {doc});
+}
+
+}  // namespace xgrad::autograd
