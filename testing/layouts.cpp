@@ -89,7 +89,7 @@ StageResult expanded_stage(const CheckedFunction& fn, const tensor_list& inputs,
     if (!leading_dim_over_one(inputs[i])) continue;
     full[i] = inputs[i].shape();
     NoGradGuard no_grad;
-    leaves[i] = inputs[i].detach().to(kFloat64).narrow(0, 0, 1).contiguous().requires_grad_(true);
+    leaves[i] = inputs[i].detach().to(kFloat64).narrow(0, 0, 1).clone().requires_grad_(true);
     any = true;
   }
   if (!any) return stage(name, StageStatus::Skipped, "no input has a leading dimension > 1");
@@ -122,7 +122,7 @@ std::vector<StageResult> broadcast_stages(const CheckedFunction& fn, const tenso
     tensor_list x = copies_as(inputs, kFloat64, true);
     {
       NoGradGuard no_grad;
-      x[i] = inputs[i].detach().to(kFloat64).narrow(0, 0, 1).contiguous();
+      x[i] = inputs[i].detach().to(kFloat64).narrow(0, 0, 1).clone();
     }
     x[i].requires_grad_(true);
     const std::string smaller = shape_text(x[i].shape());

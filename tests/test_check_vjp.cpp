@@ -133,8 +133,7 @@ TEST_CASE("check_jacobian: a transposed Jacobian is named, and a Jacobian of the
   CHECK(testing::check_jacobian(f, right, kX).passed);
   expect_diagnosis(testing::check_jacobian(f, transposed, kX), GradcheckDiagnosis::Transposed, "transposed");
   auto wrong_size = [](const Array&) { return Array(xt::zeros<double>({std::size_t(2)})); };
-  CHECK_THROWS_WITH_AS(testing::check_jacobian(f, wrong_size, kX), doctest::Contains("check_jacobian: block"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH(testing::check_jacobian(f, wrong_size, kX), doctest::Contains("check_jacobian: block"));
 }
 
 TEST_CASE("check_vjp: a vjp returning the wrong number of gradients is a clear error") {

@@ -10,6 +10,7 @@
 xgrad::Tensor my_softsign(const xgrad::Tensor& x);
 
 using xgrad::tensor_list;
+const xgrad::TensorOptions f64(xgrad::kFloat64);
 
 TEST_CASE("right gradients pass: gradcheck, check_function, check_vjp") {
   xgrad::Tensor z = xgrad::randn({4, 3}, xgrad::TensorOptions(xgrad::kFloat64).requires_grad(true));
@@ -27,5 +28,5 @@ TEST_CASE("planted bugs: each assertion fails with gradcheck's diagnosis") {
   XGRAD_CHECK_VJP(consumer::mul, consumer::mul_vjp_swapped, consumer::mul_inputs());
   XGRAD_CHECK_VJP(consumer::matvec, consumer::matvec_vjp_transposed, consumer::matvec_inputs());
   XGRAD_CHECK_GRADCHECK([](const tensor_list& in) { return in[0] * in[1].detach(); },
-                        {xgrad::randn({3}).requires_grad_(), xgrad::randn({3}).requires_grad_()});
+                        {xgrad::randn({3}, f64).requires_grad_(), xgrad::randn({3}, f64).requires_grad_()});
 }

@@ -9,6 +9,7 @@
 xgrad::Tensor my_softsign(const xgrad::Tensor& x);
 
 using xgrad::tensor_list;
+const xgrad::TensorOptions f64(xgrad::kFloat64);
 
 TEST(Gradients, RightOnesPass) {
   xgrad::Tensor z = xgrad::randn({4, 3}, xgrad::TensorOptions(xgrad::kFloat64).requires_grad(true));
@@ -26,5 +27,5 @@ TEST(Planted, EachBugFailsWithItsDiagnosis) {
   EXPECT_VJP(consumer::mul, consumer::mul_vjp_swapped, consumer::mul_inputs());
   EXPECT_VJP(consumer::matvec, consumer::matvec_vjp_transposed, consumer::matvec_inputs());
   EXPECT_GRADCHECK([](const tensor_list& in) { return in[0] * in[1].detach(); },
-                   {xgrad::randn({3}).requires_grad_(), xgrad::randn({3}).requires_grad_()});
+                   {xgrad::randn({3}, f64).requires_grad_(), xgrad::randn({3}, f64).requires_grad_()});
 }
