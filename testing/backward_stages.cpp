@@ -1,4 +1,5 @@
 // check_function's stages that call backward directly: zero-size inputs and backward twice.
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -42,24 +43,40 @@ tensor_list varied_grad_outputs(const tensor_list& outputs) {
 
 }  // namespace
 
+// Inputs with a leading dimension 0: every floating input with a dimension (`all`), or only those
+// of the largest rank (a batch dimension, leaving e.g. a broadcast bias as it is).
+tensor_list zero_size_inputs(const tensor_list& inputs, bool all) {
+  tensor_list x = copies_as(inputs, kFloat64, true);
+  std::int64_t rank = 0;
+  for (const Tensor& t : x) rank = std::max(rank, t.defined() && t.is_floating_point() ? t.dim() : 0);
+  for (Tensor& t : x) {
+    if (!t.defined() || !t.is_floating_point() || t.dim() == 0 || (!all && t.dim() < rank)) continue;
+    Shape s = t.shape();
+    s[0] = 0;
+    t = zeros(s, TensorOptions(kFloat64).requires_grad(true));
+  }
+  return x;
+}
+
 StageResult zero_size_stage(const CheckedFunction& fn, const tensor_list& inputs) {
   const std::string name = "zero-size inputs";
-  tensor_list x = copies_as(inputs, kFloat64, true);
   bool any = false;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!x[i].defined() || !x[i].is_floating_point() || x[i].dim() == 0) continue;
-    Shape s = x[i].shape();
-    s[0] = 0;
-    x[i] = zeros(s, TensorOptions(kFloat64).requires_grad(true));
-    any = true;
-  }
+  for (const Tensor& t : inputs) any = any || (t.defined() && t.is_floating_point() && t.dim() > 0);
   if (!any) return stage(name, StageStatus::Skipped, "no floating input has a dimension");
-  tensor_list outs;
-  try {
-    outs = fn(x);
-  } catch (const std::exception& e) {
-    return stage(name, StageStatus::Skipped,
-                 std::string("the function refuses inputs with a leading dimension 0: ") + e.what());
+  tensor_list x, outs;
+  std::string refused;
+  for (bool all : {true, false}) {
+    try {
+      x = zero_size_inputs(inputs, all);
+      outs = fn(x);
+      refused.clear();
+      break;
+    } catch (const std::exception& e) {
+      if (refused.empty()) refused = e.what();
+    }
+  }
+  if (!refused.empty()) {
+    return stage(name, StageStatus::Skipped, "the function refuses inputs with a leading dimension 0: " + refused);
   }
   Differentiable d = differentiable(outs, x);
   if (d.outputs.empty()) return stage(name, StageStatus::Passed, "no output requires grad");

@@ -26,8 +26,9 @@
 //                          (so fn broadcast it); otherwise it is skipped and the reason given
 //   float32 forward        1 call of fn on Float32 copies: outputs must be Float32 (Int64 stay
 //                          Int64), same shapes, within f32_atol + f32_rtol * |float64 value|
-//   zero-size inputs       1 call of fn + 1 backward: every floating input with dim >= 1 gets a
-//                          leading dimension 0. fn refusing them is a skip; backward throwing or
+//   zero-size inputs       1 or 2 calls of fn + 1 backward: every floating input with dim >= 1
+//                          gets a leading dimension 0 (if fn refuses that, only the inputs of the
+//                          largest rank do). fn refusing both is a skip; backward throwing or
 //                          gradients of the wrong shape is a failure
 //   backward twice         1 call of fn + 2 backward calls on the same graph (retain_graph):
 //                          both must give identical gradients (within nondet_tol)

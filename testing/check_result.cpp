@@ -78,7 +78,11 @@ std::string CheckResult::report() const {
                                              : "[skip] ")
        << s.name;
     if (s.status == StageStatus::Skipped) os << ": " << s.detail;
-    if (s.status == StageStatus::Failed) os << ": " << first_line(s.detail);
+    if (s.status == StageStatus::Failed) {
+      const auto* p = s.has_gradcheck ? s.gradcheck.first_failure() : nullptr;
+      // A gradient stage's line ends with gradcheck's diagnosis; the others with their reason.
+      os << ": " << (p && !p->diagnosis_text.empty() ? p->diagnosis_text : first_line(s.detail));
+    }
     os << "\n";
   }
   for (const StageResult& s : stages) {

@@ -132,7 +132,8 @@ TEST_CASE("a backward right only for contiguous inputs fails the non-contiguous 
   CHECK(status(r, "gradcheck") == kPass);
   CHECK(status(r, "non-contiguous inputs") == kFail);
   CHECK(r.failed() == 1);
-  CHECK(contains(r.report(), "[FAIL] non-contiguous inputs: the same values in non-contiguous memory"));
+  CHECK(contains(r.report(), "[FAIL] non-contiguous inputs: "));
+  CHECK(contains(r.stage("non-contiguous inputs")->detail, "the same values in non-contiguous memory"));
   CHECK(contains(r.report(), "Jacobian mismatch for output 0 with respect to input 0"));
   CHECK(contains(r.diagnosis(), "non-contiguous inputs: "));
   REQUIRE(r.first_failed_gradcheck() != nullptr);
@@ -149,7 +150,8 @@ TEST_CASE("a backward right only without broadcasting fails the broadcast stages
     CHECK_MESSAGE(status(r, stage) == kPass, stage);
   }
   CHECK(status(r, "broadcast input 1") == kFail);
-  CHECK(contains(r.report(), "[FAIL] broadcast input 1: input 1 broadcast from [1, 4] to [3, 4] inside the function"));
+  CHECK(contains(r.report(), "[FAIL] broadcast input 1: "));
+  CHECK(contains(r.report(), "input 1 broadcast from [1, 4] to [3, 4] inside the function fails"));
   const auto* p = r.stage("broadcast input 1")->gradcheck.first_failure();
   REQUIRE(p != nullptr);
   CHECK(p->input == 1);
