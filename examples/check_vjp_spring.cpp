@@ -47,7 +47,7 @@ void chain_energy_backward(const double* x, const double* k, std::size_t n, doub
   }
 }
 
-// The two as check_vjp sees them: inputs {x, k}, one output E (a 0-d array).
+// The two as check_vjp sees them: inputs {x, k}, one output E (an array of one element).
 ArrayList energy(const ArrayList& in) { return {Array(chain_energy(in[0].data(), in[1].data(), in[0].shape()[0]))}; }
 auto energy_vjp(bool slip) {
   return [slip](const ArrayList& in, const ArrayList& grad_out) {
