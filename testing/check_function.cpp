@@ -148,7 +148,11 @@ CheckResult check_function_impl(const CheckedFunction& fn, const tensor_list& in
     out.stages.push_back(guarded("non-contiguous inputs", [&] { return non_contiguous_stage(fn, inputs, go); }));
   if (o.expanded()) out.stages.push_back(guarded("expanded inputs", [&] { return expanded_stage(fn, inputs, go); }));
   if (o.broadcast()) {
-    for (StageResult& s : broadcast_stages(fn, inputs, go)) out.stages.push_back(std::move(s));
+    try {
+      for (StageResult& s : broadcast_stages(fn, inputs, go)) out.stages.push_back(std::move(s));
+    } catch (const std::exception& e) {  // fn threw on the inputs as given
+      out.stages.push_back(stage("broadcast", StageStatus::Failed, std::string("threw: ") + e.what()));
+    }
   }
   if (o.float32()) out.stages.push_back(guarded("float32 forward", [&] { return float32_forward(fn, inputs, o); }));
   if (o.zero_size()) out.stages.push_back(zero_size_stage(fn, inputs));
