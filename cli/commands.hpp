@@ -45,6 +45,14 @@ struct DemoArgs {
 CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
 int run_demo(const DemoArgs& args);
 
+struct CheckArgs {
+  std::string plugin;  // the shared library with XGRAD_REGISTER_CHECK functions
+  std::string report;  // directory for the per-function reports ("" = none)
+  std::uint64_t seed = 0;
+};
+CLI::App* add_check_command(CLI::App& app, CheckArgs& args);
+int run_check(const CheckArgs& args);
+
 // --header and --delimiter, shared by train and eval (whose defaults are the model's).
 void add_csv_options(CLI::App& cmd, std::string& header, std::string& delimiter, bool training);
 
@@ -59,16 +67,18 @@ struct TrainPlan {
 };
 TrainPlan check_train_options(const TrainArgs& args);
 
-// The whole command line: the program's description, the three subcommands and their options
+// The whole command line: the program's description, the subcommands and their options
 // registered on `app`; app.parse(...) then fills the args and marks the chosen subcommand.
 // CLI11 keeps pointers into this struct: it must outlive the parse and stay where it is.
 struct CommandLine {
   TrainArgs train;
   EvalArgs eval;
   DemoArgs demo;
+  CheckArgs check;
   CLI::App* train_cmd = nullptr;
   CLI::App* eval_cmd = nullptr;
   CLI::App* demo_cmd = nullptr;
+  CLI::App* check_cmd = nullptr;
 };
 void add_commands(CLI::App& app, CommandLine& line);
 

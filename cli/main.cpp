@@ -17,11 +17,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   // Only the commands that train have a "current batch" to finish; eval stops at once.
-  if (!*line.eval_cmd) install_interrupt_handler();
+  if (*line.train_cmd || *line.demo_cmd) install_interrupt_handler();
   const auto dispatch = [&] {
     if (*line.train_cmd) return run_train(line.train);
     if (*line.eval_cmd) return run_eval(line.eval);
     if (*line.demo_cmd) return run_demo(line.demo);
+    if (*line.check_cmd) return run_check(line.check);
     return 1;
   };
   return run_maybe_distributed(&argc, &argv, [&] {

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config ccache
           libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev libeigen3-dev
-          doctest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev
+          doctest-dev libgtest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev
           clang-14 libclang-rt-14-dev clang-format-14   # clang: sanitizer, fuzzing and format stages
           libopenmpi-dev openmpi-bin                     # distributed/: data-parallel training over MPI
           librsvg2-bin graphviz)  # the tests render gradcheck's SVG reports and to_dot's graphs
