@@ -9,6 +9,7 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_elementwise.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "data/data.hpp"

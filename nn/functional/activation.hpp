@@ -2,16 +2,28 @@
 // in nn::functional so that F::relu reads as in PyTorch.
 #pragma once
 #include "../../autograd/ops.hpp"
+#include "../../autograd/ops_elementwise.hpp"
 
 namespace xgrad::nn::functional {
 
+using xgrad::celu;
+using xgrad::elu;
 using xgrad::gelu;
+using xgrad::hardsigmoid;
+using xgrad::hardswish;
+using xgrad::hardtanh;
 using xgrad::leaky_relu;
 using xgrad::log_softmax;
+using xgrad::mish;
 using xgrad::relu;
+using xgrad::selu;
 using xgrad::sigmoid;
+using xgrad::silu;
 using xgrad::softmax;
 using xgrad::softplus;
+using xgrad::softsign;
 using xgrad::tanh;
+// PyTorch spells it F.logsigmoid and torch.log_sigmoid (ATen's name).
+inline Tensor logsigmoid(const Tensor& x) { return xgrad::log_sigmoid(x); }
 
 }  // namespace xgrad::nn::functional
