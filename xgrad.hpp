@@ -10,6 +10,7 @@
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/ops_elementwise.hpp"
+#include "autograd/ops_manip.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "data/data.hpp"
