@@ -11,6 +11,7 @@
 #include "autograd/ops.hpp"
 #include "autograd/ops_elementwise.hpp"
 #include "autograd/ops_manip.hpp"
+#include "autograd/ops_scan.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "data/data.hpp"
