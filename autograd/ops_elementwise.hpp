@@ -26,7 +26,6 @@ Tensor hardsigmoid(const Tensor& x);  // relu6(x + 3) / 6; gradient 1/6 on (-3, 
 // min_val > max_val throws.
 Tensor hardtanh(const Tensor& x, double min_val = -1.0, double max_val = 1.0);
 Tensor log_sigmoid(const Tensor& x);  // log(sigmoid(x)) without overflow (F::logsigmoid)
-Tensor softsign(const Tensor& x);     // x / (1 + |x|)
 
 // ---- special functions ---------------------------------------------------------------------
 Tensor expm1(const Tensor& x);       // exp(x) - 1, accurate for tiny x

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "../../nn/functional/activation.hpp"
 #include "../kernels/elementwise.hpp"
 #include "../kernels/kernels.hpp"
 #include "../ops_elementwise.hpp"
@@ -126,10 +127,12 @@ Tensor log_sigmoid(const Tensor& x) {
 
 // ---- softsign: x / (1 + |x|), composed of ops as PyTorch's (grad_fn DivBackward0) -------------
 // d = 1 / (1 + |x|)^2 everywhere; at 0 the composition gives 1 as well (abs has gradient 0 there).
+namespace nn::functional {
 Tensor softsign(const Tensor& x) {
   check_defined(x, "softsign");
   Tensor xf = x.is_floating_point() ? x : x.to(default_dtype());
   return xf / (abs(xf) + 1.0);
 }
+}  // namespace nn::functional
 
 }  // namespace xgrad

@@ -21,9 +21,11 @@ using xgrad::sigmoid;
 using xgrad::silu;
 using xgrad::softmax;
 using xgrad::softplus;
-using xgrad::softsign;
 using xgrad::tanh;
 // PyTorch spells it F.logsigmoid and torch.log_sigmoid (ATen's name).
 inline Tensor logsigmoid(const Tensor& x) { return xgrad::log_sigmoid(x); }
+// x / (1 + |x|). Only F::softsign, as PyTorch (no torch::softsign): a softsign of your own in
+// another namespace (the op_support.hpp example) stays unambiguous.
+Tensor softsign(const Tensor& x);
 
 }  // namespace xgrad::nn::functional
