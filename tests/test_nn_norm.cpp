@@ -6,6 +6,8 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "harness.hpp"
+
 using namespace xgrad;
 namespace F = xgrad::nn::functional;
 using autograd::gradcheck;
@@ -153,6 +155,24 @@ TEST_CASE("layer_norm gradchecks in Float64 to second order") {
   auto plain = [](const tensor_list& in) { return F::layer_norm(in[0], {4}); };
   CHECK(gradcheck(plain, {x}));
   CHECK(gradgradcheck(plain, {x}));
+}
+
+// Issue 23: a bias without a weight over two or more normalised dims threw in backward (the
+// bias gradient came back flattened to [D]); each affine combination is checked here.
+TEST_CASE("layer_norm over several dims with weight and bias, either, or neither") {
+  using xgrad_test::check_op;
+  using X = const tensor_list&;
+  manual_seed(24);
+  Tensor x = randn({1, 2, 3}, kFloat64), w = randn({2, 3}, kFloat64), b = randn({2, 3}, kFloat64);
+  check_op("layer_norm bias only", [](X in) { return F::layer_norm(in[0], {2, 3}, Tensor(), in[1]); }, {x, b});
+  check_op("layer_norm weight only", [](X in) { return F::layer_norm(in[0], {2, 3}, in[1], Tensor()); }, {x, w});
+  check_op("layer_norm neither", [](X in) { return F::layer_norm(in[0], {2, 3}); }, {x});
+  check_op("layer_norm both", [](X in) { return F::layer_norm(in[0], {2, 3}, in[1], in[2]); }, {x, w, b});
+  Tensor bias = b.clone().requires_grad_();
+  F::layer_norm(x, {2, 3}, Tensor(), bias).sum().backward();
+  REQUIRE(bias.grad().defined());
+  CHECK(bias.grad().shape() == Shape{2, 3});
+  CHECK(bias.grad().to_vector<double>() == std::vector<double>(6, 1.0));  // d sum / d bias = 1
 }
 
 TEST_CASE("layer_norm refuses a normalized_shape that is not the input's trailing shape") {

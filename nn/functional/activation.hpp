@@ -7,17 +7,32 @@
 #include <string>
 
 #include "../../autograd/ops.hpp"
+#include "../../autograd/ops_elementwise.hpp"
 #include "../options.hpp"
 
 namespace xgrad::nn::functional {
+
+using xgrad::celu;
+using xgrad::elu;
 using xgrad::gelu;
+using xgrad::hardsigmoid;
+using xgrad::hardswish;
+using xgrad::hardtanh;
 using xgrad::leaky_relu;
 using xgrad::log_softmax;
+using xgrad::mish;
 using xgrad::relu;
+using xgrad::selu;
 using xgrad::sigmoid;
+using xgrad::silu;
 using xgrad::softmax;
 using xgrad::softplus;
 using xgrad::tanh;
+// PyTorch spells it F.logsigmoid and torch.log_sigmoid (ATen's name).
+inline Tensor logsigmoid(const Tensor& x) { return xgrad::log_sigmoid(x); }
+// x / (1 + |x|). Only F::softsign, as PyTorch (no torch::softsign): a softsign of your own in
+// another namespace (the op_support.hpp example) stays unambiguous.
+Tensor softsign(const Tensor& x);
 
 struct SoftmaxFuncOptions {
   SoftmaxFuncOptions(std::int64_t dim) : dim_(dim) {}  // NOLINT: as LibTorch

@@ -19,6 +19,7 @@ struct NativeLayerNormBackward0 final : Node {
   Tensor mean, invstd;  // per row [R], no history
   std::int64_t D = 1;
   std::size_t ndims = 1;  // trailing dims normalised
+  Shape affine_shape;     // normalized_shape: the shape of the weight and bias gradients
   double eps = 1e-5;
 
   tensor_list apply(tensor_list&& grads) override {
@@ -28,8 +29,9 @@ struct NativeLayerNormBackward0 final : Node {
     const std::int64_t R = D == 0 ? 0 : xv.numel() / D;
     Tensor gx = should_compute_output(0) ? empty_tensor(xv.shape(), xv.dtype(), "layer_norm backward") : Tensor();
     Tensor gw, gb;
-    if (wv.defined()) gw = zeros(wv.shape(), xv.dtype());
-    if (should_compute_output(2)) gb = zeros(wv.defined() ? wv.shape() : Shape{D}, xv.dtype());
+    // The bias gradient has normalized_shape even without a weight (not [D]: issue 23).
+    if (wv.defined()) gw = zeros(affine_shape, xv.dtype());
+    if (should_compute_output(2)) gb = zeros(affine_shape, xv.dtype());
     dispatch_float(xv.dtype(), "layer_norm backward", [&](auto tag) {
       using T = decltype(tag);
       const T *px = ptr_or_null<T>(xv), *pg = ptr_or_null<T>(g), *pw = ptr_or_null<T>(wv);
@@ -68,7 +70,6 @@ struct NativeLayerNormBackward0 final : Node {
     Tensor xhat = xc * inv;
     Tensor gxhat = wv.defined() ? g * wv : g;
     Tensor gx = should_compute_output(0) ? inv * (gxhat - mean_of(gxhat) - xhat * mean_of(gxhat * xhat)) : Tensor();
-    Shape affine_shape(xv.shape().end() - static_cast<std::ptrdiff_t>(ndims), xv.shape().end());
     return {gx, should_compute_output(1) ? sum_to(g * xhat, affine_shape) : Tensor(),
             should_compute_output(2) ? sum_to(g, affine_shape) : Tensor()};
   }
@@ -142,6 +143,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
     n->invstd = invstd;
     n->D = D;
     n->ndims = normalized_shape.size();
+    n->affine_shape = normalized_shape;
     n->eps = eps;
   }
   return y;
