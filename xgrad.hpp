@@ -1,6 +1,7 @@
 // xgrad: reverse-mode automatic differentiation on xtensor. One include for everything.
 #pragma once
 #include "autograd/atomic_write.hpp"
+#include "autograd/check_macros.hpp"
 #include "autograd/dot.hpp"
 #include "autograd/dtype.hpp"
 #include "autograd/engine.hpp"

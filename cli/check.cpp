@@ -74,8 +74,12 @@ Row run_one(const testing::RegisteredCheck& check, std::uint64_t seed, const std
     row.worst = num_str(r.worst_error());
     row.diagnosis = r.ok() ? "-" : r.diagnosis();
     report = r.report();
-    // TODO(t19report): if (const auto* g = r.first_failed_gradcheck()) g->write_html(report_dir + "/" + check.name +
-    // ".html");
+    // The picture of the failing stage's Jacobians, next to the text report.
+    const auto* g = r.first_failed_gradcheck();
+    if (g && !report_dir.empty()) {
+      g->write_html((std::filesystem::path(report_dir) / (check.name + ".html")).string());
+      g->write_svg((std::filesystem::path(report_dir) / (check.name + ".svg")).string());
+    }
   } catch (const std::exception& e) {
     row.passed = "0/1";
     row.worst = "-";

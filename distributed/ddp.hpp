@@ -43,11 +43,11 @@
 //   time. A backward that throws midway leaves all-reduces in flight: the job cannot continue
 //   (other ranks wait for this one), which run_or_abort() turns into a clean job abort.
 #pragma once
-#include "../nn/modules/any.hpp"
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+#include "../nn/modules/any.hpp"
 
 #include "../nn/module.hpp"
 #include "../optim/arg.hpp"

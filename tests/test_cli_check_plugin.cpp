@@ -47,6 +47,10 @@ TEST_CASE("the example plugin: right functions pass, the broken one fails with i
   CHECK(contains(report, "check_function scaled_square_buggy: FAILED"));
   CHECK(contains(report, "Jacobian mismatch for output 0 with respect to input 0"));
   CHECK(contains(read_file(dir.path / "reports" / "mul_add.txt"), "check_function mul_add: passed"));
+  // The failing function also gets the picture of its Jacobians; a passing one does not.
+  CHECK(contains(read_file(dir.path / "reports" / "scaled_square_buggy.svg"), "<svg"));
+  CHECK(contains(read_file(dir.path / "reports" / "scaled_square_buggy.html"), "<svg"));
+  CHECK(!std::filesystem::exists(dir.path / "reports" / "mul_add.svg"));
 }
 
 TEST_CASE("every planted bug is caught and named in the table") {

@@ -30,7 +30,7 @@ using nn::functional::smooth_l1_loss;
 
 inline Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight = Tensor(),
                        Reduction reduction = Reduction::Mean, std::int64_t ignore_index = -100) {
-  return nn::functional::nll_loss(self, target, nn::NLLLossOptions{weight, ignore_index, reduction});
+  return nn::functional::nll_loss(self, target, nn::NLLLossConfig{weight, ignore_index, reduction});
 }
 // LibTorch's name for softmax cross entropy from logits (torch::cross_entropy_loss).
 inline Tensor cross_entropy_loss(const Tensor& self, const Tensor& target, const Tensor& weight = Tensor(),

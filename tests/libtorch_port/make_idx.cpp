@@ -42,8 +42,8 @@ void put32(std::ofstream& out, std::uint32_t v) {
   out.write(b, 4);
 }
 
-void write_split(const std::string& dir, const std::string& prefix, const std::vector<Row>& rows,
-                 std::size_t begin, std::size_t end) {
+void write_split(const std::string& dir, const std::string& prefix, const std::vector<Row>& rows, std::size_t begin,
+                 std::size_t end) {
   std::ofstream images(dir + "/" + prefix + "-images-idx3-ubyte", std::ios::binary);
   std::ofstream labels(dir + "/" + prefix + "-labels-idx1-ubyte", std::ios::binary);
   put32(images, 2051), put32(images, std::uint32_t(end - begin)), put32(images, 28), put32(images, 28);

@@ -61,9 +61,8 @@ void compute_higher_order_gradients_example() {
   auto target = torch::randn({3, 3});
   auto loss = torch::nn::functional::mse_loss(output, target);
   auto grad_output = torch::ones_like(output);
-  auto gradient =
-      torch::autograd::grad({output}, {input}, /*grad_outputs=*/{grad_output}, /*retain_graph=*/true,
-                            /*create_graph=*/true)[0];
+  auto gradient = torch::autograd::grad({output}, {input}, /*grad_outputs=*/{grad_output}, /*retain_graph=*/true,
+                                        /*create_graph=*/true)[0];
   auto gradient_penalty = torch::pow((gradient.norm(2, /*dim=*/1) - 1), 2).mean();
   auto combined_loss = loss + gradient_penalty;
   combined_loss.backward();

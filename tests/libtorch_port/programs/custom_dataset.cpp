@@ -18,9 +18,7 @@ class RingDataset : public torch::data::datasets::Dataset<RingDataset> {
     labels_ = label;
   }
 
-  torch::data::Example<> get(size_t index) override {
-    return {points_[index], labels_[index]};
-  }
+  torch::data::Example<> get(size_t index) override { return {points_[index], labels_[index]}; }
 
   torch::optional<size_t> size() const override { return points_.size(0); }
 

@@ -12,7 +12,7 @@ const int64_t kTrainBatchSize = 64;
 // The batch size for testing.
 const int64_t kTestBatchSize = 1000;
 // The number of epochs to train.
-const int64_t kNumberOfEpochs = 2;
+const int64_t kNumberOfEpochs = 10;
 // After how many batches to log a new update with the loss value.
 const int64_t kLogInterval = 10;
 
@@ -47,8 +47,8 @@ struct Net : torch::nn::Module {
 };
 
 template <typename DataLoader>
-void train(size_t epoch, Net& model, torch::Device device, DataLoader& data_loader,
-           torch::optim::Optimizer& optimizer, size_t dataset_size) {
+void train(size_t epoch, Net& model, torch::Device device, DataLoader& data_loader, torch::optim::Optimizer& optimizer,
+           size_t dataset_size) {
   model.train();
   size_t batch_idx = 0;
   for (auto& batch : data_loader) {
@@ -61,8 +61,8 @@ void train(size_t epoch, Net& model, torch::Device device, DataLoader& data_load
     optimizer.step();
 
     if (batch_idx++ % kLogInterval == 0) {
-      std::printf("\rTrain Epoch: %zu [%5zu/%5zu] Loss: %.4f", epoch, batch_idx * batch.data.size(0),
-                  dataset_size, loss.template item<float>());
+      std::printf("\rTrain Epoch: %zu [%5zu/%5zu] Loss: %.4f", epoch, batch_idx * batch.data.size(0), dataset_size,
+                  loss.template item<float>());
     }
   }
 }
@@ -110,9 +110,8 @@ int main(int argc, char** argv) {
                            .map(torch::data::transforms::Normalize<>(0.1307, 0.3081))
                            .map(torch::data::transforms::Stack<>());
   const size_t train_dataset_size = train_dataset.size().value();
-  auto train_loader =
-      torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(std::move(train_dataset),
-                                                                              kTrainBatchSize);
+  auto train_loader = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(std::move(train_dataset),
+                                                                                              kTrainBatchSize);
 
   auto test_dataset = torch::data::datasets::MNIST(kDataRoot, torch::data::datasets::MNIST::Mode::kTest)
                           .map(torch::data::transforms::Normalize<>(0.1307, 0.3081))

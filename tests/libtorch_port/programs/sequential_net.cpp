@@ -37,11 +37,12 @@ int main() {
   auto labels = torch::randint(0, 2, {64}, torch::kLong);
   auto images = torch::randn({64, 1, 8, 8}) * 0.3;
   auto top = labels.to(torch::kFloat).view({64, 1, 1, 1});
-  images.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 4)},
-                    images.index({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 4)}) + top);
-  images.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(4, 8)},
-                    images.index({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(4, 8)}) +
-                        (1 - top));
+  images.index_put_(
+      {torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 4)},
+      images.index({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 4)}) + top);
+  images.index_put_(
+      {torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(4, 8)},
+      images.index({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(4, 8)}) + (1 - top));
 
   ConvNet net;
   std::cout << net << std::endl;

@@ -22,8 +22,8 @@ int main() {
   std::cout << "a: " << a.sizes() << " dtype " << a.dtype() << " requires_grad " << a.requires_grad() << "\n";
   std::cout << "b: " << b.sizes() << " c: " << c.sizes() << " e: " << e.sizes() << "\n";
   std::cout << "r: " << r << "\nl: " << l << "\nf: " << f << "\n";
-  std::cout << "n dtype " << n.dtype() << " n.size(1) " << n.size(1) << " n.dim() " << n.dim()
-            << " numel " << n.numel() << "\n";
+  std::cout << "n dtype " << n.dtype() << " n.size(1) " << n.size(1) << " n.dim() " << n.dim() << " numel " << n.numel()
+            << "\n";
 
   // item() as a Scalar and as T
   auto s = x.sum().item();
