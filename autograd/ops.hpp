@@ -133,6 +133,16 @@ Tensor operator+(double a, const Tensor& b);
 Tensor operator-(double a, const Tensor& b);
 Tensor operator*(double a, const Tensor& b);
 Tensor operator/(double a, const Tensor& b);
+// Tensor-Scalar arithmetic as LibTorch spells it (`x.mm(w) + b.item()`): the Scalar acts as its
+// double value, exactly as `x + 2.0`.
+inline Tensor operator+(const Tensor& a, const Scalar& b) { return a + b.toDouble(); }
+inline Tensor operator-(const Tensor& a, const Scalar& b) { return a - b.toDouble(); }
+inline Tensor operator*(const Tensor& a, const Scalar& b) { return a * b.toDouble(); }
+inline Tensor operator/(const Tensor& a, const Scalar& b) { return a / b.toDouble(); }
+inline Tensor operator+(const Scalar& a, const Tensor& b) { return a.toDouble() + b; }
+inline Tensor operator-(const Scalar& a, const Tensor& b) { return a.toDouble() - b; }
+inline Tensor operator*(const Scalar& a, const Tensor& b) { return a.toDouble() * b; }
+inline Tensor operator/(const Scalar& a, const Tensor& b) { return a.toDouble() / b; }
 Tensor& operator+=(Tensor& a, const Tensor& b);
 Tensor& operator-=(Tensor& a, const Tensor& b);
 Tensor& operator*=(Tensor& a, const Tensor& b);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <new>
+#include <ostream>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -134,5 +135,13 @@ class SmallVector {
   size_type size_ = 0;
   size_type capacity_ = N;
 };
+
+// Prints as LibTorch prints sizes(): [2, 3].
+template <class T, std::size_t N>
+std::ostream& operator<<(std::ostream& os, const SmallVector<T, N>& v) {
+  os << '[';
+  for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  return os << ']';
+}
 
 }  // namespace xgrad

@@ -36,9 +36,9 @@ int main() {
           .map(data::transforms::Stack<>()),
       256);
 
-  nn::Sequential model(std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 64),
-                       std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(64, 10));
-  optim::Adam adam(model.parameters(), optim::AdamOptions(3e-3));
+  nn::Sequential model(std::make_shared<nn::FlattenImpl>(), std::make_shared<nn::LinearImpl>(784, 64),
+                       std::make_shared<nn::ReLUImpl>(), std::make_shared<nn::LinearImpl>(64, 10));
+  optim::Adam adam(model->parameters(), optim::AdamOptions(3e-3));
   for (int epoch = 1; epoch <= 5; ++epoch) {
     double total = 0;
     for (auto& batch : *train_loader) {

@@ -107,6 +107,13 @@ class Module : public std::enable_shared_from_this<Module> {
   // elsewhere (an optimizer's parameter list, a member `weight`) see the new data. Int64
   // buffers stay Int64. Gradients are converted too. Throws std::invalid_argument for Int64.
   void to(Dtype dtype);
+  // LibTorch's "GPU if available" code: the CPU is accepted (nothing moves), any other device
+  // throws std::runtime_error (xgrad is CPU-only).
+  void to(const Device& device) { check_cpu_device(device, "Module::to"); }
+  void to(const Device& device, Dtype dtype) {
+    to(device);
+    to(dtype);
+  }
 
   // ---- printing -------------------------------------------------------------------------
   // The text inside the parentheses of this module's line, e.g. "in_features=4, out_features=8".

@@ -13,7 +13,7 @@ namespace xgrad::optim {
 // State: step, square_avg, acc_delta (PyTorch's names).
 class AdadeltaOptions : public OptimizerOptions {
  public:
-  explicit AdadeltaOptions(double lr = 1.0) : lr_(lr) {}
+  AdadeltaOptions(double lr = 1.0) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1.0)
   XGRAD_ARG(double, rho, 0.9)
   XGRAD_ARG(double, eps, 1e-6)

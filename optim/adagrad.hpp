@@ -11,7 +11,7 @@ namespace xgrad::optim {
 //   p -= clr g / (sqrt(sum) + eps)
 class AdagradOptions : public OptimizerOptions {
  public:
-  explicit AdagradOptions(double lr = 1e-2) : lr_(lr) {}
+  AdagradOptions(double lr = 1e-2) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-2)
   XGRAD_ARG(double, lr_decay, 0.0)
   XGRAD_ARG(double, weight_decay, 0.0)

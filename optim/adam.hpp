@@ -16,7 +16,7 @@ using Betas = std::tuple<double, double>;
 // (eps is added after dividing sqrt(v) by the bias correction: PyTorch's form.)
 class AdamOptions : public OptimizerOptions {
  public:
-  explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
+  AdamOptions(double lr = 1e-3) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-3)
   XGRAD_ARG(Betas, betas, (Betas{0.9, 0.999}))
   XGRAD_ARG(double, eps, 1e-8)
@@ -37,7 +37,7 @@ class AdamOptions : public OptimizerOptions {
 // without weight decay in the gradient. Default weight_decay 1e-2.
 class AdamWOptions : public OptimizerOptions {
  public:
-  explicit AdamWOptions(double lr = 1e-3) : lr_(lr) {}
+  AdamWOptions(double lr = 1e-3) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-3)
   XGRAD_ARG(Betas, betas, (Betas{0.9, 0.999}))
   XGRAD_ARG(double, eps, 1e-8)

@@ -13,7 +13,7 @@ namespace xgrad::optim {
 // State: step, exp_avg, exp_inf.
 class AdamaxOptions : public OptimizerOptions {
  public:
-  explicit AdamaxOptions(double lr = 2e-3) : lr_(lr) {}
+  AdamaxOptions(double lr = 2e-3) : lr_(lr) {}
   XGRAD_ARG(double, lr, 2e-3)
   XGRAD_ARG(Betas, betas, (Betas{0.9, 0.999}))
   XGRAD_ARG(double, eps, 1e-8)
@@ -41,7 +41,7 @@ class AdamaxOptions : public OptimizerOptions {
 // State: step, mu_product (scalar), exp_avg, exp_avg_sq.
 class NAdamOptions : public OptimizerOptions {
  public:
-  explicit NAdamOptions(double lr = 2e-3) : lr_(lr) {}
+  NAdamOptions(double lr = 2e-3) : lr_(lr) {}
   XGRAD_ARG(double, lr, 2e-3)
   XGRAD_ARG(Betas, betas, (Betas{0.9, 0.999}))
   XGRAD_ARG(double, eps, 1e-8)
@@ -70,7 +70,7 @@ class NAdamOptions : public OptimizerOptions {
 // State: step, exp_avg, exp_avg_sq.
 class RAdamOptions : public OptimizerOptions {
  public:
-  explicit RAdamOptions(double lr = 1e-3) : lr_(lr) {}
+  RAdamOptions(double lr = 1e-3) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-3)
   XGRAD_ARG(Betas, betas, (Betas{0.9, 0.999}))
   XGRAD_ARG(double, eps, 1e-8)

@@ -13,7 +13,7 @@ namespace xgrad::optim {
 // `opt.state(p)->buffers.at("ax")`, e.g. to evaluate the averaged model).
 class ASGDOptions : public OptimizerOptions {
  public:
-  explicit ASGDOptions(double lr = 1e-2) : lr_(lr) {}
+  ASGDOptions(double lr = 1e-2) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-2)
   XGRAD_ARG(double, lambd, 1e-4)
   XGRAD_ARG(double, alpha, 0.75)

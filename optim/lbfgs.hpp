@@ -10,7 +10,7 @@ namespace xgrad::optim {
 
 class LBFGSOptions : public OptimizerOptions {
  public:
-  explicit LBFGSOptions(double lr = 1) : lr_(lr) {}
+  LBFGSOptions(double lr = 1) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1.0)
   XGRAD_ARG(std::int64_t, max_iter, 20)
   // Function evaluations per step(); unset means max_iter * 5 / 4.

@@ -34,7 +34,7 @@ namespace xgrad::optim {
 
 class NewtonOptions : public OptimizerOptions {
  public:
-  explicit NewtonOptions(double lr = 1) : lr_(lr) {}
+  NewtonOptions(double lr = 1) : lr_(lr) {}
   // The first trial step length (1 is Newton's step).
   XGRAD_ARG(double, lr, 1.0)
   // Added to the Hessian's diagonal (Levenberg-style damping), also in the Hessian-free mode.

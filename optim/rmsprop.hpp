@@ -11,7 +11,7 @@ namespace xgrad::optim {
 //   momentum > 0: buf = momentum buf + g / avg;  p -= lr buf      else p -= lr g / avg
 class RMSpropOptions : public OptimizerOptions {
  public:
-  explicit RMSpropOptions(double lr = 1e-2) : lr_(lr) {}
+  RMSpropOptions(double lr = 1e-2) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-2)
   XGRAD_ARG(double, alpha, 0.99)
   XGRAD_ARG(double, eps, 1e-8)

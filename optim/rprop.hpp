@@ -16,7 +16,7 @@ namespace xgrad::optim {
 class RpropOptions : public OptimizerOptions {
  public:
   using Pair = std::tuple<double, double>;
-  explicit RpropOptions(double lr = 1e-2) : lr_(lr) {}
+  RpropOptions(double lr = 1e-2) : lr_(lr) {}
   XGRAD_ARG(double, lr, 1e-2)
   XGRAD_ARG(Pair, etas, (Pair{0.5, 1.2}))          // (etaminus, etaplus)
   XGRAD_ARG(Pair, step_sizes, (Pair{1e-6, 50.0}))  // (min, max)

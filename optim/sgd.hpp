@@ -13,7 +13,7 @@ namespace xgrad::optim {
 //   p -= lr * g
 class SGDOptions : public OptimizerOptions {
  public:
-  explicit SGDOptions(double lr) : lr_(lr) {}
+  SGDOptions(double lr) : lr_(lr) {}
   XGRAD_ARG(double, lr, 0.0)
   XGRAD_ARG(double, momentum, 0.0)
   XGRAD_ARG(double, dampening, 0.0)

@@ -333,7 +333,7 @@ TEST_CASE_TEMPLATE("clamp: boundaries pass the gradient, lo > hi gives hi, missi
   check_values(w.grad(), {0, 0, 0}, tol<T>());  // no element lies in [2, 1]
 
   try {
-    clamp(x, std::nullopt, std::nullopt);
+    clamp(x, std::optional<double>{}, std::optional<double>{});
     FAIL("clamp without bounds should throw");
   } catch (const std::invalid_argument& e) {
     CHECK(std::string(e.what()).find("clamp") != std::string::npos);

@@ -14,7 +14,7 @@ using namespace xgrad;
 int main(int argc, char** argv) {
   return distributed::run_or_abort([&] {
     distributed::init(&argc, &argv);
-    auto model = std::make_shared<nn::Linear>(4, 2);
+    auto model = std::make_shared<nn::LinearImpl>(4, 2);
     distributed::DistributedDataParallel ddp(model);
     for (int step = 0; step < 3; ++step) {
       Tensor loss = ddp(ones({2, 4})).sum();

@@ -16,13 +16,13 @@ using testing::message_of;
 namespace {
 
 struct Mlp : nn::Module {
-  std::shared_ptr<nn::Linear> fc1, fc2, fc3;
+  std::shared_ptr<nn::LinearImpl> fc1, fc2, fc3;
   explicit Mlp(std::int64_t hidden = 16) : Module("Mlp") {
-    fc1 = register_module("fc1", std::make_shared<nn::Linear>(5, hidden));
-    fc2 = register_module("fc2", std::make_shared<nn::Linear>(hidden, 8));
-    fc3 = register_module("fc3", std::make_shared<nn::Linear>(8, 3));
+    fc1 = register_module("fc1", std::make_shared<nn::LinearImpl>(5, hidden));
+    fc2 = register_module("fc2", std::make_shared<nn::LinearImpl>(hidden, 8));
+    fc3 = register_module("fc3", std::make_shared<nn::LinearImpl>(8, 3));
   }
-  Tensor forward(const Tensor& x) override { return fc3->forward(tanh(fc2->forward(tanh(fc1->forward(x))))); }
+  Tensor forward(const Tensor& x) { return fc3->forward(tanh(fc2->forward(tanh(fc1->forward(x))))); }
 };
 
 constexpr std::int64_t kPerRank = 4;
@@ -148,13 +148,13 @@ TEST_CASE("no_sync accumulates locally; the next backward reduces the sum") {
 namespace {
 // fc_extra is used only on rank 0; fc_never on no rank.
 struct Branchy : nn::Module {
-  std::shared_ptr<nn::Linear> fc, fc_extra, fc_never;
+  std::shared_ptr<nn::LinearImpl> fc, fc_extra, fc_never;
   Branchy() : Module("Branchy") {
-    fc = register_module("fc", std::make_shared<nn::Linear>(3, 2));
-    fc_extra = register_module("fc_extra", std::make_shared<nn::Linear>(3, 2));
-    fc_never = register_module("fc_never", std::make_shared<nn::Linear>(3, 2));
+    fc = register_module("fc", std::make_shared<nn::LinearImpl>(3, 2));
+    fc_extra = register_module("fc_extra", std::make_shared<nn::LinearImpl>(3, 2));
+    fc_never = register_module("fc_never", std::make_shared<nn::LinearImpl>(3, 2));
   }
-  Tensor forward(const Tensor& x) override {
+  Tensor forward(const Tensor& x) {
     Tensor y = fc->forward(x);
     return rank() == 0 ? y + fc_extra->forward(x) : y;
   }
