@@ -4,6 +4,7 @@
 #include "autograd/check_macros.hpp"
 #include "autograd/dot.hpp"
 #include "autograd/dtype.hpp"
+#include "autograd/dtype_io.hpp"
 #include "autograd/engine.hpp"
 #include "autograd/errors.hpp"
 #include "autograd/function.hpp"

@@ -87,10 +87,10 @@ struct CumprodBackward0 final : Node {
     Tensor before, at;  // 1 before each row's first zero / at it (constants)
     {
       autograd::NoGradGuard no_grad;
-      Tensor z = eq(x, 0.0);
+      Tensor z = eq(x, 0.0).to(kInt64);  // counted, so not Bool
       Tensor zeros_before = cumsum(z, dim) - z;  // zeros strictly before i
       before = eq(zeros_before + z, 0);
-      at = mul(z, eq(zeros_before, 0));
+      at = logical_and(z, eq(zeros_before, 0));
     }
     Tensor x_safe = where(before, x, 1.0), z = where(at, 1.0, x);
     Tensor zero = scalar_tensor(0.0, g[0].dtype());
