@@ -87,7 +87,7 @@ struct CumprodBackward0 final : Node {
     Tensor before, at;  // 1 before each row's first zero / at it (constants)
     {
       autograd::NoGradGuard no_grad;
-      Tensor z = eq(x, 0.0).to(kInt64);  // counted, so not Bool
+      Tensor z = eq(x, 0.0).to(kInt64);          // counted, so not Bool
       Tensor zeros_before = cumsum(z, dim) - z;  // zeros strictly before i
       before = eq(zeros_before + z, 0);
       at = logical_and(z, eq(zeros_before, 0));
