@@ -6,32 +6,14 @@
 #include <string>
 
 #include "../../autograd/op_support.hpp"
+#include "loss_support.hpp"
 
 namespace xgrad::nn {
 
 using namespace xgrad::autograd;
 
-namespace {
-
-Tensor reduce(const Tensor& loss, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::Mean: return mean(loss);
-    case Reduction::Sum: return sum(loss);
-    default: return loss;
-  }
-}
-
-void check_pair(const Tensor& input, const Tensor& target, const char* op) {
-  check_defined(input, op, "input");
-  check_defined(target, op, "target");
-  if (!input.is_floating_point() || !target.is_floating_point() || input.shape() != target.shape()) {
-    throw std::invalid_argument(std::string(op) +
-                                ": expected floating-point input and target of the same shape, got input " +
-                                describe(input) + " and target " + describe(target));
-  }
-}
-
-}  // namespace
+using loss_support::check_pair;
+using loss_support::reduce;
 
 namespace functional {
 

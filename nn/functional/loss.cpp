@@ -8,6 +8,7 @@
 
 #include "../../autograd/op_support.hpp"
 #include "loss.hpp"
+#include "loss_support.hpp"
 
 namespace xgrad::nn {
 
@@ -15,23 +16,8 @@ using namespace xgrad::autograd;
 
 namespace {
 
-Tensor reduce(const Tensor& loss, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::Mean: return mean(loss);
-    case Reduction::Sum: return sum(loss);
-    default: return loss;
-  }
-}
-
-void check_pair(const Tensor& input, const Tensor& target, const char* op) {
-  check_defined(input, op, "input");
-  check_defined(target, op, "target");
-  if (!input.is_floating_point() || !target.is_floating_point() || input.shape() != target.shape()) {
-    throw std::invalid_argument(std::string(op) +
-                                ": expected floating-point input and target of the same shape, got input " +
-                                describe(input) + " and target " + describe(target));
-  }
-}
+using loss_support::check_pair;
+using loss_support::reduce;
 
 // `t` broadcast to `shape` as a contiguous constant (no history), or undefined.
 Tensor expanded_constant(const Tensor& t, const Shape& shape, Dtype dtype, const char* op, const char* what) {

@@ -7,6 +7,7 @@
 
 #include "../../autograd/op_support.hpp"
 #include "distance.hpp"
+#include "loss_support.hpp"
 
 namespace xgrad::nn {
 
@@ -14,13 +15,7 @@ using namespace xgrad::autograd;
 
 namespace {
 
-Tensor reduce(const Tensor& loss, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::Mean: return mean(loss);
-    case Reduction::Sum: return sum(loss);
-    default: return loss;
-  }
-}
+using loss_support::reduce;
 
 void check_float(const Tensor& t, const char* op, const char* what) {
   check_defined(t, op, what);
