@@ -124,10 +124,25 @@ const char* reduce_op_name(ReduceOp op) noexcept {
   return "unknown";
 }
 
+namespace {
+
+// Avg needs a floating-point tensor; a Bool tensor reduces only by Max (any) or Min (all),
+// as a byte sum could leave values other than 0 and 1.
+void check_reduce_dtype(const char* op_name, ReduceOp op, Dtype dtype) {
+  if (op == ReduceOp::Avg && dtype != kFloat32 && dtype != kFloat64)
+    throw std::invalid_argument(std::string(op_name) + ": ReduceOp::Avg needs a floating-point tensor, got " +
+                                dtype_name(dtype));
+  if (dtype == kBool && (op == ReduceOp::Sum || op == ReduceOp::Avg))
+    throw std::invalid_argument(std::string(op_name) +
+                                ": a Bool tensor reduces by ReduceOp::Max (any) or ReduceOp::Min (all); convert "
+                                "with .to(kInt64) to count");
+}
+
+}  // namespace
+
 void all_reduce(Tensor& tensor, ReduceOp op) {
   check_same_everywhere("all_reduce", 0, static_cast<std::int64_t>(op), tensor);  // first: on every rank
-  if (op == ReduceOp::Avg && !tensor.is_floating_point())
-    throw std::invalid_argument("all_reduce: ReduceOp::Avg needs a floating-point tensor, got Int64");
+  check_reduce_dtype("all_reduce", op, tensor.dtype());
   Tensor buffer = contiguous_buffer(tensor);
   const int count = count_of(tensor, "all_reduce");
   {
@@ -187,8 +202,7 @@ Tensor reduce_scatter(const Tensor& input, ReduceOp op) {
                                 std::to_string(n) + ", got shape " + shape_str(input.shape()));
   }
   check_same_everywhere("reduce_scatter", 3, static_cast<std::int64_t>(op), input);
-  if (op == ReduceOp::Avg && !input.is_floating_point())
-    throw std::invalid_argument("reduce_scatter: ReduceOp::Avg needs a floating-point tensor, got Int64");
+  check_reduce_dtype("reduce_scatter", op, input.dtype());
   Tensor buffer = contiguous_buffer(input);
   Shape shape = input.shape();
   shape[0] /= n;

@@ -58,6 +58,7 @@ MPI_Datatype mpi_type(Dtype dtype) {
     case Dtype::Float32: return MPI_FLOAT;
     case Dtype::Float64: return MPI_DOUBLE;
     case Dtype::Int64: return MPI_INT64_T;
+    case Dtype::Bool: return MPI_UINT8_T;  // one byte, 0 or 1: Max is any, Min is all
   }
   throw std::logic_error("distributed: unknown dtype");
 }

@@ -44,6 +44,19 @@ TEST_CASE("all_reduce sum / avg / min / max on every dtype") {
   CHECK(contains(message_of([&] { all_reduce(i, ReduceOp::Avg); }), "Avg needs a floating-point tensor"));
 }
 
+TEST_CASE("Bool tensors reduce by Max (any) and Min (all); Sum is refused") {
+  // rank 0 holds {1, 0, 0}, the others {1, 1, 0}
+  const bool others = rank() != 0;
+  Tensor any = tensor({true, others, false}), all = tensor({true, others, false});
+  all_reduce(any, ReduceOp::Max);
+  all_reduce(all, ReduceOp::Min);
+  CHECK(any.dtype() == kBool);
+  CHECK(any.to(kInt64).to_vector<std::int64_t>() == std::vector<std::int64_t>{1, world_size() > 1, 0});
+  CHECK(all.to(kInt64).to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 0, 0});
+  Tensor b = tensor({true});
+  CHECK(contains(message_of([&] { all_reduce(b); }), "Bool tensor reduces by ReduceOp::Max"));
+}
+
 TEST_CASE("collectives on non-contiguous tensors write through the view") {
   Tensor base = rank_values(kFloat64, {3, 4});
   Tensor t = base.t();  // [4, 3], non-contiguous
