@@ -34,20 +34,34 @@ rm -rf "$build/tmp"
 mkdir -p "$build/artifacts" "$build/tmp"
 TMPDIR="$(cd "$build/tmp" && pwd)"
 export TMPDIR
-for name in "${harnesses[@]}"; do
+# The harnesses run side by side, one process each: the stage takes about XGRAD_FUZZ_SECONDS
+# whatever the number of harnesses (each gets cores / harnesses of a core).
+run_one() {
+  local name=$1 log="$build/fuzz-$1.log" dict=()
   mkdir -p "$build/corpus-new/$name"
-  dict=()
   [ -f "fuzz/$name.dict" ] && dict=("-dict=fuzz/$name.dict")
-  echo "fuzz: $name for ${seconds}s"
   # Run from the source root: the CLI seeds name datasets/iris.csv. The full log stays in $build.
+  "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" "${dict[@]}" \
+    "$build/corpus-new/$name" "fuzz/corpus/$name" >"$log" 2>&1
+}
+pids=()
+for name in "${harnesses[@]}"; do
+  echo "fuzz: $name for ${seconds}s"
+  run_one "$name" &
+  pids+=($!)
+done
+failed=0
+for i in "${!harnesses[@]}"; do
+  name=${harnesses[$i]}
   log="$build/fuzz-$name.log"
-  if ! "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-       -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" "${dict[@]}" \
-       "$build/corpus-new/$name" "fuzz/corpus/$name" >"$log" 2>&1; then
+  if wait "${pids[$i]}"; then
+    grep -e '^Done' -e 'exec_per_sec' -e 'new_units_added' "$log" | sed "s/^/fuzz: $name: /"
+  else
     grep -v -e '^#[0-9]' -e 'NEW_FUNC' "$log" | tail -n 60
     echo "fuzz: $name FAILED (full log: $log; input: $build/artifacts/$name-*)"
-    exit 1
+    failed=1
   fi
-  grep -e '^Done' -e 'exec_per_sec' -e 'new_units_added' "$log"
 done
+[ "$failed" = 0 ] || exit 1
 echo "fuzz: all harnesses ran ${seconds}s without a finding"
