@@ -54,9 +54,9 @@ Tensor pow(double base, const Tensor& exponent);
 void set_fusion_min_numel(std::int64_t n);
 std::int64_t fusion_min_numel();
 
-// Threads for xgrad's own kernels (today: a fused program of at least 2^18 elements is split
-// over them). Default: the machine's hardware threads. BLAS keeps its own setting (for OpenBLAS,
-// OPENBLAS_NUM_THREADS or openblas_set_num_threads). Throws on n < 1.
+// Threads for xgrad's kernels: a fused program of >= 2^18 elements is split over them, a BLAS call
+// of >= 2^23 multiply-adds runs on them (at most OpenBLAS's own count), a smaller one on 1 thread.
+// Default: the machine's hardware threads. Throws on n < 1. Caveats: autograd/blas_threads.hpp.
 void set_num_threads(int n);
 int get_num_threads();
 

@@ -98,18 +98,6 @@ struct MlpStep {
   }
 };
 
-void mlp_step_small(benchmark::State& state) {
-  manual_seed(0);
-  MlpStep m(64, 128, 128, 10, 64);
-  for (auto _ : state) m.step();
-}
-
-void mlp_step_large(benchmark::State& state) {
-  manual_seed(0);
-  MlpStep m(784, 512, 256, 10, 256);
-  for (auto _ : state) m.step();
-}
-
 // ---- paired limits --------------------------------------------------------------------------
 // A limit measured by its own benchmark runs seconds apart from the case it bounds, and this
 // machine's speed drifts by up to 2x over seconds. So the cases with a limit also run the limit
@@ -134,6 +122,58 @@ void run_paired(benchmark::State& state, Work&& work, Limit&& limit) {
   if (!ratios.empty()) state.counters["limit_ratio"] = ratios[ratios.size() / 2];
 }
 
+// ---- 2, 3. the MLP steps, and their limit: the step's eight GEMMs through cblas ----------------
+// Forward y_i = x_i W_i^T (m = batch); backward g W_i for layers 3 and 2 and g^T x_i for all three
+// (the input needs no gradient). The limit runs at the benchmark's thread count (BENCH_THREADS),
+// set again before each run: xgrad's step leaves OpenBLAS at whatever count its last GEMM used.
+struct MlpGemms {
+  struct Gemm {
+    CBLAS_TRANSPOSE ta, tb;
+    int m, n, k;
+    std::vector<float> a, b, c;
+  };
+  std::vector<Gemm> gemms;
+  MlpGemms(int in, int h1, int h2, int out, int batch) {
+    const int width[] = {in, h1, h2, out};
+    for (int l = 0; l < 3; ++l) {
+      const int fan_in = width[l], fan_out = width[l + 1];
+      add(CblasNoTrans, CblasTrans, batch, fan_out, fan_in);               // x W^T
+      if (l > 0) add(CblasNoTrans, CblasNoTrans, batch, fan_in, fan_out);  // g W
+      add(CblasTrans, CblasNoTrans, fan_out, fan_in, batch);               // g^T x
+    }
+  }
+  void add(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k) {
+    gemms.push_back({ta, tb, m, n, k, std::vector<float>(static_cast<std::size_t>(m) * k, 0.5f),
+                     std::vector<float>(static_cast<std::size_t>(k) * n, 0.25f),
+                     std::vector<float>(static_cast<std::size_t>(m) * n)});
+  }
+  void operator()() {
+    openblas_set_num_threads(bench::threads_from_env());
+    for (Gemm& g : gemms) {
+      const int lda = g.ta == CblasNoTrans ? g.k : g.m, ldb = g.tb == CblasNoTrans ? g.n : g.k;
+      cblas_sgemm(CblasRowMajor, g.ta, g.tb, g.m, g.n, g.k, 1, g.a.data(), lda, g.b.data(), ldb, 0, g.c.data(), g.n);
+    }
+    benchmark::DoNotOptimize(gemms.back().c.data());
+    benchmark::ClobberMemory();
+  }
+};
+
+constexpr int kSmall[] = {64, 128, 128, 10, 64};    // digits: in, h1, h2, out, batch
+constexpr int kLarge[] = {784, 512, 256, 10, 256};  // MNIST-sized
+
+void mlp_step(benchmark::State& state, const int (&s)[5]) {
+  manual_seed(0);
+  MlpStep m(s[0], s[1], s[2], s[3], s[4]);
+  MlpGemms limit(s[0], s[1], s[2], s[3], s[4]);
+  run_paired(
+      state, [&] { m.step(); }, limit);
+}
+
+void mlp_gemms(benchmark::State& state, const int (&s)[5]) {
+  MlpGemms gemms(s[0], s[1], s[2], s[3], s[4]);
+  for (auto _ : state) gemms();
+}
+
 // ---- 4. matmul_512, and its limit: the same three GEMMs through cblas ---------------------------
 // C = A B; dA = G B^T; dB = A^T G (G all ones, as for .sum()).
 template <class T>
@@ -142,6 +182,7 @@ struct Cblas3Gemm {
   std::vector<T> a = std::vector<T>(n * n, T(0.5)), b = std::vector<T>(n * n, T(0.25)), g = std::vector<T>(n * n, T(1)),
                  c = std::vector<T>(n * n), da = std::vector<T>(n * n), db = std::vector<T>(n * n);
   void operator()() {
+    openblas_set_num_threads(bench::threads_from_env());  // as MlpGemms: the given count, not xgrad's last
     if constexpr (std::is_same_v<T, float>) {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a.data(), n, b.data(), n, 0, c.data(), n);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, g.data(), n, b.data(), n, 0, da.data(), n);
@@ -304,8 +345,10 @@ void functional_case(benchmark::State& state, int which) {
 BENCHMARK(op_overhead_fwd_bwd)->Name("op_overhead/fwd_bwd")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(op_overhead_fwd_record)->Name("op_overhead/fwd_record")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(op_overhead_fwd_nograd)->Name("op_overhead/fwd_nograd")->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(mlp_step_small)->Name("mlp_step_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(mlp_step_large)->Name("mlp_step_large")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(mlp_step, small, kSmall)->Name("mlp_step_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(mlp_gemms, small, kSmall)->Name("mlp_step_small/gemms")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(mlp_step, large, kLarge)->Name("mlp_step_large")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(mlp_gemms, large, kLarge)->Name("mlp_step_large/gemms")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(matmul_512, f32, kFloat32)->Name("matmul_512/f32")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(matmul_512, f64, kFloat64)->Name("matmul_512/f64")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(cblas_3gemm_512<float>)->Name("matmul_512/cblas_f32")->UseRealTime()->Unit(benchmark::kMicrosecond);

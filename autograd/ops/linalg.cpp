@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "../blas_threads.hpp"
 #include "../kernels/kernels.hpp"
 
 namespace xgrad {
@@ -71,10 +72,12 @@ Layout blas_layout(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::i
 }
 
 // C[m, n] (contiguous) = A[m, k] B[k, n], with m, n, k >= 1. Vector shapes go to dot / gemv,
-// whose fixed cost is lower than gemm's on the small products of small models.
+// whose fixed cost is lower than gemm's on the small products of small models. Small products
+// run on the calling thread (blas_threads.hpp): a second thread costs more than it saves there.
 template <class T>
 void gemm_block(const T* a, const Layout& la, const T* b, const Layout& lb, T* c, int m, int n, int k) {
   const int lda = static_cast<int>(la.ld), ldb = static_cast<int>(lb.ld);
+  use_blas_threads(static_cast<double>(m) * n * k);
   if (m == 1 && n == 1) {
     *c = blas_dot(k, a, static_cast<int>(la.inc), b, static_cast<int>(lb.inc));
   } else if (n == 1) {  // c = A b
