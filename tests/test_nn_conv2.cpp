@@ -353,7 +353,7 @@ TEST_CASE("conv3d matches its definition; nn::Conv3d") {
            },
            {R({1, 2, 3, 3, 2}), R({2, 2, 2, 2, 1}), R({2})});
   auto msg = message_of([&] { F::conv3d(x, R({2, 3, 3, 2, 3})); });
-  CHECK(contains(msg, "conv3d: expected input with 6 channels"));
+  CHECK(contains(msg, "conv3d: expected input with 3 channels, got 4"));
   CHECK(contains(msg, "Float64 [2, 4, 5, 4, 6]"));
   CHECK(contains(message_of([&] { F::conv3d(x, w, F::Conv3dFuncOptions().groups(2).padding(-1)); }), "non-negative"));
   nn::Conv3d m(nn::Conv3dOptions(4, 6, {3, 1, 2}).stride(2).groups(2));
