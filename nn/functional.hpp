@@ -6,6 +6,8 @@
 #pragma once
 #include "functional/activation.hpp"
 #include "functional/conv.hpp"
+#include "functional/conv3d.hpp"
+#include "functional/conv_transpose.hpp"
 #include "functional/distance.hpp"
 #include "functional/dropout.hpp"
 #include "functional/embedding.hpp"
@@ -14,5 +16,6 @@
 #include "functional/loss.hpp"
 #include "functional/margin_loss.hpp"
 #include "functional/normalization.hpp"
+#include "functional/padding.hpp"
 #include "functional/pooling.hpp"
 #include "functional/size2.hpp"

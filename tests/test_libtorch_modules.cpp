@@ -127,7 +127,7 @@ TEST_CASE("option builders produce the layers LibTorch's produce") {
   auto conv2 = nn::Conv2d(nn::Conv2dOptions(4, 6, {3, 2}).stride({2, 1}).groups(2));
   CHECK(conv2->weight.shape() == xgrad::Shape{6, 2, 3, 2});
   CHECK(conv2(xgrad::zeros({1, 4, 7, 5})).shape() == xgrad::Shape{1, 6, 3, 4});
-  CHECK_THROWS_AS(nn::Conv2d(nn::Conv2dOptions(1, 1, 3).padding_mode(nn::kReflect)), std::invalid_argument);
+  CHECK_THROWS_AS(nn::Conv2d(nn::Conv2dOptions(1, 1, 3).padding_mode(nn::kConstant)), std::invalid_argument);
   CHECK(nn::MaxPool2d(nn::MaxPool2dOptions(2))(xgrad::zeros({1, 1, 6, 6})).shape() == xgrad::Shape{1, 1, 3, 3});
   CHECK(nn::AvgPool2d(nn::AvgPool2dOptions(3).stride(1).padding(1))(xgrad::zeros({1, 1, 5, 5})).shape() ==
         xgrad::Shape{1, 1, 5, 5});

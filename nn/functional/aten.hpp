@@ -8,6 +8,8 @@
 
 #include "../../autograd/ops.hpp"
 #include "conv.hpp"
+#include "conv3d.hpp"
+#include "conv_transpose.hpp"
 #include "dropout.hpp"
 #include "linear.hpp"
 #include "loss.hpp"
@@ -60,5 +62,48 @@ inline Tensor avg_pool2d(const Tensor& self, nn::Size2 kernel_size, nn::Size2 st
 inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), nn::Size2 stride = 1,
                      nn::Size2 padding = 0, nn::Size2 dilation = 1, std::int64_t groups = 1) {
   return nn::functional::conv2d(input, weight, bias, {stride, padding, dilation, groups});
+}
+// torch::conv2d(x, w, b, 1, torch::kSame): padding kSame / kValid (LibTorch's string overload).
+// (Tag overloads, so that conv2d(x, w, b, 1, 1) stays unambiguous.)
+inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, nn::Size2 stride,
+                     nn::SamePadding padding, nn::Size2 dilation = 1, std::int64_t groups = 1) {
+  return nn::functional::conv2d(
+      input, weight,
+      nn::functional::Conv2dFuncOptions().bias(bias).stride(stride).padding(padding).dilation(dilation).groups(groups));
+}
+inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, nn::Size2 stride,
+                     nn::ValidPadding padding, nn::Size2 dilation = 1, std::int64_t groups = 1) {
+  return nn::functional::conv2d(
+      input, weight,
+      nn::functional::Conv2dFuncOptions().bias(bias).stride(stride).padding(padding).dilation(dilation).groups(groups));
+}
+inline Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), std::int64_t stride = 1,
+                     nn::ConvPadding padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1) {
+  return nn::functional::conv1d(
+      input, weight,
+      nn::functional::Conv1dFuncOptions().bias(bias).stride(stride).padding(padding).dilation(dilation).groups(groups));
+}
+inline Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), nn::Size3 stride = 1,
+                     nn::Size3 padding = 0, nn::Size3 dilation = 1, std::int64_t groups = 1) {
+  return nn::functional::conv3d(
+      input, weight,
+      nn::functional::Conv3dFuncOptions().bias(bias).stride(stride).padding(padding).dilation(dilation).groups(groups));
+}
+inline Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                               nn::Size2 stride = 1, nn::Size2 padding = 0, nn::Size2 output_padding = 0,
+                               std::int64_t groups = 1, nn::Size2 dilation = 1) {
+  return nn::functional::conv_transpose2d(input, weight, bias, {stride, padding, output_padding, groups, dilation});
+}
+inline Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                               std::int64_t stride = 1, std::int64_t padding = 0, std::int64_t output_padding = 0,
+                               std::int64_t groups = 1, std::int64_t dilation = 1) {
+  return nn::functional::conv_transpose1d(input, weight,
+                                          nn::functional::ConvTranspose1dFuncOptions()
+                                              .bias(bias)
+                                              .stride(stride)
+                                              .padding(padding)
+                                              .output_padding(output_padding)
+                                              .groups(groups)
+                                              .dilation(dilation));
 }
 }  // namespace xgrad

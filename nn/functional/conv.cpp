@@ -346,3 +346,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
 
 }  // namespace functional
 }  // namespace xgrad::nn
+
+// conv_transpose2d (nn/functional/conv_transpose.cpp) is this input-gradient op.
+namespace xgrad::nn::functional::detail {
+Tensor conv2d_input_grad(const Tensor& gy, const Tensor& weight, const Shape& input_shape, Size2 stride, Size2 padding,
+                         Size2 dilation, std::int64_t groups) {
+  return input_grad_op(gy, weight, input_shape, ConvParams{stride, padding, dilation, groups});
+}
+}  // namespace xgrad::nn::functional::detail

@@ -9,6 +9,7 @@
 #include "../functional/conv.hpp"
 #include "../module.hpp"
 #include "../options.hpp"
+#include "../pimpl.hpp"
 
 namespace xgrad::nn {
 
@@ -21,13 +22,8 @@ struct Conv2dConfig {
   bool bias = true;
 };
 
-// LibTorch's padding modes; only kZeros is implemented (another throws std::invalid_argument
-// when the layer is constructed).
-enum class PaddingMode { Zeros, Reflect, Replicate, Circular };
-inline constexpr PaddingMode kZeros = PaddingMode::Zeros;
-inline constexpr PaddingMode kReflect = PaddingMode::Reflect;
-inline constexpr PaddingMode kReplicate = PaddingMode::Replicate;
-inline constexpr PaddingMode kCircular = PaddingMode::Circular;
+// The padding modes (kZeros, kReflect, kReplicate, kCircular) and kSame / kValid are in
+// nn/functional/padding.hpp.
 
 // Kernel, stride, padding and dilation take one number or {h, w}.
 struct Conv2dOptions {
@@ -37,10 +33,12 @@ struct Conv2dOptions {
   XGRAD_ARG(std::int64_t, out_channels, {})
   XGRAD_ARG(Size2, kernel_size, {})
   XGRAD_ARG(Size2, stride, 1)
-  XGRAD_ARG(Size2, padding, 0)
+  XGRAD_ARG(ConvPadding, padding, 0)  // also kSame (stride must be 1) or kValid
   XGRAD_ARG(Size2, dilation, 1)
   XGRAD_ARG(std::int64_t, groups, 1)
   XGRAD_ARG(bool, bias, true)
+  // kZeros, or kReflect / kReplicate / kCircular: F::pad the input by `padding` in that mode,
+  // then convolve without padding (as PyTorch).
   XGRAD_ARG(PaddingMode, padding_mode, kZeros)
 };
 
@@ -57,8 +55,8 @@ class Conv2dImpl : public Module {
 
   std::int64_t in_channels, out_channels;
   Size2 kernel_size;
-  Conv2dConfig config;
-  Conv2dOptions options;
+  Conv2dConfig config;    // config.padding is 0 when options.padding() is kSame or kValid
+  Conv2dOptions options;  // what forward uses
   Tensor weight, bias;
 };
 
@@ -70,5 +68,35 @@ class Conv2d : public ModuleHolder<Conv2dImpl> {
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel_size, const Conv2dConfig& config = {})
       : ModuleHolder<Conv2dImpl>(std::make_shared<Conv2dImpl>(in_channels, out_channels, kernel_size, config)) {}
 };
+
+// Conv1d: LibTorch's Conv1dImpl. nn::Conv1d(nn::Conv1dOptions(4, 8, 3).padding(torch::kSame)).
+// weight [out, in / groups, k], bias [out], initialised as Conv2d's.
+struct Conv1dOptions {
+  Conv1dOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+  XGRAD_ARG(std::int64_t, in_channels, {})
+  XGRAD_ARG(std::int64_t, out_channels, {})
+  XGRAD_ARG(std::int64_t, kernel_size, {})
+  XGRAD_ARG(std::int64_t, stride, 1)
+  XGRAD_ARG(ConvPadding, padding, 0)  // a number, kSame or kValid
+  XGRAD_ARG(std::int64_t, dilation, 1)
+  XGRAD_ARG(std::int64_t, groups, 1)
+  XGRAD_ARG(bool, bias, true)
+  XGRAD_ARG(PaddingMode, padding_mode, kZeros)
+};
+class Conv1dImpl : public Module {
+ public:
+  Conv1dImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : Conv1dImpl(Conv1dOptions(in_channels, out_channels, kernel_size)) {}
+  explicit Conv1dImpl(const Conv1dOptions& options);
+  // [N, in, L] (or [in, L]) -> [N, out, L_out].
+  Tensor forward(const Tensor& input);
+  void reset_parameters();
+  std::string extra_repr() const override;
+
+  Conv1dOptions options;
+  Tensor weight, bias;
+};
+XGRAD_MODULE(Conv1d);
 
 }  // namespace xgrad::nn
