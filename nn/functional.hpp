@@ -5,6 +5,7 @@
 // namespace F = xgrad::nn::functional;
 #pragma once
 #include "functional/activation.hpp"
+#include "functional/adaptive_pool.hpp"
 #include "functional/conv.hpp"
 #include "functional/distance.hpp"
 #include "functional/dropout.hpp"

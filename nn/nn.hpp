@@ -4,6 +4,7 @@
 #include "init.hpp"
 #include "module.hpp"
 #include "modules/activation.hpp"
+#include "modules/adaptive_pool.hpp"
 #include "modules/any.hpp"
 #include "modules/container.hpp"
 #include "modules/conv.hpp"
