@@ -14,6 +14,7 @@
 #include "modules/loss.hpp"
 #include "modules/normalization.hpp"
 #include "modules/pooling.hpp"
+#include "modules/upsample.hpp"
 #include "options.hpp"
 #include "ordered_dict.hpp"
 #include "pimpl.hpp"
