@@ -10,6 +10,7 @@
 #include "functional/distance.hpp"
 #include "functional/dropout.hpp"
 #include "functional/embedding.hpp"
+#include "functional/group_norm.hpp"
 #include "functional/interpolate.hpp"
 #include "functional/likelihood_loss.hpp"
 #include "functional/linear.hpp"

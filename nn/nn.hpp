@@ -10,6 +10,7 @@
 #include "modules/conv.hpp"
 #include "modules/dropout.hpp"
 #include "modules/embedding.hpp"
+#include "modules/group_norm.hpp"
 #include "modules/linear.hpp"
 #include "modules/loss.hpp"
 #include "modules/normalization.hpp"
