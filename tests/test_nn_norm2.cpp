@@ -156,6 +156,33 @@ TEST_CASE("group_norm and instance_norm refuse bad inputs, naming the op, shapes
                        std::invalid_argument);
 }
 
+TEST_CASE("embedding max_norm renormalises the looked-up rows in place, as embedding_renorm_") {
+  Tensor w = tensor(Vec{3, 4, 0.3, 0.4, 6, 8}, {3, 2});
+  Tensor idx = tensor(std::vector<std::int64_t>{0, 1, 0}, {3});
+  Tensor y = F::embedding(idx, w, std::nullopt, 1.0);
+  const double s = 1.0 / (5 + 1e-7);
+  check_values(w, {3 * s, 4 * s, 0.3, 0.4, 6, 8}, 1e-12);  // row 2 is not looked up: untouched
+  check_values(y, {3 * s, 4 * s, 0.3, 0.4, 3 * s, 4 * s}, 1e-12);
+  // norm_type 1 and the LibTorch builder
+  Tensor w1 = tensor(Vec{3, -4, 0.3, 0.4}, {2, 2});
+  F::embedding(tensor(std::vector<std::int64_t>{0}, {1}), w1, F::EmbeddingFuncOptions().max_norm(2.0).norm_type(1));
+  check_values(w1, {3 * 2 / (7 + 1e-7), -4 * 2 / (7 + 1e-7), 0.3, 0.4}, 1e-12);
+  // The module: the gradient still reaches the looked-up rows
+  nn::Embedding emb(nn::EmbeddingOptions(4, 3).max_norm(0.5));
+  Tensor out = emb(tensor(std::vector<std::int64_t>{1, 3}, {2}));
+  out.sum().backward();
+  for (std::int64_t r : {1, 3}) CHECK(norm(emb->weight.select(0, r)).item<double>() <= 0.5 + 1e-6);
+  check_values(emb->weight.grad(), {0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1});
+  // A graph that saved the weight before the renormalisation refuses to go backward.
+  Tensor p = tensor(Vec{3, 4}, {1, 2}).requires_grad_();
+  Tensor q = (p * p).sum();
+  F::embedding(tensor(std::vector<std::int64_t>{0}, {1}), p, std::nullopt, 1.0);
+  CHECK_THROWS(q.backward());
+  CHECK_THROWS_AS(F::embedding(tensor(std::vector<std::int64_t>{5}, {1}), w, std::nullopt, 1.0), std::out_of_range);
+  CHECK_THROWS_WITH_AS(F::embedding(idx, w, std::nullopt, -1.0), doctest::Contains("max_norm must be non-negative"),
+                       std::invalid_argument);
+}
+
 TEST_CASE("instance_norm, group_norm and embedding max_norm agree with LibTorch 1.13 (4 decimals)") {
   Tensor x = arange(24, kFloat64).reshape({2, 2, 6}).cos();
   Tensor rm = zeros({2}, kFloat64), rv = ones({2}, kFloat64);
