@@ -15,6 +15,7 @@
 #include "autograd/ops.hpp"
 #include "autograd/ops_elementwise.hpp"
 #include "autograd/ops_manip.hpp"
+#include "autograd/ops_mode.hpp"
 #include "autograd/ops_scan.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
