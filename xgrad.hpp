@@ -21,5 +21,6 @@
 #include "autograd/tensor.hpp"
 #include "data/data.hpp"
 #include "nn/functional/aten.hpp"
+#include "nn/functional/aten_poolnorm.hpp"
 #include "nn/nn.hpp"
 #include "optim/optim.hpp"

@@ -206,3 +206,19 @@ TEST_CASE("interpolate agrees with LibTorch 1.13 (values printed by it, 4 decima
   for (std::size_t i = 0; i < bila.size(); ++i) CHECK(v[i] == doctest::Approx(bila[i]).epsilon(1e-4));
 }
 
+TEST_CASE("LibTorch's top-level spellings") {
+  Tensor x = arange(12, kFloat64).reshape({1, 1, 3, 4});
+  auto o = F::InterpolateFuncOptions().scale_factor({1.5, 2.3}).mode(nn::kBilinear).align_corners(false);
+  CHECK(allclose(xgrad::upsample_bilinear2d(x, {4, 9}, false, 1.5, 2.3), F::interpolate(x, o)));
+  CHECK(allclose(xgrad::upsample_nearest2d(x, {5, 5}), F::interpolate(x, F::InterpolateFuncOptions().size({5, 5}))));
+  Tensor l = arange(5, kFloat64).reshape({1, 1, 5});
+  CHECK(xgrad::upsample_nearest1d(l, {8}, 1.7).to_vector<double>() == Vec{0, 0, 1, 1, 2, 2, 3, 4});
+  CHECK(xgrad::upsample_linear1d(l, {9}, true).to_vector<double>() == Vec{0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4});
+  auto [v, i] = xgrad::adaptive_max_pool2d(x, {1, 2});
+  CHECK(v.to_vector<double>() == Vec{9, 11});
+  CHECK(i.to_vector<std::int64_t>() == std::vector<std::int64_t>{9, 11});
+  CHECK(allclose(xgrad::adaptive_avg_pool2d(x, 1), x.mean().reshape({1, 1, 1, 1})));
+  Tensor g = randn({2, 4, 3}, kFloat64);
+  CHECK(allclose(xgrad::group_norm(g, 2), F::group_norm(g, 2)));
+  CHECK(allclose(xgrad::instance_norm(g, {}, {}, {}, {}, true, 0.1, 1e-5, false), F::instance_norm(g)));
+}
