@@ -5,12 +5,15 @@
 // namespace F = xgrad::nn::functional;
 #pragma once
 #include "functional/activation.hpp"
+#include "functional/adaptive_pool.hpp"
 #include "functional/conv.hpp"
 #include "functional/conv3d.hpp"
 #include "functional/conv_transpose.hpp"
 #include "functional/distance.hpp"
 #include "functional/dropout.hpp"
 #include "functional/embedding.hpp"
+#include "functional/group_norm.hpp"
+#include "functional/interpolate.hpp"
 #include "functional/likelihood_loss.hpp"
 #include "functional/linear.hpp"
 #include "functional/loss.hpp"

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../../autograd/format.hpp"
 #include "../../autograd/grad_mode.hpp"
 #include "../functional/embedding.hpp"
 #include "../init.hpp"
@@ -33,11 +34,15 @@ void EmbeddingImpl::reset_parameters() {
   if (padding_idx) init::zeros_(weight.select(0, *padding_idx));
 }
 
-Tensor EmbeddingImpl::forward(const Tensor& indices) { return functional::embedding(indices, weight, padding_idx); }
+Tensor EmbeddingImpl::forward(const Tensor& indices) {
+  return functional::embedding(indices, weight, padding_idx, max_norm, norm_type);
+}
 
 std::string EmbeddingImpl::extra_repr() const {
   std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
   if (padding_idx) s += ", padding_idx=" + std::to_string(*padding_idx);
+  if (max_norm) s += ", max_norm=" + num_str(*max_norm);
+  if (max_norm && norm_type != 2.0) s += ", norm_type=" + num_str(norm_type);
   return s;
 }
 

@@ -16,6 +16,8 @@ struct EmbeddingOptions {
   XGRAD_ARG(std::int64_t, num_embeddings, {})
   XGRAD_ARG(std::int64_t, embedding_dim, {})
   XGRAD_ARG(std::optional<std::int64_t>, padding_idx, std::nullopt)
+  XGRAD_ARG(std::optional<double>, max_norm, std::nullopt)  // renormalise looked-up rows (F::embedding)
+  XGRAD_ARG(double, norm_type, 2.0)
 };
 
 // weight [num_embeddings, embedding_dim] starts N(0, 1), with row padding_idx (if given;
@@ -23,7 +25,10 @@ struct EmbeddingOptions {
 class EmbeddingImpl : public Module {
  public:
   explicit EmbeddingImpl(const EmbeddingOptions& o)
-      : EmbeddingImpl(o.num_embeddings(), o.embedding_dim(), o.padding_idx()) {}
+      : EmbeddingImpl(o.num_embeddings(), o.embedding_dim(), o.padding_idx()) {
+    max_norm = o.max_norm();
+    norm_type = o.norm_type();
+  }
   EmbeddingImpl(std::int64_t num_embeddings, std::int64_t embedding_dim,
                 std::optional<std::int64_t> padding_idx = std::nullopt);
   // Int64 indices of any shape -> [*indices.shape, embedding_dim].
@@ -33,6 +38,8 @@ class EmbeddingImpl : public Module {
 
   std::int64_t num_embeddings, embedding_dim;
   std::optional<std::int64_t> padding_idx;  // normalised to [0, num_embeddings)
+  std::optional<double> max_norm;           // forward rescales looked-up rows above it, in place
+  double norm_type = 2.0;
   Tensor weight;
 };
 XGRAD_MODULE(Embedding);
