@@ -70,3 +70,12 @@ using InterpolateFuncOptions = nn::InterpolateFuncOptions;
 Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options = {});
 
 }  // namespace xgrad::nn::functional
+
+// LibTorch spells the modes torch::kBilinear ...: the same names at the top level.
+namespace xgrad {
+using nn::kArea;
+using nn::kBilinear;
+using nn::kLinear;
+using nn::kNearest;
+using nn::kNearestExact;
+}  // namespace xgrad
