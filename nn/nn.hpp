@@ -1,5 +1,6 @@
 // xgrad::nn: modules, layers, losses, initialisers and safetensors save/load.
 #pragma once
+#include "cloneable.hpp"
 #include "functional.hpp"
 #include "init.hpp"
 #include "module.hpp"
@@ -13,6 +14,7 @@
 #include "modules/linear.hpp"
 #include "modules/loss.hpp"
 #include "modules/loss_extra.hpp"
+#include "modules/module_dict.hpp"
 #include "modules/normalization.hpp"
 #include "modules/pooling.hpp"
 #include "options.hpp"
