@@ -211,18 +211,34 @@ TEST_CASE("glu, softmin, prelu: values and errors") {
 
 TEST_CASE("check_op: the composed activations") {
   const tensor_list in = {input()};
-  check_op("relu6", [](const tensor_list& v) { return relu6(v[0] * 3); }, in);
-  check_op("hardshrink", [](const tensor_list& v) { return hardshrink(v[0]); }, in);
-  check_op("softshrink", [](const tensor_list& v) { return softshrink(v[0], 0.2); }, in);
-  check_op("threshold", [](const tensor_list& v) { return threshold(v[0], 0.35, -7); }, in);
-  check_op("tanhshrink", [](const tensor_list& v) { return F::tanhshrink(v[0]); }, in);
-  check_op("glu", [](const tensor_list& v) { return glu(v[0]); }, in);
-  check_op("glu non-contiguous", [](const tensor_list& v) { return glu(v[0].t(), 0); }, in);
-  check_op("softmin", [](const tensor_list& v) { return F::softmin(v[0], 1); }, in);
-  check_op("softmax2d", [](const tensor_list& v) { return F::softmax2d(v[0].reshape({3, 2, 2})); }, in);
-  check_op("prelu channels", [](const tensor_list& v) { return prelu(v[0].reshape({2, 2, 3}), v[1]); },
+  check_op(
+      "relu6", [](const tensor_list& v) { return relu6(v[0] * 3); }, in);
+  check_op(
+      "hardshrink", [](const tensor_list& v) { return hardshrink(v[0]); }, in);
+  check_op(
+      "softshrink", [](const tensor_list& v) { return softshrink(v[0], 0.2); }, in);
+  check_op(
+      "threshold", [](const tensor_list& v) { return threshold(v[0], 0.35, -7); }, in);
+  check_op(
+      "tanhshrink", [](const tensor_list& v) { return F::tanhshrink(v[0]); }, in);
+  check_op(
+      "glu", [](const tensor_list& v) { return glu(v[0]); }, in);
+  check_op(
+      "glu non-contiguous", [](const tensor_list& v) { return glu(v[0].t(), 0); }, in);
+  check_op(
+      "softmin", [](const tensor_list& v) { return F::softmin(v[0], 1); }, in);
+  check_op(
+      "softmax2d",
+      [](const tensor_list& v) {
+        return F::softmax2d(v[0].reshape({3, 2, 2}));
+      },
+      in);
+  check_op("prelu channels",
+           [](const tensor_list& v) {
+             return prelu(v[0].reshape({2, 2, 3}), v[1]);
+           },
            {input(), tensor(Vec{0.1, -0.3}, {2})});
-  check_op("prelu one slope", [](const tensor_list& v) { return prelu(v[0], v[1]); },
-           {input(), tensor(Vec{0.2}, {1})});
-  check_op("rrelu eval", [](const tensor_list& v) { return rrelu(v[0]); }, in);
+  check_op("prelu one slope", [](const tensor_list& v) { return prelu(v[0], v[1]); }, {input(), tensor(Vec{0.2}, {1})});
+  check_op(
+      "rrelu eval", [](const tensor_list& v) { return rrelu(v[0]); }, in);
 }

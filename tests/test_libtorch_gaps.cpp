@@ -132,8 +132,7 @@ TEST_CASE("ModuleDict: modules under keys, registered as children") {
   CHECK_FALSE(dict->contains("out"));
   dict->insert("out", nn::Linear(4, 2));
   CHECK(dict->keys() == std::vector<std::string>{"fc", "act", "out"});
-  CHECK(dict->named_parameters().keys() ==
-        std::vector<std::string>{"fc.weight", "fc.bias", "out.weight", "out.bias"});
+  CHECK(dict->named_parameters().keys() == std::vector<std::string>{"fc.weight", "fc.bias", "out.weight", "out.bias"});
   Tensor x = randn({5, 3});
   Tensor y = dict->at<nn::LinearImpl>("out").forward(relu(dict->at<nn::LinearImpl>("fc").forward(x)));
   CHECK(y.sizes() == std::vector<int64_t>{5, 2});
@@ -192,8 +191,8 @@ TEST_CASE("clone(): a deep copy of holder-made modules, containers and user nets
   CHECK(same_values(copy->forward(x.to(kFloat64)), net(x.to(kFloat64))));
   CHECK(copy->fc1->weight.impl() == copy->named_parameters()["fc1.weight"].impl());
 
-  nn::Sequential seq(nn::Linear(3, 4), nn::Functional(relu), nn::ELU(), [](Tensor t) { return t * 2; },
-                     nn::Linear(4, 1));
+  nn::Sequential seq(
+      nn::Linear(3, 4), nn::Functional(relu), nn::ELU(), [](Tensor t) { return t * 2; }, nn::Linear(4, 1));
   auto seq2 = std::dynamic_pointer_cast<nn::SequentialImpl>(seq->clone());
   REQUIRE(seq2);
   check_deep_copy(*seq, *seq2);

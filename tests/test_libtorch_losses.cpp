@@ -52,7 +52,7 @@ TEST_CASE("CosineSimilarity and PairwiseDistance modules equal F:: with the same
 TEST_CASE("KLDivLoss, PoissonNLLLoss, GaussianNLLLoss modules") {
   manual_seed(2);
   Tensor logp = log_softmax(r({3, 4}), 1), target = softmax(r({3, 4}), 1);
-  nn::KLDivLoss kl(nn::KLDivLossOptions(nn::kBatchMean));
+  nn::KLDivLoss kl{nn::KLDivLossOptions(nn::kBatchMean)};
   CHECK(same(kl(logp, target), F::kl_div(logp, target, F::KLDivFuncOptions(nn::kBatchMean))));
   CHECK(same(kl(logp, target), F::kl_div(logp, target, {nn::kBatchMean})));
   CHECK(same(kl(logp, target), F::kl_div(logp, target, nn::KLDivLossOptions().reduction(nn::kBatchMean))));

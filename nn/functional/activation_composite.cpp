@@ -49,8 +49,8 @@ Tensor glu(const Tensor& x, std::int64_t dim) {
   }
   const std::int64_t size = x.size(d);
   if (size % 2 != 0) {
-    throw std::invalid_argument("glu: halving dimension must be even, but dim " + std::to_string(d) +
-                                " of input " + describe(x) + " has size " + std::to_string(size));
+    throw std::invalid_argument("glu: halving dimension must be even, but dim " + std::to_string(d) + " of input " +
+                                describe(x) + " has size " + std::to_string(size));
   }
   return x.narrow(d, 0, size / 2) * sigmoid(x.narrow(d, size / 2, size / 2));
 }

@@ -72,16 +72,12 @@ std::string SoftminImpl::extra_repr() const { return "dim=" + std::to_string(opt
 
 RReLUImpl::RReLUImpl(const RReLUOptions& o) : Module("RReLU"), options(o) {
   if (!(o.lower() <= o.upper())) {
-    throw std::invalid_argument("RReLU: lower " + num_str(o.lower()) + " must not exceed upper " +
-                                num_str(o.upper()));
+    throw std::invalid_argument("RReLU: lower " + num_str(o.lower()) + " must not exceed upper " + num_str(o.upper()));
   }
 }
-Tensor RReLUImpl::forward(const Tensor& input) {
-  return rrelu(input, options.lower(), options.upper(), is_training());
-}
+Tensor RReLUImpl::forward(const Tensor& input) { return rrelu(input, options.lower(), options.upper(), is_training()); }
 std::string RReLUImpl::extra_repr() const {
-  return with_inplace("lower=" + py_float(options.lower()) + ", upper=" + py_float(options.upper()),
-                      options.inplace());
+  return with_inplace("lower=" + py_float(options.lower()) + ", upper=" + py_float(options.upper()), options.inplace());
 }
 
 PReLUImpl::PReLUImpl(const PReLUOptions& o) : Module("PReLU"), options(o) {

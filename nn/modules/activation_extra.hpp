@@ -15,12 +15,12 @@
 namespace xgrad::nn {
 
 // A module whose forward is one option-free op (SiLU, Mish, ...).
-#define XGRAD_PLAIN_ACTIVATION(Name)                \
-  class Name##Impl : public Module {                \
-   public:                                          \
-    Name##Impl() : Module(#Name) {}                 \
-    Tensor forward(const Tensor& input);            \
-  };                                                \
+#define XGRAD_PLAIN_ACTIVATION(Name)     \
+  class Name##Impl : public Module {     \
+   public:                               \
+    Name##Impl() : Module(#Name) {}      \
+    Tensor forward(const Tensor& input); \
+  };                                     \
   XGRAD_MODULE(Name)
 
 XGRAD_PLAIN_ACTIVATION(SiLU);
@@ -34,7 +34,7 @@ XGRAD_PLAIN_ACTIVATION(Softmax2d);
 #undef XGRAD_PLAIN_ACTIVATION
 
 // A module that keeps LibTorch's `options` member and prints it (Name(options) constructs it).
-#define XGRAD_OPTIONS_ACTIVATION(Name, DEFAULT)                                                     \
+#define XGRAD_OPTIONS_ACTIVATION(Name, DEFAULT)                                                    \
   class Name##Impl : public Module {                                                               \
    public:                                                                                         \
     explicit Name##Impl(const Name##Options& options DEFAULT) : Module(#Name), options(options) {} \

@@ -33,13 +33,13 @@ class PairwiseDistanceImpl : public Module {
 XGRAD_MODULE(PairwiseDistance);
 
 // A two-input loss whose only state is its options (Name(options), forward(input, target)).
-#define XGRAD_OPTIONS_LOSS(Name)                                                                \
-  class Name##Impl : public Loss {                                                              \
-   public:                                                                                      \
-    explicit Name##Impl(const Name##Options& options = {}) : Loss(#Name), options(options) {}   \
-    Tensor forward(const Tensor& input, const Tensor& target) override;                         \
-    Name##Options options;                                                                      \
-  };                                                                                            \
+#define XGRAD_OPTIONS_LOSS(Name)                                                              \
+  class Name##Impl : public Loss {                                                            \
+   public:                                                                                    \
+    explicit Name##Impl(const Name##Options& options = {}) : Loss(#Name), options(options) {} \
+    Tensor forward(const Tensor& input, const Tensor& target) override;                       \
+    Name##Options options;                                                                    \
+  };                                                                                          \
   XGRAD_MODULE(Name)
 
 XGRAD_OPTIONS_LOSS(KLDivLoss);

@@ -25,8 +25,7 @@ class ModuleDictImpl : public Module {
   // The modules in order; a repeated key keeps its first place and takes the later module.
   explicit ModuleDictImpl(const Items& modules);
   explicit ModuleDictImpl(const NamedModules& modules);
-  ModuleDictImpl(std::initializer_list<std::pair<std::string, ModulePtr>> modules)
-      : ModuleDictImpl(Items(modules)) {}
+  ModuleDictImpl(std::initializer_list<std::pair<std::string, ModulePtr>> modules) : ModuleDictImpl(Items(modules)) {}
 
   std::size_t size() const noexcept { return dict_.size(); }
   bool empty() const noexcept { return dict_.empty(); }
