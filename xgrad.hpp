@@ -13,6 +13,7 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_bitwise.hpp"
 #include "autograd/ops_elementwise.hpp"
 #include "autograd/ops_manip.hpp"
 #include "autograd/ops_mode.hpp"

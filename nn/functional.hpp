@@ -5,6 +5,8 @@
 // namespace F = xgrad::nn::functional;
 #pragma once
 #include "functional/activation.hpp"
+#include "functional/activation_composite.hpp"
+#include "functional/activation_options.hpp"
 #include "functional/adaptive_pool.hpp"
 #include "functional/conv.hpp"
 #include "functional/conv3d.hpp"

@@ -3,3 +3,4 @@
 #pragma once
 #include "functional/loss.hpp"
 #include "modules/loss.hpp"
+#include "modules/loss_extra.hpp"

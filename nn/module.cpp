@@ -81,6 +81,71 @@ void Module::replace_child(const std::string& name, ModulePtr module) {
   throw std::invalid_argument(type_name_ + ": no submodule named '" + name + "' to replace");
 }
 
+void Module::unregister_module(const std::string& name) {
+  for (auto it = children_.begin(); it != children_.end(); ++it) {
+    if (it->first == name) {
+      children_.erase(it);
+      return;
+    }
+  }
+  throw std::invalid_argument(type_name_ + ": no submodule named '" + name + "' to unregister");
+}
+
+ModulePtr Module::clone(const std::optional<Device>& device) const {
+  if (device) check_cpu_device(*device, "Module::clone");
+  if (!factory_) {
+    throw std::logic_error("clone() is not implemented for " + type_name_ +
+                           ": construct it through its holder from copyable arguments (nn::Linear(4, 3), "
+                           "XGRAD_MODULE(Net) and Net(...)), or derive from nn::Cloneable<" +
+                           type_name_ + "Impl> and define reset(), as in LibTorch");
+  }
+  ModulePtr copy = factory_();
+  copy->factory_ = factory_;
+  copy->copy_state_from(*this);
+  return copy;
+}
+
+namespace {
+// Points `dst`'s own TensorImpl at a fresh copy of `src`'s data (every handle to dst, such as a
+// layer's `weight` member, sees it), keeping dst's requires_grad.
+void take_copy(const Tensor& dst, const Tensor& src) {
+  Tensor c = autograd::copy_as(src, src.dtype());
+  TensorImpl& impl = *dst.impl();
+  impl.storage = c.impl()->storage;
+  impl.offset = 0;
+  impl.dtype = src.dtype();
+  impl.is_view = false;
+  impl.grad = nullptr;
+  impl.set_contiguous_strides();
+}
+}  // namespace
+
+void Module::copy_state_from(const Module& from) {
+  NoGradGuard guard;
+  const NamedTensors mine = state_dict(), theirs = from.state_dict();
+  const auto mismatch = [&](const std::string& what) {
+    return std::logic_error("clone of " + from.type_name_ + ": the rebuilt module differs from the original (" + what +
+                            "); was it changed after construction? Derive from nn::Cloneable and define reset()");
+  };
+  if (mine.size() != theirs.size()) {
+    throw mismatch(std::to_string(theirs.size()) + " parameters and buffers, rebuilt " + std::to_string(mine.size()));
+  }
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const auto& [name, dst] = mine[i];
+    const auto& [src_name, src] = theirs[i];
+    if (name != src_name || dst.shape() != src.shape()) {
+      throw mismatch("'" + src_name + "' " + autograd::describe(src) + " rebuilt as '" + name + "' " +
+                     autograd::describe(dst));
+    }
+    take_copy(dst, src);
+    if (dst.requires_grad() != src.requires_grad()) Tensor(dst).requires_grad_(src.requires_grad());
+  }
+  const auto mods = named_modules(), others = from.named_modules();
+  for (std::size_t i = 0; i < mods.size() && i < others.size(); ++i) {
+    const_cast<Module*>(mods[i].second)->training_ = others[i].second->training_;  // NOLINT: our own tree
+  }
+}
+
 void Module::replace_tensor(const std::string& name, const Tensor& tensor) {
   for (auto* list : {&parameters_, &buffers_}) {
     for (auto& [n, t] : *list) {

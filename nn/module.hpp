@@ -19,8 +19,10 @@
 // holder, Sequential and AnyModule find it by overload resolution at compile time (a forward
 // taking Tensor by value, by const reference or several arguments all work).
 #pragma once
+#include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,7 +48,6 @@ class Module : public std::enable_shared_from_this<Module> {
   // `type_name` is what printing shows ("Linear", "Net").
   explicit Module(std::string type_name = "Module");
   virtual ~Module() = default;
-  Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
   const std::string& type_name() const noexcept { return type_name_; }
@@ -74,6 +75,9 @@ class Module : public std::enable_shared_from_this<Module> {
     replace_child(name, module);
     return module;
   }
+  // Removes the child registered as `name` (LibTorch's unregister_module); std::invalid_argument
+  // when there is none.
+  void unregister_module(const std::string& name);
   // Replaces the tensor behind an already registered parameter or buffer (throws
   // std::invalid_argument naming the module and the name when there is none).
   void replace_tensor(const std::string& name, const Tensor& tensor);
@@ -115,6 +119,17 @@ class Module : public std::enable_shared_from_this<Module> {
     to(dtype);
   }
 
+  // ---- deep copy (LibTorch's clone()) ----------------------------------------------------
+  // A new module tree with the same structure, its own copies of every parameter and buffer
+  // (values, dtypes and requires_grad; not the gradients) and the same training flags. Works
+  // for modules made through a holder from copyable arguments (nn::Linear(4, 3), a user's
+  // Net(8) declared with XGRAD_MODULE: the Impl is rebuilt from the same arguments), for
+  // Sequential / ModuleList / ModuleDict (each child cloned) and for nn::Cloneable<Derived>
+  // modules (LibTorch's way: copy, reset(), copy the values). Otherwise (an Impl made with
+  // std::make_shared, a holder given modules as arguments) it throws std::logic_error naming
+  // the module and what to do. A device other than the CPU throws std::runtime_error.
+  virtual std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const;
+
   // ---- printing -------------------------------------------------------------------------
   // The text inside the parentheses of this module's line, e.g. "in_features=4, out_features=8".
   virtual std::string extra_repr() const { return ""; }
@@ -124,6 +139,18 @@ class Module : public std::enable_shared_from_this<Module> {
  protected:
   // Children may change what training mode means for them; they call this to set the flag.
   void set_training_flag(bool on) noexcept { training_ = on; }
+  // For nn::Cloneable's copy: the type name and training flag only; the copy starts with no
+  // parameters, buffers or children (its reset() registers them).
+  Module(const Module& other)
+      : std::enable_shared_from_this<Module>(), type_name_(other.type_name_), training_(other.training_) {}
+  // Gives every parameter and buffer of this tree its own copy of the value of the entry of the
+  // same dotted name in `from`, and each module the training flag of its counterpart;
+  // std::logic_error when the names or shapes differ.
+  void copy_state_from(const Module& from);
+
+ public:
+  // How a holder rebuilds this module for clone() (set by ModuleHolder; internal).
+  void set_factory(std::function<std::shared_ptr<Module>()> factory) { factory_ = std::move(factory); }
 
  private:
   void add_child(const std::string& name, ModulePtr module);
@@ -136,6 +163,7 @@ class Module : public std::enable_shared_from_this<Module> {
   NamedTensors parameters_;
   NamedTensors buffers_;
   NamedModules children_;
+  std::function<std::shared_ptr<Module>()> factory_;
 };
 
 // Prints the module tree as PyTorch does, each line with the shapes of the module's own

@@ -1,9 +1,11 @@
 // xgrad::nn: modules, layers, losses, initialisers and safetensors save/load.
 #pragma once
+#include "cloneable.hpp"
 #include "functional.hpp"
 #include "init.hpp"
 #include "module.hpp"
 #include "modules/activation.hpp"
+#include "modules/activation_extra.hpp"
 #include "modules/adaptive_pool.hpp"
 #include "modules/any.hpp"
 #include "modules/container.hpp"
@@ -15,6 +17,8 @@
 #include "modules/group_norm.hpp"
 #include "modules/linear.hpp"
 #include "modules/loss.hpp"
+#include "modules/loss_extra.hpp"
+#include "modules/module_dict.hpp"
 #include "modules/normalization.hpp"
 #include "modules/padding.hpp"
 #include "modules/pooling.hpp"

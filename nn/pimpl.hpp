@@ -15,6 +15,7 @@
 // TORCH_MODULE). `Net(...)` forwards to NetImpl's constructors.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -29,6 +30,19 @@ namespace xgrad::nn {
 
 namespace detail {
 [[noreturn]] void throw_empty_holder(const char* mangled_type_name);
+
+// Whether clone() may rebuild a module by calling its constructor again with copies of these
+// arguments: copyable values that hold no module (a holder, shared_ptr or AnyModule argument
+// would be shared by the copy, not cloned).
+template <class T>
+concept ModuleLikeArg = requires {
+  typename T::ContainedType;
+}
+|| std::is_base_of_v<Module, T> || requires(const T& t) { t.ptr()->type_name(); }
+|| requires(const T& t) { t->type_name(); };
+template <class... Args>
+inline constexpr bool rebuildable_from_v = ((std::is_copy_constructible_v<std::decay_t<Args>> &&
+                                             !ModuleLikeArg<std::decay_t<Args>>)&&...);
 }  // namespace detail
 
 template <class Contained>
@@ -40,16 +54,26 @@ class ModuleHolder {
   ModuleHolder() : impl_(std::make_shared<Contained>()) {
     static_assert(std::is_default_constructible_v<Contained>,
                   "this module has no default constructor: construct the holder with arguments or {nullptr}");
+    impl_->set_factory([]() -> std::shared_ptr<Module> { return std::make_shared<Contained>(); });
   }
   // An empty holder, to be assigned later.
   ModuleHolder(std::nullptr_t) noexcept {}  // NOLINT: `nn::Linear fc{nullptr}` / `= nullptr`
   // Constructs the Impl from the arguments (not from another holder: that copies the handle).
   template <class Head, class... Tail,
             class = std::enable_if_t<!(std::is_base_of_v<ModuleHolder, std::decay_t<Head>> && sizeof...(Tail) == 0) &&
+                                     !(std::is_base_of_v<Module, std::decay_t<Head>> && sizeof...(Tail) == 0) &&
                                      !std::is_same_v<std::decay_t<Head>, std::nullptr_t> &&
                                      std::is_constructible_v<Contained, Head&&, Tail&&...>>>
-  explicit ModuleHolder(Head&& head, Tail&&... tail)
-      : impl_(std::make_shared<Contained>(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
+  explicit ModuleHolder(Head&& head, Tail&&... tail) {
+    // Records how to rebuild the module for clone() (copies of the arguments), when it can.
+    std::function<std::shared_ptr<Module>()> factory;
+    if constexpr (detail::rebuildable_from_v<Head, Tail...> &&
+                  std::is_constructible_v<Contained, const std::decay_t<Head>&, const std::decay_t<Tail>&...>) {
+      factory = [head, tail...]() -> std::shared_ptr<Module> { return std::make_shared<Contained>(head, tail...); };
+    }
+    impl_ = std::make_shared<Contained>(std::forward<Head>(head), std::forward<Tail>(tail)...);
+    if (factory) impl_->set_factory(std::move(factory));
+  }
   // Shares an existing module (what register_module returns converts back this way).
   ModuleHolder(std::shared_ptr<Contained> module) noexcept : impl_(std::move(module)) {}  // NOLINT
   template <class Derived,

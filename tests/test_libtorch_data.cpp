@@ -88,13 +88,16 @@ TEST_CASE("datasets::TensorDataset: rows of one tensor, stacked back by Stack<Te
   CHECK_THROWS_AS(data::datasets::TensorDataset(scalar_tensor(1.0)), std::invalid_argument);
 }
 
-TEST_CASE("Normalize: one value for any shape, or one per channel") {
+TEST_CASE("Normalize: one value or one per channel, shaped [C, 1, 1] as LibTorch") {
   data::transforms::Normalize<> one(0.5, 0.25);
   Tensor x = full({2, 3}, 1.0, kFloat32);
   Tensor y = one(x);
-  CHECK(y.sizes() == Shape{2, 3});
+  CHECK(y.sizes() == Shape{1, 2, 3});  // LibTorch broadcasts [1, 1, 1] against [2, 3]
   CHECK(y.dtype() == kFloat32);
-  CHECK(y.at<float>({1, 2}) == doctest::Approx(2.0));
+  CHECK(y.at<float>({0, 1, 2}) == doctest::Approx(2.0));
+  CHECK(one(ones({4}, kFloat32)).sizes() == Shape{1, 1, 4});        // 1-D: [1, 1, n]
+  CHECK(one(ones({1, 5, 5}, kFloat32)).sizes() == Shape{1, 5, 5});  // an image keeps its shape
+  CHECK(one(ones({3, 1, 5, 5}, kFloat32)).sizes() == Shape{3, 1, 5, 5});
 
   data::transforms::Normalize<> per_channel({0.0, 1.0}, {1.0, 2.0});
   Tensor img = ones({2, 2, 2}, kFloat32);

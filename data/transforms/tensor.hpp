@@ -50,16 +50,12 @@ class Normalize : public TensorTransform<Target> {
     for (const double s : stddev) {
       if (s == 0) throw std::invalid_argument("Normalize: a stddev is zero");
     }
-    // [C, 1, 1]: broadcast over an image's height and width, as LibTorch. One value is kept
-    // 0-dimensional, so that data of any shape keeps its shape.
-    if (mean.size() == 1) {
-      this->mean = scalar_tensor(mean[0], kFloat32);
-      this->stddev = scalar_tensor(stddev[0], kFloat32);
-    } else {
-      const Shape shape{static_cast<std::int64_t>(mean.size()), 1, 1};
-      this->mean = tensor(mean, shape, TensorOptions(kFloat32));
-      this->stddev = tensor(stddev, shape, TensorOptions(kFloat32));
-    }
+    // [C, 1, 1]: broadcast over an image's height and width, as LibTorch, even for one value:
+    // data of fewer than 3 dims gains leading dims as under LibTorch ([n] -> [1, 1, n]), so
+    // a ported program sees the shapes it was written for.
+    const Shape shape{static_cast<std::int64_t>(mean.size()), 1, 1};
+    this->mean = tensor(mean, shape, TensorOptions(kFloat32));
+    this->stddev = tensor(stddev, shape, TensorOptions(kFloat32));
   }
   Tensor operator()(Tensor input) override { return (input - mean) / stddev; }
 

@@ -46,7 +46,7 @@ Tensor clamp_value_only(const Tensor& n, double eps) {
 
 namespace functional {
 
-Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilarityOptions& o) {
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilarityConfig& o) {
   const char* op = "cosine_similarity";
   check_floating(x1, x2, op, "x1", "x2");
   const Shape shape = broadcast_shapes(x1, x2, op);
@@ -63,7 +63,7 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilar
   return sum((a / na) * (b / nb), {dim});
 }
 
-Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceOptions& o) {
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceConfig& o) {
   const char* op = "pairwise_distance";
   check_floating(x1, x2, op, "x1", "x2");
   if (!(o.p > 0) || !std::isfinite(o.p)) {

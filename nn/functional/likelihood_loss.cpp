@@ -36,7 +36,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivOptions& o) 
   return reduce(loss, std::get<Reduction>(o.reduction));
 }
 
-Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossOptions& o) {
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossConfig& o) {
   check_pair(input, target, "poisson_nll_loss");
   Tensor loss = o.log_input ? exp(input) - target * input : input - target * log(input + o.eps);
   if (o.full) {
@@ -50,7 +50,7 @@ Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const Poisson
 }
 
 Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var_in,
-                         const GaussianNLLLossOptions& o) {
+                         const GaussianNLLLossConfig& o) {
   const char* op = "gaussian_nll_loss";
   check_pair(input, target, op);
   check_defined(var_in, op, "var");

@@ -50,7 +50,7 @@ std::string shapes_of(const Tensor& a, const Tensor& b) { return describe(a) + "
 namespace functional {
 
 Tensor cosine_embedding_loss(const Tensor& x1, const Tensor& x2, const Tensor& target,
-                             const CosineEmbeddingLossOptions& o) {
+                             const CosineEmbeddingLossConfig& o) {
   const char* op = "cosine_embedding_loss";
   check_float(x1, op, "input1");
   check_float(x2, op, "input2");
@@ -80,8 +80,7 @@ Tensor cosine_embedding_loss(const Tensor& x1, const Tensor& x2, const Tensor& t
   return reduce(pos + neg, o.reduction);
 }
 
-Tensor margin_ranking_loss(const Tensor& x1, const Tensor& x2, const Tensor& target,
-                           const MarginRankingLossOptions& o) {
+Tensor margin_ranking_loss(const Tensor& x1, const Tensor& x2, const Tensor& target, const MarginRankingLossConfig& o) {
   const char* op = "margin_ranking_loss";
   check_float(x1, op, "input1");
   check_float(x2, op, "input2");
@@ -93,7 +92,7 @@ Tensor margin_ranking_loss(const Tensor& x1, const Tensor& x2, const Tensor& tar
   return reduce(clamp(neg(y) * (x1 - x2) + o.margin, 0.0), o.reduction);
 }
 
-Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target, const HingeEmbeddingLossOptions& o) {
+Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target, const HingeEmbeddingLossConfig& o) {
   const char* op = "hinge_embedding_loss";
   check_float(input, op, "input");
   Tensor y = target_as(target, input, op);
@@ -137,7 +136,7 @@ void multi_margin_constants(const std::vector<std::int64_t>& y, std::int64_t cla
 
 }  // namespace
 
-Tensor multi_margin_loss(const Tensor& input, const Tensor& target, const MultiMarginLossOptions& o) {
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target, const MultiMarginLossConfig& o) {
   const char* op = "multi_margin_loss";
   check_float(input, op, "input");
   check_defined(target, op, "target");
@@ -172,7 +171,7 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target, const MultiM
 }
 
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
-                           const TripletMarginLossOptions& o) {
+                           const TripletMarginLossConfig& o) {
   const char* op = "triplet_margin_loss";
   check_float(anchor, op, "anchor");
   check_float(positive, op, "positive");
@@ -184,7 +183,7 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
                                 describe(anchor) + ", positive " + describe(positive) + " and negative " +
                                 describe(negative));
   }
-  const PairwiseDistanceOptions d{o.p, o.eps, false};
+  const PairwiseDistanceConfig d{o.p, o.eps, false};
   Tensor dist_pos = pairwise_distance(anchor, positive, d);
   Tensor dist_neg = pairwise_distance(anchor, negative, d);
   if (o.swap) dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, d));

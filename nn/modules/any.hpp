@@ -45,6 +45,8 @@ class FunctionalImpl : public Module {
           return Tensor(std::invoke(function, std::move(x), arg, rest...));
         })) {}
   Tensor forward(Tensor input);
+  // Shares the function (a function has no state to copy).
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
  private:
   Function function_;
@@ -59,7 +61,12 @@ class AnyModule {
   AnyModule() = default;
   template <TensorForward M>
   AnyModule(std::shared_ptr<M> module)  // NOLINT: Sequential(std::make_shared<nn::LinearImpl>(2, 3))
-      : module_(module), forward_([m = module.get()](const Tensor& x) { return Tensor(m->forward(x)); }) {
+      : module_(module),
+        forward_([m = module.get()](const Tensor& x) { return Tensor(m->forward(x)); }),
+        rebind_([](const ModulePtr& p) {
+          auto m = std::dynamic_pointer_cast<M>(p);
+          return m ? AnyModule(m) : AnyModule();
+        }) {
     if (!module) throw std::invalid_argument("AnyModule: cannot hold a null module");
   }
   template <class C>
@@ -70,6 +77,8 @@ class AnyModule {
   AnyModule(const std::shared_ptr<Module>&) = delete;
 
   Tensor forward(const Tensor& input) const;
+  // An AnyModule holding a clone of this one's module (Module::clone).
+  AnyModule clone(const std::optional<Device>& device = std::nullopt) const;
   bool is_empty() const noexcept { return module_ == nullptr; }
   const ModulePtr& ptr() const noexcept { return module_; }
   // The module as T (std::invalid_argument when it is of another type).
@@ -88,6 +97,7 @@ class AnyModule {
  private:
   ModulePtr module_;
   std::function<Tensor(const Tensor&)> forward_;
+  std::function<AnyModule(const ModulePtr&)> rebind_;
 };
 
 // A named entry of Sequential: nn::Sequential({{"fc", nn::Linear(2, 3)}, {"act", nn::ReLU()}}).

@@ -9,6 +9,20 @@ FunctionalImpl::FunctionalImpl(Function function) : Module("Functional"), functi
 
 Tensor FunctionalImpl::forward(Tensor input) { return function_(std::move(input)); }
 
+std::shared_ptr<Module> FunctionalImpl::clone(const std::optional<Device>& device) const {
+  if (device) check_cpu_device(*device, "Module::clone");
+  auto copy = std::make_shared<FunctionalImpl>(function_);
+  copy->set_training_flag(is_training());
+  return copy;
+}
+
+AnyModule AnyModule::clone(const std::optional<Device>& device) const {
+  if (!module_) throw std::logic_error("AnyModule::clone: the AnyModule is empty");
+  AnyModule copy = rebind_(module_->clone(device));
+  if (copy.is_empty()) throw std::logic_error("AnyModule::clone: the clone of a " + type() + " has another type");
+  return copy;
+}
+
 Tensor AnyModule::forward(const Tensor& input) const {
   if (!forward_) throw std::logic_error("AnyModule::forward: the AnyModule is empty");
   return forward_(input);
@@ -52,6 +66,21 @@ Tensor SequentialImpl::forward(const Tensor& input) {
   Tensor x = input;
   for (const auto& m : entries_) x = m.forward(x);
   return x;
+}
+
+std::shared_ptr<Module> SequentialImpl::clone(const std::optional<Device>& device) const {
+  auto copy = std::make_shared<SequentialImpl>();
+  const NamedModules names = named_children();
+  for (std::size_t i = 0; i < entries_.size(); ++i) copy->push_named(names[i].key(), entries_[i].clone(device));
+  copy->set_training_flag(is_training());
+  return copy;
+}
+
+std::shared_ptr<Module> ModuleListImpl::clone(const std::optional<Device>& device) const {
+  auto copy = std::make_shared<ModuleListImpl>();
+  for (const auto& m : *this) copy->push_back(m->clone(device));
+  copy->set_training_flag(is_training());
+  return copy;
 }
 
 ModuleListImpl::ModuleListImpl(const std::vector<ModulePtr>& modules) : ModuleSequence("ModuleList") {

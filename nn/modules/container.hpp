@@ -81,6 +81,8 @@ class SequentialImpl : public ModuleSequence {
   void extend(const SequentialImpl& other);
 
   Tensor forward(const Tensor& input);
+  // Clones every entry, keeping the names (see Module::clone).
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
  private:
   void push_named(const std::string& name, const AnyModule& module);
@@ -109,6 +111,8 @@ class ModuleListImpl : public ModuleSequence {
   void push_back(const ModuleHolder<C>& holder) {
     append(holder.ptr());
   }
+  // Clones every module (see Module::clone).
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 };
 XGRAD_MODULE(ModuleList);
 
