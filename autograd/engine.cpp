@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "backward_hooks.hpp"
+#include "engine_tasks.hpp"
 #include "grad_mode.hpp"
 #include "ops.hpp"
 
@@ -21,14 +22,9 @@ namespace xgrad::autograd {
 
 namespace {
 
-struct NodeTask {
-  int dependencies = 0;
-  bool execute = true;
-  tensor_list buffer;
-  std::vector<std::pair<std::uint32_t, std::size_t>> captures;  // (input_nr, index in result)
-};
-
-using TaskMap = std::unordered_map<Node*, NodeTask>;
+using detail::NodeTask;
+using detail::TaskMap;
+using GradBuffer = InlineVector<Tensor, 1>;
 
 thread_local std::weak_ptr<Node> t_failed_node;  // see detail::last_failed_node
 
@@ -82,7 +78,7 @@ struct CallbackScope {
   }
 };
 
-void accumulate_into(tensor_list& buffer, std::size_t pos, Tensor&& g) {
+void accumulate_into(GradBuffer& buffer, std::size_t pos, Tensor&& g) {
   if (!g.defined()) return;
   Tensor& slot = buffer[pos];
   if (!slot.defined()) {
@@ -201,8 +197,7 @@ std::vector<Root> make_roots(const tensor_list& outputs, const tensor_list& grad
   return roots;
 }
 
-TaskMap discover(const std::vector<Root>& roots) {
-  TaskMap tasks;
+void discover(TaskMap& tasks, const std::vector<Root>& roots) {
   std::vector<Node*> stack;
   for (const auto& r : roots) {
     Node* n = r.edge.function.get();
@@ -213,33 +208,31 @@ TaskMap discover(const std::vector<Root>& roots) {
     stack.pop_back();
     for (const auto& e : n->next_edges()) {
       if (!e.is_valid()) continue;
-      auto [it, fresh] = tasks.try_emplace(e.function.get());
-      it->second.dependencies++;
+      auto [task, fresh] = tasks.try_emplace(e.function.get());
+      task->dependencies++;
       if (fresh) stack.push_back(e.function.get());
     }
   }
-  return tasks;
 }
 
 // execute = "some next edge leads to a captured node". Post-order without recursion.
 void mark_needed(TaskMap& tasks, const std::vector<Root>& roots) {
   enum : char { kUnvisited, kOpen, kDone };
-  std::unordered_map<Node*, char> state;
-  state.reserve(tasks.size());
-  for (auto& [n, t] : tasks) t.execute = false;
+  for (auto& t : tasks.tasks()) t.execute = false;
+  auto state = [&](Node* n) -> char& { return tasks[n].state; };  // every node here was discovered
   std::vector<std::pair<Node*, std::size_t>> stack;
   for (const auto& r : roots) {
     Node* root = r.edge.function.get();
-    if (state[root] != kUnvisited) continue;
-    state[root] = kOpen;
+    if (state(root) != kUnvisited) continue;
+    state(root) = kOpen;
     stack.push_back({root, 0});
     while (!stack.empty()) {
       auto& [n, i] = stack.back();
       const auto& edges = n->next_edges();
       if (i < edges.size()) {
         Node* child = edges[i++].function.get();
-        if (child && state[child] == kUnvisited) {
-          state[child] = kOpen;
+        if (child && state(child) == kUnvisited) {
+          state(child) = kOpen;
           stack.push_back({child, 0});
         }
         continue;
@@ -251,7 +244,7 @@ void mark_needed(TaskMap& tasks, const std::vector<Root>& roots) {
         needed = needed || c.execute || !c.captures.empty();
       }
       tasks[n].execute = needed;
-      state[n] = kDone;
+      state(n) = kDone;
       stack.pop_back();
     }
   }
@@ -261,7 +254,9 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
                 bool allow_unused) {
   t_failed_node.reset();
   CallbackScope callback_scope;
-  TaskMap tasks = discover(roots);
+  detail::ScopedTaskMap task_map;
+  TaskMap& tasks = *task_map;
+  discover(tasks, roots);
   tensor_list captured(inputs.size());
   std::vector<bool> reached(inputs.size(), false);
   if (!inputs.empty()) {
@@ -273,13 +268,12 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
             " does not require grad; only tensors that require grad can be differentiated against");
       }
       Edge e = gradient_edge(in);
-      auto it = tasks.find(e.function.get());
-      if (it != tasks.end()) it->second.captures.push_back({e.input_nr, j});
+      if (NodeTask* t = tasks.find(e.function.get())) t->captures.push_back({e.input_nr, j});
     }
     mark_needed(tasks, roots);
   }
 
-  for (auto& [n, t] : tasks) t.buffer.resize(n->num_inputs());
+  for (auto& t : tasks.tasks()) t.buffer.resize(t.node->num_inputs());
   for (const auto& r : roots) {
     AutoGradMode mode(create_graph);
     accumulate_into(tasks[r.edge.function.get()].buffer, r.edge.input_nr, Tensor(r.grad));
@@ -294,11 +288,14 @@ tensor_list run(const std::vector<Root>& roots, bool keep_graph, bool create_gra
   }
 
   AutoGradMode mode(create_graph);
+  tensor_list grads;  // one vector for every node's incoming gradients (apply takes a tensor_list)
   while (!ready.empty()) {
     std::shared_ptr<Node> node = std::move(ready.back());
     ready.pop_back();
     NodeTask& task = tasks[node.get()];
-    tensor_list grads = std::move(task.buffer);
+    grads.clear();
+    for (Tensor& g : task.buffer) grads.push_back(std::move(g));
+    task.buffer.clear();
     node->run_pre_hooks(grads);
     for (const auto& [input_nr, j] : task.captures) {
       captured[j] = grads[input_nr];

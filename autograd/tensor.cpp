@@ -18,6 +18,7 @@
 #include "grad_mode.hpp"
 #include "node.hpp"
 #include "ops.hpp"
+#include "small_block.hpp"
 
 namespace xgrad {
 
@@ -65,7 +66,14 @@ void Storage::settle() const noexcept { fusion::Access::settle(*this); }
 
 Storage::~Storage() { std::free(block_); }
 
-std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) { return std::make_shared<Storage>(nbytes); }
+// Small storages come from the per-thread free lists, with the node and TensorImpl of an op.
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
+  return std::allocate_shared<Storage>(detail::SmallBlockAllocator<Storage>(), nbytes);
+}
+
+std::shared_ptr<TensorImpl> new_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(detail::SmallBlockAllocator<TensorImpl>());
+}
 
 TensorImpl::~TensorImpl() {
   if (grad_fn) autograd::release_node(std::move(grad_fn));
@@ -330,7 +338,7 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
 
 Tensor Tensor::detach() const {
   const auto& t = checked();
-  auto out = std::make_shared<TensorImpl>();
+  auto out = new_tensor_impl();
   out->storage = t.storage;
   out->offset = t.offset;
   out->shape = t.shape;

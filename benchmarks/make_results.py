@@ -4,7 +4,8 @@
 Usage: make_results.py OUT.md RUN_DIR THREADS...
 RUN_DIR holds xgrad_<t>_<rep>.json and libtorch_<t>_<rep>.json (Google Benchmark JSON, one
 repetition each, the two binaries run in turns) for each thread count t, plus rss_xgrad.txt,
-rss_libtorch.txt and machine.txt.
+rss_libtorch.txt and machine.txt; pytorch_gradcheck_<t>.json (benchmarks/pytorch_gradcheck.py:
+PyTorch's Python gradcheck on gradcheck/slow's function) when it was run.
 """
 import glob
 import json
@@ -14,7 +15,7 @@ import sys
 # case, LibTorch ratio target (xgrad / LibTorch), limit case, target of xgrad / limit (one number,
 # or a pair: (with one thread, with several))
 CASES = [
-    ("op_overhead/fwd_bwd", 0.25, None, None),
+    ("op_overhead/fwd_bwd", 0.1, None, None),
     ("op_overhead/fwd_record", None, None, None),
     ("op_overhead/fwd_nograd", None, None, None),
     ("mlp_step_small", 0.5, "mlp_step_small/gemms", 1 / 0.85),  # issue 22: >= 0.85 of the GEMM limit
@@ -92,7 +93,10 @@ def table(threads, run_dir):
         t = lt.get(case)
         ts = fmt_time(usec(t)) if t else "—"
         if case in PER_OP:
-            xs += f" ({xg[case]['per_op'] * 1e6:.2f} µs/op)"
+            xs += f" ({xg[case]['per_op'] * 1e6:.2f} µs/op"
+            if "heap_allocs_per_op" in xg[case]:
+                xs += f", {xg[case]['heap_allocs_per_op']:.1f} heap allocations/op"
+            xs += ")"
             if t:
                 ts += f" ({t['per_op'] * 1e6:.2f} µs/op)"
         ratio = x / usec(t) if t else None
@@ -132,9 +136,24 @@ def table(threads, run_dir):
                   f"{g['bwd_calls']:.0f} (formula {g['bwd_expected']:.0f})")
         if mode == "slow":
             detail += f"; the check's own allocations between two calls of fn: {between:.0f}"
-        lines.append(f"| gradcheck/{mode} | {fmt_time(usec(g))} | — | — | — | — | — | {detail} | "
+        ref, rs, cs = pytorch_gradcheck(run_dir, threads, mode), "—", "—"
+        if ref:
+            rs = f"{usec(g) / ref['median_us']:.3f}"
+            cs = f"{usec(g, 'cpu_time') / ref['cpu_median_us']:.3f}"
+            detail += "; LibTorch column: PyTorch's Python torch.autograd.gradcheck, same function"
+        ts = f"{fmt_time(ref['median_us'])} (PyTorch, Python)" if ref else "—"
+        lines.append(f"| gradcheck/{mode} | {fmt_time(usec(g))} | {ts} | {rs} | {cs} | — | — | {detail} | "
                      f"{'met' if ok else '**missed**'} |")
     return lines + functional_lines(xg, key)
+
+
+def pytorch_gradcheck(run_dir, threads, mode):
+    """PyTorch's own gradcheck timed on the same function (slow mode only), or None."""
+    path = os.path.join(run_dir, f"pytorch_gradcheck_{threads}.json")
+    if mode != "slow" or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get("gradcheck/slow")
 
 
 def functional_lines(xg, key):
@@ -233,7 +252,9 @@ def main():
         "shared machine deschedules the process, which inflates wall time at random) and wall time",
         "with several threads (where the main thread's CPU time would miss the workers' time). The",
         "\"Library was built as DEBUG\" line that the binaries print is about Debian's libbenchmark",
-        "itself; xgrad is built Release.",
+        "itself; xgrad is built Release. gradcheck/slow's LibTorch column is PyTorch's own Python",
+        "`torch.autograd.gradcheck` (Debian's python3-torch) on the same function, inputs and mode,",
+        "timed by `benchmarks/pytorch_gradcheck.py` (median over 7 checks after a warm-up).",
         "",
         "```text",
         machine,

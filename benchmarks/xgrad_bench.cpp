@@ -11,6 +11,7 @@
 #include <new>
 #include <vector>
 
+#include <xgrad/autograd/small_block.hpp>
 #include <xgrad/xgrad.hpp>
 
 #include "bench_main.hpp"
@@ -56,8 +57,12 @@ struct Chain {
   }
 };
 
+// Counter heap_allocs_per_op: operator new calls plus blocks the small-block lists took from
+// malloc (autograd/small_block.hpp), per op, averaged over the timed iterations.
 void op_overhead_fwd_bwd(benchmark::State& state) {
   Chain c;
+  const long news = g_allocations.load();
+  const std::size_t blocks = xgrad::detail::small_block_heap_allocations();
   for (auto _ : state) {
     c.x.mutable_grad() = Tensor();
     c.w.mutable_grad() = Tensor();
@@ -65,6 +70,9 @@ void op_overhead_fwd_bwd(benchmark::State& state) {
     c.forward().backward();
   }
   state.counters["per_op"] = per_op();
+  const double heap = static_cast<double>(g_allocations.load() - news) +
+                      static_cast<double>(xgrad::detail::small_block_heap_allocations() - blocks);
+  state.counters["heap_allocs_per_op"] = heap / (static_cast<double>(state.iterations()) * kOpsPerChain);
 }
 
 void op_overhead_fwd_record(benchmark::State& state) {

@@ -17,6 +17,10 @@ rss_steps=${BENCH_RSS_STEPS:-10000}
 if ! dpkg -s libtorch-dev >/dev/null 2>&1 || ! dpkg -s libbenchmark-dev >/dev/null 2>&1; then
   apt-get install -y libtorch-dev libbenchmark-dev
 fi
+# PyTorch's own Python gradcheck, the reference for gradcheck/slow (never used by the tests).
+if ! dpkg -s python3-torch >/dev/null 2>&1; then
+  apt-get install -y python3-torch
+fi
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCHMARKS=ON -DXGRAD_BENCH_LIBTORCH=ON >/dev/null
 cmake --build "$build" -j"$cores" --target xgrad_bench libtorch_bench
@@ -47,6 +51,14 @@ for t in "${thread_counts[@]}"; do
     done
   done
 done
+
+# Debian's interpreter explicitly: a python3 earlier on PATH may lack Debian's packages.
+if [[ "gradcheck/slow" =~ $filter ]]; then
+  for t in "${thread_counts[@]}"; do
+    echo "== PyTorch (Python) gradcheck, $t thread(s)"
+    bench_env "$t" /usr/bin/python3 benchmarks/pytorch_gradcheck.py "$run_dir/pytorch_gradcheck_$t.json" "$t"
+  done
+fi
 
 for b in xgrad libtorch; do
   echo "== $b, peak RSS over $rss_steps steps of mlp_step_small"

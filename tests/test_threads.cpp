@@ -8,7 +8,10 @@
 #include <latch>
 #include <thread>
 #include <vector>
+#include <xgrad/autograd/small_block.hpp>
 #include <xgrad/xgrad.hpp>
+
+#include "sanitizers.hpp"
 
 using namespace xgrad;
 namespace F = xgrad::nn::functional;
@@ -207,4 +210,28 @@ TEST_CASE("threads running backward() into a shared leaf accumulate both gradien
     REQUIRE(got.size() == g1.size());
     for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == g1[i] + g2[i]);
   }
+}
+
+TEST_CASE("a graph built on one thread is freed on another, into that thread's block lists") {
+  Tensor w = full({4}, 0.5, TensorOptions(kFloat64).requires_grad(true));
+  Tensor y = w;
+  for (int i = 0; i < 200; ++i) y = y * w + 1.0;  // nodes, TensorImpls, Storages: all small blocks
+  std::size_t before = 0, after = 0;
+  bool records = false;
+  std::thread other([&] {
+    before = xgrad::detail::small_block_cached_bytes();
+    y = Tensor();  // the last owner: the whole graph dies here
+    after = xgrad::detail::small_block_cached_bytes();
+    // Using the blocks again on this thread, then exiting, hands them back to malloc.
+    records = (w * 2.0).requires_grad();
+  });
+  other.join();
+  CHECK(records);
+#ifndef XGRAD_TEST_ASAN  // the lists are off under AddressSanitizer
+  CHECK(after > before);
+#endif
+  CHECK(after <= xgrad::detail::small_block_cache_limit());
+  Tensor again = (w * w).sum();
+  again.backward();
+  CHECK(w.grad().sum().item<double>() == doctest::Approx(4.0));
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "../small_block.hpp"
 #include "kernels.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)  // gcc
@@ -24,7 +25,7 @@ std::string describe(const Tensor& t) {
 
 Tensor empty_tensor(const Shape& shape, Dtype dtype, const char* op) {
   std::int64_t n = checked_numel(shape, op);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_tensor_impl();
   std::size_t bytes = static_cast<std::size_t>(n) * element_size(dtype);
   // x86-64 and AArch64 user space is at most 2^47 bytes: asking the allocator for more is a
   // user error, and sanitizer allocators abort on it instead of throwing bad_alloc.

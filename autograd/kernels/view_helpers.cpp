@@ -1,6 +1,8 @@
 // make_view (view_helpers.hpp): a tensor sharing another's storage with a new geometry.
 #include "view_helpers.hpp"
 
+#include "../small_block.hpp"
+
 namespace xgrad::kernels {
 
 namespace {
@@ -18,7 +20,7 @@ bool strides_contiguous(const Shape& shape, const Shape& strides) {
 
 Tensor make_view(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset) {
   const TensorImpl& xi = *x.impl();
-  auto v = std::make_shared<TensorImpl>();
+  auto v = new_tensor_impl();
   v->storage = xi.storage;
   v->offset = offset;
   v->shape = shape;
