@@ -128,6 +128,20 @@ void conv_small(benchmark::State& state) {
   }
 }
 
+// ---- 8b. conv_cifar (see xgrad_bench.cpp) ------------------------------------------------------
+void conv_cifar(benchmark::State& state) {
+  torch::manual_seed(0);
+  torch::nn::Conv2d c1(torch::nn::Conv2dOptions(3, 32, 3).padding(1)),
+      c2(torch::nn::Conv2dOptions(32, 64, 3).padding(1));
+  torch::Tensor x = torch::randn({64, 3, 32, 32});
+  for (auto _ : state) {
+    clear_grads(c1->parameters());
+    clear_grads(c2->parameters());
+    torch::Tensor h = torch::max_pool2d(torch::relu(c1->forward(x)), 2);
+    torch::max_pool2d(torch::relu(c2->forward(h)), 2).sum().backward();
+  }
+}
+
 }  // namespace
 
 BENCHMARK(op_overhead_fwd_bwd)->Name("op_overhead/fwd_bwd")->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -146,6 +160,7 @@ BENCHMARK_CAPTURE(matmul_512, f64, torch::kFloat64)
 BENCHMARK(elementwise_1M)->Name("elementwise_1M")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(adam_step_1M)->Name("adam_step_1M")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(conv_small)->Name("conv_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(conv_cifar)->Name("conv_cifar")->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 namespace bench {
 

@@ -319,6 +319,57 @@ void conv_small(benchmark::State& state) {
   }
 }
 
+// ---- 8b. conv_cifar, and its limit: the five GEMMs of its convolutions through cblas -------------
+// A CIFAR-sized CNN step: conv 3->32, relu, max-pool 2, conv 32->64, relu, max-pool 2, sum, on a
+// batch of 64 32x32 images (3x3 kernels, padding 1). The input needs no gradient, so the backward
+// runs the weight gradients of both convolutions and the input gradient of the second only.
+struct ConvCifar {
+  nn::Conv2d c1{3, 32, 3, {.padding = 1}}, c2{32, 64, 3, {.padding = 1}};
+  Tensor x = randn({64, 3, 32, 32});
+  void step() {
+    c1->zero_grad();
+    c2->zero_grad();
+    Tensor h = F::max_pool2d(relu(c1->forward(x)), 2);
+    F::max_pool2d(relu(c2->forward(h)), 2).sum().backward();
+  }
+};
+
+// The same GEMMs, one per pass over the whole batch (columns [K, N*L] with K = C_in * 9):
+// conv1 forward [32, 27] x [27, 65536] and weight gradient [32, 65536] x [65536, 27]; conv2
+// forward [64, 288] x [288, 16384], weight gradient [64, 16384] x [16384, 288] and input
+// gradient [288, 64] x [64, 16384]. Operands hold constants: the time does not depend on them.
+struct ConvCifarGemms {
+  static constexpr int l1 = 64 * 32 * 32, l2 = 64 * 16 * 16, k1 = 27, k2 = 288;
+  std::vector<float> cols1 = std::vector<float>(k1 * l1, 0.5f), y1 = std::vector<float>(32 * l1, 1.0f),
+                     w1 = std::vector<float>(32 * k1, 0.25f), cols2 = std::vector<float>(k2 * l2, 0.5f),
+                     y2 = std::vector<float>(64 * l2, 1.0f), w2 = std::vector<float>(64 * k2, 0.25f),
+                     gw1 = std::vector<float>(32 * k1), gw2 = std::vector<float>(64 * k2),
+                     gcols2 = std::vector<float>(k2 * l2);
+  void operator()() {
+    constexpr auto N = CblasNoTrans, T = CblasTrans;
+    cblas_sgemm(CblasRowMajor, N, N, 32, l1, k1, 1, w1.data(), k1, cols1.data(), l1, 0, y1.data(), l1);
+    cblas_sgemm(CblasRowMajor, N, N, 64, l2, k2, 1, w2.data(), k2, cols2.data(), l2, 0, y2.data(), l2);
+    cblas_sgemm(CblasRowMajor, N, T, 64, k2, l2, 1, y2.data(), l2, cols2.data(), l2, 0, gw2.data(), k2);
+    cblas_sgemm(CblasRowMajor, T, N, k2, l2, 64, 1, w2.data(), k2, y2.data(), l2, 0, gcols2.data(), l2);
+    cblas_sgemm(CblasRowMajor, N, T, 32, k1, l1, 1, y1.data(), l1, cols1.data(), l1, 0, gw1.data(), k1);
+    benchmark::DoNotOptimize(gw1.data());
+    benchmark::ClobberMemory();
+  }
+};
+
+void conv_cifar(benchmark::State& state) {
+  manual_seed(0);
+  ConvCifar net;
+  ConvCifarGemms limit;
+  run_paired(
+      state, [&] { net.step(); }, limit);
+}
+
+void conv_cifar_gemms(benchmark::State& state) {
+  ConvCifarGemms gemms;
+  for (auto _ : state) gemms();
+}
+
 // ---- 9. functional: hvp against one gradient, hessian against n hvps ----------------------------
 // f(x) = sum(tanh(W x)^2), W [256, n]. Issue 20's bounds: hvp at most 3x functional/grad (one
 // gradient), and functional/hessian at most n (the counter) x functional/hvp, since it records
@@ -367,6 +418,8 @@ BENCHMARK(adam_step_1M)->Name("adam_step_1M")->UseRealTime()->Unit(benchmark::kM
 BENCHMARK_CAPTURE(gradcheck_case, slow, false)->Name("gradcheck/slow")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(gradcheck_case, fast, true)->Name("gradcheck/fast")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(conv_small)->Name("conv_small")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(conv_cifar)->Name("conv_cifar")->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(conv_cifar_gemms)->Name("conv_cifar/cblas_gemms")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(functional_case, grad, 0)->Name("functional/grad")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(functional_case, hvp, 1)->Name("functional/hvp")->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(functional_case, vhp, 2)->Name("functional/vhp")->UseRealTime()->Unit(benchmark::kMicrosecond);

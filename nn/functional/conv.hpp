@@ -19,7 +19,8 @@ struct Conv2dFuncConfig {
 // 2-D cross-correlation, as torch.nn.functional.conv2d. input [N, C_in, H, W] (or unbatched
 // [C_in, H, W]), weight [C_out, C_in / groups, kH, kW], bias [C_out] (optional) ->
 // [N, C_out, H_out, W_out] with H_out = (H + 2 pad - dil (kH - 1) - 1) / stride + 1.
-// im2col + one GEMM per sample and group. Its backward is itself differentiable (to any order).
+// im2col + one GEMM per group for each chunk of the batch (nn/functional/conv_kernels.hpp). Its
+// backward is itself differentiable (to any order).
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
               const Conv2dFuncConfig& options = {});
 
