@@ -347,6 +347,7 @@ struct ConvCifarGemms {
                      gcols2 = std::vector<float>(k2 * l2);
   void operator()() {
     constexpr auto N = CblasNoTrans, T = CblasTrans;
+    openblas_set_num_threads(bench::threads_from_env());  // as MlpGemms: the given count, not xgrad's last
     cblas_sgemm(CblasRowMajor, N, N, 32, l1, k1, 1, w1.data(), k1, cols1.data(), l1, 0, y1.data(), l1);
     cblas_sgemm(CblasRowMajor, N, N, 64, l2, k2, 1, w2.data(), k2, cols2.data(), l2, 0, y2.data(), l2);
     cblas_sgemm(CblasRowMajor, N, T, 64, k2, l2, 1, y2.data(), l2, cols2.data(), l2, 0, gw2.data(), k2);

@@ -14,7 +14,9 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "../../autograd/blas_threads.hpp"
 #include "../../autograd/kernels/parallel.hpp"
+#include "../../autograd/ops.hpp"
 
 namespace xgrad::nn::functional::conv_impl {
 
@@ -159,6 +161,7 @@ bool gemm_trivial(std::int64_t m, std::int64_t n, std::int64_t k, T beta, T* c, 
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
           const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   if (gemm_trivial(m, n, k, beta, c, ldc)) return;
+  use_blas_threads(static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k));
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
               static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
               c, static_cast<int>(ldc));
@@ -166,6 +169,7 @@ void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, cons
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
           const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
   if (gemm_trivial(m, n, k, beta, c, ldc)) return;
+  use_blas_threads(static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k));
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
               static_cast<int>(n), static_cast<int>(k), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
               c, static_cast<int>(ldc));
@@ -220,7 +224,9 @@ void from_gemm_layout(const T* in, const T* add, std::int64_t C, std::int64_t L,
 }  // namespace
 
 std::int64_t column_bytes_bound() {
-  const std::int64_t t = std::clamp(openblas_get_num_threads(), 1, 8);
+  // The threads a large GEMM gets (autograd/blas_threads.hpp); OpenBLAS's current count is
+  // whatever the last call needed.
+  const std::int64_t t = std::clamp(get_num_threads(), 1, 8);
   return kColumnBytes * t * t;
 }
 
