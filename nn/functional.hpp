@@ -15,4 +15,5 @@
 #include "functional/margin_loss.hpp"
 #include "functional/normalization.hpp"
 #include "functional/pooling.hpp"
+#include "functional/rnn.hpp"
 #include "functional/size2.hpp"

@@ -13,6 +13,7 @@
 #include "modules/loss.hpp"
 #include "modules/normalization.hpp"
 #include "modules/pooling.hpp"
+#include "modules/rnn.hpp"
 #include "options.hpp"
 #include "ordered_dict.hpp"
 #include "pimpl.hpp"
