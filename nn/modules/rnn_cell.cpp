@@ -14,8 +14,6 @@ namespace xgrad::nn {
 namespace F = functional;
 
 namespace {
-const char* nonlinearity_name(init::Nonlinearity n) { return n == init::Nonlinearity::ReLU ? "relu" : "tanh"; }
-
 void check_nonlinearity(const char* op, init::Nonlinearity n) {
   if (n != init::Nonlinearity::Tanh && n != init::Nonlinearity::ReLU) {
     throw std::invalid_argument(std::string(op) + ": nonlinearity must be kTanh or kReLU");
@@ -81,7 +79,9 @@ Tensor RNNCellImpl::forward(const Tensor& input, Tensor hx) {
 }
 
 std::string RNNCellImpl::extra_repr() const {
-  return RNNCellImplBase::extra_repr() + ", nonlinearity=" + nonlinearity_name(options.nonlinearity());
+  // As PyTorch's: the nonlinearity is shown only when it is not the default tanh.
+  const bool relu = options.nonlinearity() == init::Nonlinearity::ReLU;
+  return RNNCellImplBase::extra_repr() + (relu ? ", nonlinearity=relu" : "");
 }
 
 // ---- LSTMCell --------------------------------------------------------------------------------
