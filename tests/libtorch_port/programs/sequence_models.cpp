@@ -52,8 +52,7 @@ int main() {
   auto x = torch::randn({2, 3});
   auto hc = lstm_cell->forward(x, std::make_tuple(torch::zeros({2, 4}), torch::zeros({2, 4})));
   auto h = gru_cell->forward(x, rnn_cell->forward(x));
-  std::cout << "cells " << std::get<0>(hc).sizes() << " " << std::get<1>(hc).sizes() << " " << h.sizes()
-            << std::endl;
+  std::cout << "cells " << std::get<0>(hc).sizes() << " " << std::get<1>(hc).sizes() << " " << h.sizes() << std::endl;
   std::cout << "lstm parameters: " << model->lstm->named_parameters().size() << std::endl;
   return 0;
 }
