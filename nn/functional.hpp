@@ -23,4 +23,5 @@
 #include "functional/normalization.hpp"
 #include "functional/padding.hpp"
 #include "functional/pooling.hpp"
+#include "functional/rnn.hpp"
 #include "functional/size2.hpp"

@@ -22,6 +22,7 @@
 #include "modules/normalization.hpp"
 #include "modules/padding.hpp"
 #include "modules/pooling.hpp"
+#include "modules/rnn.hpp"
 #include "modules/upsample.hpp"
 #include "options.hpp"
 #include "ordered_dict.hpp"
