@@ -33,8 +33,9 @@
 //   dtypes, shapes) and throws std::invalid_argument on every rank naming the first difference;
 //   it then broadcasts rank 0's parameters and buffers.
 // - forward() broadcasts rank 0's buffers first when broadcast_buffers (default): BatchNorm's
-//   running statistics are rank 0's everywhere, computed from rank 0's shards only. (No
-//   synchronised BatchNorm: batch statistics in training mode are per rank.)
+//   running statistics are rank 0's everywhere, computed from rank 0's shards only, and batch
+//   statistics in training mode are per rank. distributed::SyncBatchNorm (sync_batch_norm.hpp)
+//   uses the whole global batch's instead.
 // - Inside a no_sync() scope backward only accumulates locally; the first backward after the
 //   scope reduces the accumulated gradients (gradient accumulation without communication).
 // - A parameter that gets no gradient in a backward (unused by this step's graph) makes the
