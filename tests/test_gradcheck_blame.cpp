@@ -118,12 +118,17 @@ TEST_CASE("the only node between the output and the input is blamed, custom or n
   const std::string dot = to_dot(r);
   CHECK(count(dot, "style=\"filled,dashed\"") == 2);
   CHECK(count(dot, "penwidth=3") == 0);
-  // Two custom Functions on the path: both suspects, the built-in one between them is not.
+  // Three custom Functions on the path (an odd number of sign flips: the result is wrong): all
+  // three are suspects, the built-in node between them is not.
   r = gradcheck_report(
-      [](const tensor_list& in) { return SquareWrongSign::apply(SquareWrongSign::apply(in[0]) * 2.0); }, {x}, kQuiet);
+      [](const tensor_list& in) {
+        return SquareWrongSign::apply(SquareWrongSign::apply(SquareWrongSign::apply(in[0]) * 0.5));
+      },
+      {x}, kQuiet);
+  REQUIRE(r.failure == GradcheckFailure::JacobianMismatch);
   CHECK_FALSE(r.failing_node);
-  CHECK(r.suspects.size() == 2);
-  CHECK(contains(r.failing_node_why, "2 custom Functions on the paths from output 0 to input 0"));
+  CHECK(r.suspects.size() == 3);
+  CHECK(contains(r.failing_node_why, "3 custom Functions on the paths from output 0 to input 0"));
 }
 
 TEST_CASE("a gradient not scaled by grad_output is traced to the node that made it non-zero") {
