@@ -28,10 +28,10 @@ std::string stage_note(const StageResult& s) {
   if (s.status == StageStatus::Passed) return "";
   if (s.has_gradcheck && !s.gradcheck.passed) {
     const auto* p = s.gradcheck.first_failure();
-    std::string note =
+    const std::string what =
         p && !p->diagnosis_text.empty() ? p->diagnosis_text : autograd::gradcheck_failure_name(s.gradcheck.failure);
-    if (s.gradcheck.failing_node) note += " [node " + s.gradcheck.failing_node_name + "]";
-    return note;
+    // The node first: a long diagnosis is clipped at the end of the row.
+    return s.gradcheck.failing_node ? "[node " + s.gradcheck.failing_node_name + "] " + what : what;
   }
   return s.detail;
 }
