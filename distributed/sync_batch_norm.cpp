@@ -79,7 +79,7 @@ Tensor SyncBatchNormImpl::forward(const Tensor& input) {
     const Shape dims = reduced_dims(input);
     const Tensor x = input.detach();
     const double local = static_cast<double>(x.numel() / c);
-    mean = xgrad::mean(x, dims);
+    mean = local > 0 ? xgrad::mean(x, dims) : zeros({c}, x.dtype());  // an empty shard counts 0
     var = local > 0 ? xgrad::mean(square(x - mean.reshape(channel_view(x))), dims) : zeros({c}, x.dtype());
     stats = cat({mean.to(kFloat64), var.to(kFloat64), full({1}, local, kFloat64)}, 0);
   }
