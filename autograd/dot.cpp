@@ -7,6 +7,7 @@
 
 #include "atomic_write.hpp"
 #include "engine.hpp"
+#include "gradcheck.hpp"
 #include "node.hpp"
 #include "tensor_impl.hpp"
 
@@ -48,6 +49,10 @@ std::string node_label(const Node& n, const DotOptions& o) {
   return label;
 }
 
+bool suspected(const Node& n, const DotOptions& o) {
+  return std::find(o.suspect_nodes.begin(), o.suspect_nodes.end(), &n) != o.suspect_nodes.end();
+}
+
 bool highlighted(const Node& n, const DotOptions& o) {
   return std::find(o.highlight_nodes.begin(), o.highlight_nodes.end(), &n) != o.highlight_nodes.end() ||
          std::find(o.highlight.begin(), o.highlight.end(), n.name()) != o.highlight.end();
@@ -55,28 +60,38 @@ bool highlighted(const Node& n, const DotOptions& o) {
 
 std::string node_style(const Node& n, const DotOptions& o) {
   if (highlighted(n, o)) return ", fillcolor=\"#f4a582\", color=\"#b2182b\", penwidth=3";
+  if (suspected(n, o)) return ", fillcolor=\"#fddbc7\", color=\"#d6604d\", penwidth=2, style=\"filled,dashed\"";
   if (dynamic_cast<const AccumulateGrad*>(&n)) return ", fillcolor=lightblue";
   return ", fillcolor=lightgrey";
 }
 
 }  // namespace
 
-std::string to_dot(const Tensor& root, const DotOptions& options) {
-  if (!root.defined()) throw std::invalid_argument("to_dot: the tensor is undefined (default-constructed)");
-  std::string out =
-      "digraph backward {\n  graph [rankdir=TB];\n  node [shape=box, style=filled, fontname=\"monospace\", "
-      "fontsize=11];\n  output [label=\"output\\n" +
-      dot_escape(describe(root.dtype(), root.shape())) + "\", fillcolor=darkolivegreen1];\n";
-  Node* start = root.grad_fn().get();
-  std::shared_ptr<Node> leaf_acc;
-  if (!start && root.requires_grad()) {
-    leaf_acc = gradient_edge(root).function;  // a leaf: its AccumulateGrad node
-    start = leaf_acc.get();
+namespace {
+
+// The graph behind `roots` (one output box each; `title` as the graph's label when not empty).
+std::string graph_dot(const tensor_list& roots, const DotOptions& options, const std::string& title) {
+  std::string out = "digraph backward {\n  graph [rankdir=TB";
+  if (!title.empty()) out += ", labelloc=t, fontname=\"monospace\", label=\"" + dot_escape(title) + "\"";
+  out += "];\n  node [shape=box, style=filled, fontname=\"monospace\", fontsize=11];\n";
+  std::unordered_map<const Node*, std::size_t> id;
+  std::vector<const Node*> stack;
+  std::vector<std::shared_ptr<Node>> leaf_accs;  // kept alive while drawn
+  for (std::size_t r = 0; r < roots.size(); ++r) {
+    const Tensor& root = roots[r];
+    const std::string box = roots.size() == 1 ? "output" : "output" + std::to_string(r);
+    out += "  " + box + " [label=\"" + (roots.size() == 1 ? "output" : "output " + std::to_string(r)) + "\\n" +
+           dot_escape(describe(root.dtype(), root.shape())) + "\", fillcolor=darkolivegreen1];\n";
+    Node* start = root.grad_fn().get();
+    if (!start && root.requires_grad()) {
+      leaf_accs.push_back(gradient_edge(root).function);  // a leaf: its AccumulateGrad node
+      start = leaf_accs.back().get();
+    }
+    if (!start) continue;
+    auto [it, fresh] = id.try_emplace(start, id.size());
+    if (fresh) stack.push_back(start);
+    out += "  " + box + " -> n" + std::to_string(it->second) + ";\n";
   }
-  if (!start) return out + "}\n";
-  std::unordered_map<const Node*, std::size_t> id{{start, 0}};
-  std::vector<const Node*> stack{start};
-  out += "  output -> n0;\n";
   bool cut = false;
   while (!stack.empty()) {
     const Node* n = stack.back();
@@ -102,6 +117,37 @@ std::string to_dot(const Tensor& root, const DotOptions& options) {
            " nodes (DotOptions::max_nodes)\"];\n";
   }
   return out + "}\n";
+}
+
+}  // namespace
+
+std::string to_dot(const Tensor& root, const DotOptions& options) {
+  if (!root.defined()) throw std::invalid_argument("to_dot: the tensor is undefined (default-constructed)");
+  return graph_dot({root}, options, "");
+}
+
+std::string to_dot(const GradcheckResult& result, const DotOptions& options) {
+  if (result.graph.empty()) {
+    throw std::invalid_argument(
+        "to_dot: the gradcheck result holds no graph (default-constructed, or its function had no differentiable "
+        "output)");
+  }
+  DotOptions o = options;
+  if (result.failing_node) o.highlight_nodes.push_back(result.failing_node.get());
+  for (const auto& s : result.suspects) o.suspect_nodes.push_back(s.get());
+  std::string title =
+      result.passed ? "gradcheck passed" : std::string("gradcheck failed: ") + gradcheck_failure_name(result.failure);
+  if (result.failing_node) {
+    title += "\nfailing node: " + result.failing_node_name + ", " + result.failing_node_why;
+  } else if (!result.passed && !result.failing_node_why.empty()) {
+    title += "\nfailing node not determined: " + result.failing_node_why;
+  }
+  return graph_dot(result.graph, o, title);
+}
+
+void write_dot(const GradcheckResult& result, const std::string& path, const DotOptions& options) {
+  const std::string doc = to_dot(result, options);
+  write_file_atomically(path, {doc});
 }
 
 void write_dot(const Tensor& root, const std::string& path, const DotOptions& options) {

@@ -34,6 +34,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -44,6 +45,8 @@
 
 namespace xgrad {
 namespace autograd {
+
+class Node;
 
 // Options in builder style, defaults as PyTorch's gradcheck: GradcheckOptions().eps(1e-6).atol(1e-4).
 class GradcheckOptions {
@@ -180,6 +183,26 @@ struct GradcheckResult {
   std::int64_t forward_calls = 0;   // calls of the checked function
   std::int64_t backward_calls = 0;  // autograd::grad calls made by the check
   double atol = 0, rtol = 0;        // the tolerance the Jacobians were compared with
+  // The backward node that produced the wrong gradient, when the check can tell (else null):
+  //  - a Jacobian mismatch or non-deterministic backward: the only node on the paths from the
+  //    failing output to the failing input, or else the only custom Function there (the
+  //    built-in nodes are verified by xgrad's own tests);
+  //  - a gradient not scaled by grad_output, or non-zero for undefined grad_outputs: the node
+  //    that received only zero gradients yet passed a non-zero one on (found by watching every
+  //    node's incoming gradients in one more backward call);
+  //  - a backward that threw: the node whose backward threw;
+  //  - a gradient of the wrong shape or dtype: the only node feeding that input.
+  // The report (message) names it, and to_dot(result) draws it highlighted.
+  std::shared_ptr<Node> failing_node;
+  std::string failing_node_name;  // its name() ("" when none)
+  std::string failing_node_why;   // how it was found, or why no single node could be named
+  // When no single node could be named: every node that may have (e.g. all the built-in nodes
+  // on the failing pair's paths); to_dot(result) marks them.
+  std::vector<std::shared_ptr<Node>> suspects;
+  // The differentiable outputs of the check's first call of fn, whose backward graph
+  // to_dot(result) draws. Holding them keeps that graph (and its saved tensors) alive as long
+  // as the result: no more memory than the check used while it ran.
+  tensor_list graph;
   // The pair for (output, input), or nullptr.
   const GradcheckPair* pair(std::size_t output, std::size_t input) const;
   // The first failing pair, or nullptr.

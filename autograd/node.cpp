@@ -125,10 +125,17 @@ SavedTensorInfo SavedVariable::info(std::string name) const {
   return i;
 }
 
-std::vector<SavedTensorInfo> describe_saved(std::initializer_list<std::pair<const char*, const SavedVariable*>> saved) {
+std::vector<SavedTensorInfo> describe_saved(std::initializer_list<SavedRef> saved) {
   std::vector<SavedTensorInfo> out;
-  for (const auto& [name, var] : saved) {
-    if (var->defined()) out.push_back(var->info(name));
+  for (const SavedRef& r : saved) {
+    if (r.var && r.var->defined()) out.push_back(r.var->info(r.name));
+    if (r.tensor && r.tensor->defined()) {
+      SavedTensorInfo i;
+      i.name = r.name;
+      i.shape = r.tensor->shape();
+      i.dtype = r.tensor->dtype();
+      out.push_back(std::move(i));
+    }
   }
   return out;
 }

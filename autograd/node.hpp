@@ -133,6 +133,8 @@ class SavedVariable {
   bool defined() const noexcept { return was_defined_; }
   // Its shape and dtype, named `name`, without unpacking (call only when defined()).
   SavedTensorInfo info(std::string name) const;
+  // Whether it holds the node's own forward output (PyTorch names such a tensor "result").
+  bool is_output() const noexcept { return is_output_; }
 
  private:
   Tensor data_;  // for outputs: an alias without grad_fn
@@ -145,17 +147,35 @@ class SavedVariable {
   bool requires_grad_ = false;
 };
 
-// saved_tensors() for a node's SavedVariable members: the defined ones, under their names.
-std::vector<SavedTensorInfo> describe_saved(std::initializer_list<std::pair<const char*, const SavedVariable*>> saved);
+// One entry of describe_saved: a SavedVariable member or a tensor a node holds directly (index
+// tensors, masks and statistics without history, which need no version check).
+struct SavedRef {
+  SavedRef(const char* n, const SavedVariable* v) : name(n), var(v) {}
+  SavedRef(const char* n, const Tensor* t) : name(n), tensor(t) {}
+  const char* name;
+  const SavedVariable* var = nullptr;
+  const Tensor* tensor = nullptr;
+};
+
+// saved_tensors() for a node's members: the defined ones, under their names (PyTorch's names
+// where it has them: "self", "other", "result", "indices", ...). Every built-in node that keeps
+// a tensor for backward lists it this way, so to_dot shows what each node holds in memory.
+//   std::vector<SavedTensorInfo> saved_tensors() const override {
+//     return describe_saved({{"self", &self}, {"result", &result}, {"indices", &indices}});
+//   }
+std::vector<SavedTensorInfo> describe_saved(std::initializer_list<SavedRef> saved);
 
 // A node whose backward needs exactly one saved tensor (most unary ops): the slot and its
 // release, written once.
 struct SavedOneNode : Node {
   SavedVariable saved;
   void release_variables() override { saved.reset(); }
+  // Its name in graph pictures: "result" for the node's own output, else "self"; nodes that
+  // save something else (an index, a condition) override it.
+  virtual const char* saved_name() const { return saved.is_output() ? "result" : "self"; }
   std::vector<SavedTensorInfo> saved_tensors() const override {
     if (!saved.defined()) return {};
-    return {saved.info("self")};
+    return {saved.info(saved_name())};
   }
 };
 

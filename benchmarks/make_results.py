@@ -226,6 +226,40 @@ def rss_lines(run_dir):
     return lines
 
 
+def mpi_lines(run_dir):
+    """Issue 21's targets from mpi_bench's `mpi_result key=value` lines (2 ranks x 1 thread)."""
+    path = os.path.join(run_dir, "mpi.txt")
+    if not os.path.exists(path):
+        return []
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("mpi_result "):
+                rows.append(dict(p.split("=", 1) for p in line.split()[1:]))
+    if not rows:
+        return []
+    lines = ["### MPI: 2 ranks x 1 thread on this machine (shared memory)", "",
+             "Pairs and medians over the repetitions; every time is the slowest rank's. The DDP step's",
+             "exposed communication runs from the end of backward until the gradients are averaged.", "",
+             "| case | xgrad | limit / reference | result | target | verdict |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["case"] == "all_reduce_1M":
+            ratio = float(r["ratio"])
+            lines.append(f"| all_reduce 1M float32 ({r['reps']} pairs) | {float(r['xgrad_ms']):.3f} ms | "
+                         f"MPI_Allreduce {float(r['bare_ms']):.3f} ms | {ratio:.3f} of its bandwidth | ≥ 0.95 | "
+                         f"{'met' if ratio >= 0.95 else '**missed**'} |")
+        elif r["case"] == "ddp_step":
+            pct = float(r["exposed_pct"])
+            lines.append(
+                f"| DDP step 784-512-256-10, batch 256/rank, bucket cap {int(r['bucket']):,} B "
+                f"({r['buckets']} buckets) | {float(r['step_ms']):.2f} ms | {float(r['alone_ms']):.2f} ms one "
+                f"process | exposed communication {float(r['exposed_ms']):.3f} ms = {pct:.1f}% of the step "
+                f"(all-reduce alone {float(r['comm_ms']):.3f} ms); bytes started during backward "
+                f"{float(r['started_pct']):.0f}%, finished by its end {float(r['finished_pct']):.0f}% | "
+                f"≤ 10% | {'met' if pct <= 10 else '**missed**'} |")
+    return lines
+
+
 def main():
     out, run_dir, threads = sys.argv[1], sys.argv[2], [int(t) for t in sys.argv[3:]]
     machine = open(os.path.join(run_dir, "machine.txt")).read().strip()
@@ -267,6 +301,7 @@ def main():
         lines += table(t, run_dir) + [""]
     lines += threads_lines(threads, run_dir)
     lines += rss_lines(run_dir) + [""]
+    lines += mpi_lines(run_dir) + [""]
     with open(out, "w") as f:
         f.write("\n".join(lines))
 

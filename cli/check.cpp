@@ -13,6 +13,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <xgrad/autograd/dot.hpp>
 #include <xgrad/autograd/format.hpp>
 #include <xgrad/testing.hpp>
 
@@ -74,11 +75,14 @@ Row run_one(const testing::RegisteredCheck& check, std::uint64_t seed, const std
     row.worst = num_str(r.worst_error());
     row.diagnosis = r.ok() ? "-" : r.diagnosis();
     report = r.report();
-    // The picture of the failing stage's Jacobians, next to the text report.
-    const auto* g = r.first_failed_gradcheck();
-    if (g && !report_dir.empty()) {
-      g->write_html((std::filesystem::path(report_dir) / (check.name + ".html")).string());
-      g->write_svg((std::filesystem::path(report_dir) / (check.name + ".svg")).string());
+    // Next to the text report: the picture of every stage with the failing stage's Jacobians,
+    // and the failing gradient stage's backward graph with the blamed node highlighted.
+    if (!r.ok() && !report_dir.empty()) {
+      const std::filesystem::path dir(report_dir);
+      r.write_html((dir / (check.name + ".html")).string());
+      r.write_svg((dir / (check.name + ".svg")).string());
+      const auto* g = r.first_failed_gradcheck();
+      if (g && !g->graph.empty()) autograd::write_dot(*g, (dir / (check.name + ".dot")).string());
     }
   } catch (const std::exception& e) {
     row.passed = "0/1";

@@ -15,6 +15,27 @@ foreach(step
 endforeach()
 message(STATUS "consumer built against the installed xgrad and ran: ${out}")
 
+# xgrad::distributed from the package (built when xgrad was built with MPI): two ranks on
+# loopback, allowed to run as root and on fewer cores than ranks.
+if(EXISTS ${cbuild}/consumer_mpi)
+  find_program(MPIEXEC NAMES mpiexec mpirun REQUIRED)
+  foreach(var OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM)
+    set(ENV{${var}} 1)
+  endforeach()
+  set(ENV{OMPI_MCA_btl} "self,tcp")
+  set(ENV{OMPI_MCA_btl_tcp_if_include} "lo")
+  set(ENV{OMPI_MCA_oob_tcp_if_include} "lo")
+  set(ENV{OPENBLAS_NUM_THREADS} 1)
+  execute_process(COMMAND ${MPIEXEC} --oversubscribe -np 2 ${cbuild}/consumer_mpi RESULT_VARIABLE rc
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "consumer_mpi: 2 ranks agree")
+    message(FATAL_ERROR "consumer_mpi (xgrad::distributed from the package) failed: ${rc}\n${out}\n${err}")
+  endif()
+  message(STATUS "consumer_mpi ran on 2 ranks: ${out}")
+else()
+  message(STATUS "the installed xgrad has no distributed component (built without MPI): consumer_mpi skipped")
+endif()
+
 # The doctest and GoogleTest assertions (<xgrad/doctest.hpp>, <xgrad/gtest.hpp>): the right
 # gradients pass; the planted bugs each fail one assertion whose message is the full report.
 function(run_expect expect_ok out_var)

@@ -6,6 +6,7 @@
 
 #include "../autograd/backward_hooks.hpp"
 #include "../autograd/grad_mode.hpp"
+#include "../autograd/ops.hpp"
 #include "collectives.hpp"
 #include "model_check.hpp"
 #include "mpi_detail.hpp"
@@ -41,14 +42,20 @@ struct DistributedDataParallel::Reducer {
   bool find_unused = false;
   bool no_sync = false;
   bool in_step = false;
+  bool rebuilt = false;  // buckets follow the first synchronised step's gradient order
+  std::int64_t cap = 0;
   std::size_t next_bucket = 0;
   std::vector<Param> params;
   std::vector<Bucket> buckets;
-  std::vector<int> used;  // per param, this step (find_unused_parameters)
+  std::vector<int> used;                 // per param, this step (find_unused_parameters)
+  std::vector<std::size_t> ready_order;  // first synchronised step: params as their gradients came
+  std::vector<double> ready_at;          // and when (seconds since the first one)
   DDPStats stats;
   Clock::time_point step_start;
 
   void build_buckets(const nn::Module& module, std::int64_t cap_bytes);
+  void assign(const std::vector<std::size_t>& order, const std::vector<int>& starts);
+  void rebuild_buckets();
   void on_grad_ready(std::size_t index);
   void begin_step();
   void launch_ready_buckets();
@@ -61,13 +68,25 @@ struct DistributedDataParallel::Reducer {
 void DistributedDataParallel::Reducer::build_buckets(const nn::Module& module, std::int64_t cap_bytes) {
   for (const auto& [name, p] : module.named_parameters())
     if (p.requires_grad()) params.push_back({name, p});
+  cap = cap_bytes;
   // Reverse registration order: the output layer's gradients are ready first.
-  for (std::size_t k = params.size(); k-- > 0;) {
-    Param& p = params[k];
-    const auto bytes = static_cast<std::int64_t>(element_size(p.tensor.dtype())) * p.tensor.numel();
+  std::vector<std::size_t> order;
+  for (std::size_t k = params.size(); k-- > 0;) order.push_back(k);
+  assign(order, std::vector<int>(order.size(), 0));
+  used.assign(params.size(), 0);
+  ready_at.assign(params.size(), 0.0);
+}
+
+// Packs the params, in `order`, into buckets of at most `cap` bytes and one dtype each; starts[j]
+// forces a new bucket at position j.
+void DistributedDataParallel::Reducer::assign(const std::vector<std::size_t>& order, const std::vector<int>& starts) {
+  buckets.clear();
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    Param& p = params[order[j]];
+    const auto esize = static_cast<std::int64_t>(element_size(p.tensor.dtype()));
+    const std::int64_t bytes = esize * p.tensor.numel();
     if (buckets.empty() || buckets.back().dtype != p.tensor.dtype() ||
-        (!buckets.back().params.empty() &&
-         (buckets.back().numel * static_cast<std::int64_t>(element_size(p.tensor.dtype())) + bytes > cap_bytes))) {
+        (!buckets.back().params.empty() && (starts[j] || buckets.back().numel * esize + bytes > cap))) {
       buckets.push_back({});
       buckets.back().dtype = p.tensor.dtype();
     }
@@ -75,14 +94,45 @@ void DistributedDataParallel::Reducer::build_buckets(const nn::Module& module, s
     p.bucket = buckets.size() - 1;
     p.offset = b.numel;
     b.numel += p.tensor.numel();
-    b.params.push_back(k);
+    b.params.push_back(order[j]);
   }
   for (Bucket& b : buckets) {
     if (b.numel > INT32_MAX) throw std::invalid_argument("DistributedDataParallel: a bucket exceeds 2^31 - 1 elements");
     b.buffer = zeros({b.numel}, b.dtype);
     b.data = static_cast<char*>(b.buffer.impl()->data());
   }
-  used.assign(params.size(), 0);
+}
+
+// After the first synchronised step, as PyTorch's Reducer does: rank 0's observed gradient order
+// becomes the bucket order on every rank (a bucket is then never held back by a gradient that
+// comes late), and a bucket also ends where the next gradient came much later (more than a
+// tenth of the span from the first gradient to the last), so that the buckets of the late
+// layers do not delay the all-reduce of the early ones. Costs one broadcast, once.
+void DistributedDataParallel::Reducer::rebuild_buckets() {
+  rebuilt = true;
+  const std::size_t n = params.size();
+  std::vector<int> plan(2 * n, 0);  // [order..., starts...]
+  if (rank() == 0) {
+    std::vector<std::size_t> order = ready_order;
+    std::vector<char> seen(n, 0);
+    for (std::size_t k : order) seen[k] = 1;
+    for (std::size_t k = n; k-- > 0;)
+      if (!seen[k]) order.push_back(k);  // unused this step: at the end, as before
+    const double span = ready_order.empty() ? 0.0 : ready_at[ready_order.back()] - ready_at[ready_order.front()];
+    for (std::size_t j = 0; j < n; ++j) {
+      plan[j] = static_cast<int>(order[j]);
+      const bool late = j > 0 && j < ready_order.size() && ready_at[order[j]] - ready_at[order[j - 1]] > 0.1 * span;
+      plan[n + j] = late ? 1 : 0;
+    }
+  }
+  {
+    auto lock = detail::lock_mpi();
+    detail::check(MPI_Bcast(plan.data(), static_cast<int>(plan.size()), MPI_INT, 0, detail::comm()),
+                  "DistributedDataParallel", "MPI_Bcast");
+  }
+  std::vector<std::size_t> order(plan.begin(), plan.begin() + static_cast<std::ptrdiff_t>(n));
+  assign(order, std::vector<int>(plan.begin() + static_cast<std::ptrdiff_t>(n), plan.end()));
+  ready_order.clear();
 }
 
 void DistributedDataParallel::Reducer::begin_step() {
@@ -95,6 +145,7 @@ void DistributedDataParallel::Reducer::begin_step() {
     b.launched = false;
   }
   std::fill(used.begin(), used.end(), 0);
+  ready_order.clear();  // a step that threw may have left some
   autograd::queue_callback([this] { finish(); });
 }
 
@@ -110,6 +161,10 @@ void DistributedDataParallel::Reducer::on_grad_ready(std::size_t index) {
               static_cast<std::size_t>(g.numel()) * esize);
   p.ready = true;
   used[index] = 1;
+  if (!rebuilt) {
+    ready_at[index] = seconds_since(step_start);
+    ready_order.push_back(index);
+  }
   if (--b.pending == 0) launch_ready_buckets();
   progress();
 }
@@ -157,7 +212,11 @@ void DistributedDataParallel::Reducer::finish() {
   const std::size_t overlapped = next_bucket;
   progress();
   std::int64_t hidden = 0;
-  for (std::size_t i = 0; i < next_bucket; ++i) hidden += buckets[i].request == MPI_REQUEST_NULL ? 1 : 0;
+  std::vector<char> done_early(buckets.size(), 0);
+  for (std::size_t i = 0; i < next_bucket; ++i) {
+    done_early[i] = buckets[i].request == MPI_REQUEST_NULL ? 1 : 0;
+    hidden += done_early[i];
+  }
   const std::string missing = mark_unused();
   launch_ready_buckets();
   std::vector<int> used_anywhere = used;
@@ -183,28 +242,49 @@ void DistributedDataParallel::Reducer::finish() {
   stats.buckets_reduced += static_cast<std::int64_t>(buckets.size());
   stats.buckets_overlapped += static_cast<std::int64_t>(overlapped);
   stats.buckets_hidden += hidden;
-  for (const Bucket& b : buckets) stats.bytes_reduced += b.numel * static_cast<std::int64_t>(element_size(b.dtype));
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const std::int64_t bytes = buckets[i].numel * static_cast<std::int64_t>(element_size(buckets[i].dtype));
+    stats.bytes_reduced += bytes;
+    if (i < overlapped) stats.bytes_overlapped += bytes;
+    if (done_early[i]) stats.bytes_hidden += bytes;
+  }
   stats.exposed_seconds += seconds_since(end_of_backward);
   stats.backward_seconds += seconds_since(step_start);
+  if (!rebuilt) rebuild_buckets();
 }
 
 // grad = bucket sum / world_size, in place into .grad() when there is one.
 void DistributedDataParallel::Reducer::write_back(const std::vector<int>& used_anywhere) {
   NoGradGuard no_grad;
   const double n = static_cast<double>(world_size());
-  for (Bucket& b : buckets) b.buffer.div_(n);
   for (std::size_t k = 0; k < params.size(); ++k) {
     Param& p = params[k];
     if (!used_anywhere[k]) continue;  // unused on every rank: .grad() untouched
     const Bucket& b = buckets[p.bucket];
-    Tensor avg = b.buffer.narrow(0, p.offset, p.tensor.numel()).view(p.tensor.shape());
     Tensor g = p.tensor.grad();
-    if (g.defined() && g.is_contiguous() && !g.requires_grad()) {
-      std::memcpy(g.impl()->data(), avg.impl()->data(), static_cast<std::size_t>(g.numel()) * element_size(b.dtype));
-      g.impl()->storage->bump_version();
-    } else {
-      p.tensor.set_grad(avg.clone());
+    const std::size_t esize = element_size(b.dtype);
+    const char* src = b.data + static_cast<std::size_t>(p.offset) * esize;
+    if (!(g.defined() && g.is_contiguous() && !g.requires_grad() && g.dtype() == b.dtype)) {
+      g = empty(p.tensor.shape(), b.dtype);
+      p.tensor.set_grad(g);
     }
+    // One pass: the sum divided by the world size straight into .grad() (the same division
+    // as a separate div_, so every rank and a single process round alike).
+    const auto count = static_cast<std::size_t>(g.numel());
+    if (b.dtype == kFloat32) {
+      const auto* in = reinterpret_cast<const float*>(src);
+      auto* out = static_cast<float*>(g.impl()->data());
+      const auto nf = static_cast<float>(n);
+      for (std::size_t i = 0; i < count; ++i) out[i] = in[i] / nf;
+    } else if (b.dtype == kFloat64) {
+      const auto* in = reinterpret_cast<const double*>(src);
+      auto* out = static_cast<double*>(g.impl()->data());
+      for (std::size_t i = 0; i < count; ++i) out[i] = in[i] / n;
+    } else {
+      Tensor avg = xgrad::div(b.buffer.narrow(0, p.offset, p.tensor.numel()), n);
+      std::memcpy(g.impl()->data(), avg.impl()->data(), count * esize);
+    }
+    g.impl()->storage->bump_version();
   }
 }
 

@@ -22,14 +22,20 @@
 // early waits for the ones before it. A callback queued in the engine waits for all of them at
 // the end of backward and writes grad = sum / world_size into each parameter's .grad(): the
 // synchronisation is automatic, nothing extra to call before optimizer.step().
+// After the first synchronised backward the buckets are rebuilt once, as PyTorch's are: in the
+// order rank 0 saw the gradients arrive, and split where the next gradient came much later (a
+// gap of more than a tenth of backward's span), so that the early layers' all-reduce starts
+// while the late layers still compute (for a 784-512-256-10 MLP: fc3 and fc2 overlap fc1's
+// backward; fc1's own gradient, the last one computed, cannot overlap anything).
 //
 // Rules (as PyTorch's):
 // - Construction checks that every rank holds the same parameter and buffer list (names,
 //   dtypes, shapes) and throws std::invalid_argument on every rank naming the first difference;
 //   it then broadcasts rank 0's parameters and buffers.
 // - forward() broadcasts rank 0's buffers first when broadcast_buffers (default): BatchNorm's
-//   running statistics are rank 0's everywhere, computed from rank 0's shards only. (No
-//   synchronised BatchNorm: batch statistics in training mode are per rank.)
+//   running statistics are rank 0's everywhere, computed from rank 0's shards only, and batch
+//   statistics in training mode are per rank. distributed::SyncBatchNorm (sync_batch_norm.hpp)
+//   uses the whole global batch's instead.
 // - Inside a no_sync() scope backward only accumulates locally; the first backward after the
 //   scope reduces the accumulated gradients (gradient accumulation without communication).
 // - A parameter that gets no gradient in a backward (unused by this step's graph) makes the
@@ -68,9 +74,11 @@ struct DDPStats {
   std::int64_t buckets_overlapped = 0;  // of those, started before backward's last node ran
   std::int64_t buckets_hidden = 0;      // of those, already complete when backward ended
   std::int64_t bytes_reduced = 0;
-  double backward_seconds = 0;  // from the first ready gradient to the end of synchronisation
-  double exposed_seconds = 0;   // time spent at the end of backward starting and waiting for
-                                // all-reduces: the communication NOT hidden by backward
+  std::int64_t bytes_overlapped = 0;  // of those, in buckets started before backward's last node ran
+  std::int64_t bytes_hidden = 0;      // of those, in buckets complete when backward ended
+  double backward_seconds = 0;        // from the first ready gradient to the end of synchronisation
+  double exposed_seconds = 0;         // time spent at the end of backward starting and waiting for
+                                      // all-reduces: the communication NOT hidden by backward
 };
 
 class DistributedDataParallel {

@@ -60,6 +60,18 @@ if [[ "gradcheck/slow" =~ $filter ]]; then
   done
 fi
 
+# MPI (issue 21): all-reduce vs bare MPI_Allreduce and the DDP step, 2 ranks of 1 thread, when
+# xgrad was configured with MPI and the filter selects them (BENCH_FILTER=mpi runs only these).
+# Not oversubscribed when the machine has 2 cores: Open MPI then polls instead of yielding.
+if grep -q '^XGRAD_MPI:BOOL=ON' "$build/CMakeCache.txt" && echo "mpi_all_reduce mpi_ddp_step" | grep -Eq -- "$filter"; then
+  cmake --build "$build" -j"$cores" --target mpi_bench
+  over=()
+  [ "$cores" -lt 2 ] && over=(--oversubscribe)
+  echo "== MPI, 2 ranks x 1 thread, ${BENCH_MPI_REPETITIONS:-200} repetitions"
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 bench_env 1 \
+    mpirun "${over[@]}" -np 2 "$build/benchmarks/mpi_bench" "${BENCH_MPI_REPETITIONS:-200}" | tee "$run_dir/mpi.txt"
+fi
+
 for b in xgrad libtorch; do
   echo "== $b, peak RSS over $rss_steps steps of mlp_step_small"
   bench_env 1 "$build/benchmarks/${b}_bench" --rss-steps="$rss_steps" | tee "$run_dir/rss_$b.txt"

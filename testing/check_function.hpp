@@ -138,6 +138,19 @@ struct CheckResult {
   std::string report() const;
   // The gradcheck result of the first failing stage that has one (for a picture), or nullptr.
   const GradcheckResult* first_failed_gradcheck() const;
+
+  // A picture of the whole check, self-contained like GradcheckResult::to_svg: the verdict, one
+  // row per stage (a green, red or grey badge with its status, the stage's name, and its
+  // diagnosis or the reason it failed or was skipped), the first lines of each non-gradient
+  // failure, then the heatmaps of the first failing gradient stage (GradcheckResult::to_svg's
+  // picture, failing node named) under its stage's name. Rows carry class "stage" and
+  // data-status. Cost: that of the stage's to_svg plus O(stages).
+  std::string to_svg() const;
+  // An HTML page: to_svg() followed by report() (escaped).
+  std::string to_html() const;
+  // Written atomically (autograd::write_file_atomically); throws autograd::WriteError.
+  void write_svg(const std::string& path) const;
+  void write_html(const std::string& path) const;
 };
 
 using CheckedFunction = std::function<tensor_list(const tensor_list&)>;

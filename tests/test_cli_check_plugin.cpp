@@ -48,9 +48,17 @@ TEST_CASE("the example plugin: right functions pass, the broken one fails with i
   CHECK(contains(report, "Jacobian mismatch for output 0 with respect to input 0"));
   CHECK(contains(read_file(dir.path / "reports" / "mul_add.txt"), "check_function mul_add: passed"));
   // The failing function also gets the picture of its Jacobians; a passing one does not.
-  CHECK(contains(read_file(dir.path / "reports" / "scaled_square_buggy.svg"), "<svg"));
+  const std::string svg = read_file(dir.path / "reports" / "scaled_square_buggy.svg");
+  CHECK(contains(svg, "<svg"));
+  CHECK(contains(svg, "class=\"stage\" data-status=\"failed\""));  // check_function's own picture
+  CHECK(contains(svg, "class=\"bad\""));                           // with the failing Jacobian
   CHECK(contains(read_file(dir.path / "reports" / "scaled_square_buggy.html"), "<svg"));
+  // The backward graph, the custom Function blamed and highlighted.
+  const std::string dot = read_file(dir.path / "reports" / "scaled_square_buggy.dot");
+  CHECK(contains(dot, "failing node: ScaledSquareBuggyBackward"));
+  CHECK(contains(dot, "penwidth=3"));
   CHECK(!std::filesystem::exists(dir.path / "reports" / "mul_add.svg"));
+  CHECK(!std::filesystem::exists(dir.path / "reports" / "mul_add.dot"));
 }
 
 TEST_CASE("every planted bug is caught and named in the table") {

@@ -15,6 +15,7 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "render_checks.hpp"
 #include "text_checks.hpp"
 
 using namespace xgrad;
@@ -79,56 +80,6 @@ Cells diagonal(std::int64_t n) {
   Cells c;
   for (std::int64_t i = 0; i < n; ++i) c.insert({i, i});
   return c;
-}
-
-// A scratch directory, removed at the end.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("xgrad_test_report_" + std::to_string(::getpid()) + "_" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-bool have(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-std::uintmax_t file_size_or_zero(const fs::path& p) {
-  std::error_code ec;
-  const auto s = fs::file_size(p, ec);
-  return ec ? 0 : s;
-}
-
-// Renders `svg` with rsvg-convert (must exist in CI) and checks a plausible PNG came out.
-void check_renders(const std::string& svg, const std::string& name) {
-  if (!have("rsvg-convert")) {
-    REQUIRE_MESSAGE(!in_ci(), "rsvg-convert (librsvg2-bin) is missing, but CI=true: scripts/setup.sh installs it");
-    MESSAGE("rsvg-convert not installed (apt-get install librsvg2-bin): the SVG '" << name << "' is not rendered");
-    return;
-  }
-  TempDir dir("render_" + name);
-  const fs::path in = dir.path / (name + ".svg"), out = dir.path / (name + ".png");
-  std::ofstream(in) << svg;
-  CHECK(run("rsvg-convert -o '" + out.string() + "' '" + in.string() + "' 2>'" + (dir.path / "err").string() + "'") ==
-        0);
-  const auto png = file_size_or_zero(out);
-  CAPTURE(name);
-  CHECK(png > 2000);
-  std::ifstream f(out, std::ios::binary);
-  char magic[8] = {};
-  f.read(magic, 8);
-  CHECK(std::string(magic + 1, 3) == "PNG");
 }
 
 GradcheckResult check_unary(Tensor (*apply)(const Tensor&), const Tensor& x) {

@@ -19,12 +19,14 @@ void Checker::store_columns(const tensor_list& g, std::vector<Matrix>& jac, std:
     if (!g[k].defined()) continue;
     const Tensor& x = diff_tensors_[k];
     if (g[k].shape() != x.shape()) {
+      if (bad_grad_shape_.empty()) bad_grad_k_ = k;
       bad_grad_shape_ = "Analytical gradient has incorrect size: the gradient w.r.t. input " +
                         std::to_string(diff_in_[k]) + " is " + describe_tensor(g[k]) + " but the input is " +
                         describe_tensor(x);
       continue;
     }
     if (g[k].dtype() != x.dtype() && bad_grad_dtype_.empty()) {
+      if (bad_grad_shape_.empty()) bad_grad_k_ = k;
       bad_grad_dtype_ = "Gradient has dtype mismatch: the gradient w.r.t. input " + std::to_string(diff_in_[k]) +
                         " is " + describe_tensor(g[k]) + " but the input is " + describe_tensor(x);
     }
@@ -43,6 +45,7 @@ tensor_list Checker::vjp_of_output(std::size_t i, const Tensor& g, const std::st
   } catch (const std::exception& e) {
     // The op that threw is often deep inside a Function's backward: the report names the node.
     std::shared_ptr<Node> culprit = last_failed_node();
+    thrower_ = culprit;
     const std::string where =
         culprit ? " in " + locate_node(*culprit, outputs_[i], i, diff_tensors_, diff_in_) : std::string();
     std::string others;

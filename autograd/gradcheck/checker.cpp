@@ -53,6 +53,8 @@ GradcheckResult Checker::run() {
   }
   if (result_.passed) check_mul_by_grad_output();
   if (result_.passed && opt_.check_undefined_grad()) check_undefined_grads();
+  for (std::size_t i : diff_out_) result_.graph.push_back(outputs_[i]);
+  if (!result_.passed) blame();
   return std::move(result_);
 }
 
@@ -165,6 +167,7 @@ void Checker::check_mul_by_grad_output() {
     if (!g[k].defined()) continue;
     const Tensor& x = diff_tensors_[k];
     const std::string in = "input " + std::to_string(diff_in_[k]);
+    bad_grad_k_ = k;
     if (g[k].dtype() != x.dtype()) {
       return fail(GradcheckFailure::GradDtype, "grad is incorrect type: the gradient w.r.t. " + in + " is " +
                                                    describe_tensor(g[k]) + " but the input is " + describe_tensor(x) +
@@ -180,6 +183,8 @@ void Checker::check_mul_by_grad_output() {
       if (v[e] == 0) continue;
       std::string graph;
       for (std::size_t i : diff_out_) graph += (graph.empty() ? "" : "; ") + nodes_between(outputs_[i], x);
+      creator_outs_ = outs;
+      creator_grads_ = zeros_out;
       return fail(GradcheckFailure::NotMultipliedByGradOutput,
                   "backward not multiplied by grad_output: with every grad_output zero, the gradient w.r.t. " + in +
                       " is not zero (" + num_str(v[e]) + " at " +
@@ -215,6 +220,7 @@ void Checker::check_undefined_grads() {
     try {
       g = vjp(outs, zeros_out);
     } catch (const std::exception& e) {
+      thrower_ = last_failed_node();
       return fail(GradcheckFailure::UndefinedGradThrows,
                   "Expected backward function to handle undefined output grads: backward threw with " + what +
                       ":\n    " + e.what() + "\n  " + kUndefinedHint +
@@ -224,6 +230,8 @@ void Checker::check_undefined_grads() {
       if (!g[k].defined()) continue;
       const double m = max_abs(values_of(g[k]));
       if (m != 0) {
+        creator_outs_ = outs;
+        creator_grads_ = zeros_out;
         return fail(GradcheckFailure::UndefinedGradNonZero,
                     "Expected all input grads to be undefined or zero when all output grads are undefined or "
                     "zero: with " +

@@ -80,6 +80,12 @@ class Checker {
   void slow_jacobians();
   void fast_jacobians();
   void explain_fast_failure(GradcheckPair& p);
+  // blame.cpp: the node behind a failure (GradcheckResult::failing_node), named in the report
+  void blame();
+  void blame_path(std::size_t i, std::size_t k);
+  void blame_feeder(std::size_t k);
+  void blame_creator();
+  void set_blame(const std::vector<Node*>& candidates, const std::string& where);
 
   const GradcheckFunction& fn_;
   tensor_list scratch_;  // outputs of the perturbed calls
@@ -93,6 +99,11 @@ class Checker {
   std::vector<std::size_t> diff_out_;  // indices of outputs that require grad
   std::vector<std::size_t> float_out_;
   std::string bad_grad_shape_, bad_grad_dtype_;
+  // What blame() needs from the failing stage.
+  std::size_t bad_grad_k_ = 0;                                      // input (diff index) of a bad shape/dtype
+  std::optional<std::pair<std::size_t, std::size_t>> nondet_pair_;  // (output, diff input)
+  std::shared_ptr<Node> thrower_;                                   // the node whose backward threw
+  tensor_list creator_outs_, creator_grads_;                        // the backward that gave a non-zero gradient
 };
 
 }  // namespace xgrad::autograd::detail

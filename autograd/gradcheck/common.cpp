@@ -132,12 +132,14 @@ std::string factor_str(double k) {
   return num_str(k);
 }
 
-// The nodes on the paths from out's grad_fn to in (in excluded), newest first; empty when out
-// has no grad_fn or no path reaches in.
+Node* target_node(const Tensor& in) {
+  return in.grad_fn() ? in.grad_fn().get() : in.impl()->grad_accumulator.lock().get();
+}
+
 std::vector<Node*> nodes_on_paths(const Tensor& out, const Tensor& in) {
   std::shared_ptr<Node> root = out.grad_fn();
   if (!root) return {};
-  Node* target = in.grad_fn() ? in.grad_fn().get() : in.impl()->grad_accumulator.lock().get();
+  Node* target = target_node(in);
   std::unordered_map<Node*, int> state;  // 0 open, 1 reaches, 2 does not
   std::vector<std::pair<Node*, std::size_t>> stack{{root.get(), 0}};
   state[root.get()] = 0;

@@ -29,6 +29,11 @@ Shape unravel(std::int64_t flat, const Shape& shape);
 std::string describe_tensor(const Tensor& t);  // "Float64 [2, 3]"
 // "2", "0.25 (= 1/4)", "-1.5": a factor as a person would name it.
 std::string factor_str(double k);
+// The nodes on the paths from out's grad_fn to `in` (in's own node excluded), newest first;
+// empty when out has no grad_fn or no path reaches in.
+std::vector<Node*> nodes_on_paths(const Tensor& out, const Tensor& in);
+// The node a gradient for `in` arrives at: its grad_fn, or its leaf's AccumulateGrad (or null).
+Node* target_node(const Tensor& in);
 // The nodes on paths from `out` to `in` in the graph, newest first: "FooBackward -> MulBackward0".
 std::string nodes_between(const Tensor& out, const Tensor& in);
 // Where `node` sits in the graph between out (output out_index) and the inputs `ins` (indices

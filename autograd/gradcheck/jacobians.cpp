@@ -70,6 +70,7 @@ void Checker::report_nondeterministic(std::size_t i, const NondetInfo& nd, std::
      << "\n  graph: " << nodes_between(outputs_[i], diff_tensors_[nd.k])
      << "\n  If the nondeterminism is expected (e.g. from atomic adds), raise nondet_tol.\n"
      << note;
+  nondet_pair_ = std::make_pair(i, nd.k);
   fail(GradcheckFailure::NonDeterministic, os.str());
 }
 

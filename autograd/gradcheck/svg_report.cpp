@@ -77,6 +77,12 @@ std::vector<std::string> header_lines(const GradcheckResult& r, std::size_t draw
     std::string l;
     for (int k = 0; k < 6 && std::getline(msg, l); ++k) add(l);
   }
+  if (r.failing_node) {
+    add("Failing node: " + r.failing_node_name + ", " + r.failing_node_why +
+        " (write_dot(result, path) draws the graph)");
+  } else if (!r.passed && !r.failing_node_why.empty()) {
+    add("Failing node not determined: " + r.failing_node_why);
+  }
   for (const auto& w : r.warnings) add("warning: " + w);
   add("Colours: blue negative, white zero, red positive (numerical and analytical share one scale). Outlined and "
       "crossed: outside the tolerance. Grey: NaN or Inf.");
@@ -92,6 +98,8 @@ std::vector<std::string> header_lines(const GradcheckResult& r, std::size_t draw
   }
   return out;
 }
+
+}  // namespace
 
 // The document's inner elements; sets its size.
 std::string svg_body(const GradcheckResult& r, double& width, double& height) {
@@ -142,6 +150,8 @@ std::string svg_body(const GradcheckResult& r, double& width, double& height) {
   height = y + kMargin;
   return body;
 }
+
+namespace {
 
 std::string svg_element(const GradcheckResult& r) {
   double w = 0, h = 0;

@@ -33,4 +33,8 @@ PanelGeometry panel_geometry(const GradcheckPair& p, const Grid& g);
 void draw_panel(Svg& svg, const GradcheckPair& p, std::size_t pair_index, const Grid& g, const PanelGeometry& geo,
                 int which, double x, double y);
 
+// GradcheckResult::to_svg's elements (no <svg> wrapper), laid out from (0, 0); sets the size
+// they cover. testing::CheckResult::to_svg places them under its table of stages.
+std::string svg_body(const GradcheckResult& r, double& width, double& height);
+
 }  // namespace xgrad::autograd::detail

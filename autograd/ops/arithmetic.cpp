@@ -93,6 +93,9 @@ Tensor mul(const Tensor& a, double b) {
 // ---- div: d(a / b) = (g / b, -g a / b^2) ----------------------------------------------------
 namespace {
 struct DivBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &a}, {"other", &b}});
+  }
   SavedVariable a, b;
   tensor_list apply(tensor_list&& g) override {
     Tensor bv = b.unpack();

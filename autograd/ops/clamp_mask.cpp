@@ -20,6 +20,9 @@ using autograd::record;
 // The engine sums each gradient back to its input's broadcast shape.
 namespace {
 struct ClampBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"min", &lo}, {"max", &hi}});
+  }
   SavedVariable self, lo, hi;
   bool has_lo = false, has_hi = false;
   tensor_list apply(tensor_list&& g) override {
@@ -98,6 +101,9 @@ Tensor clamp_max(const Tensor& x, const Tensor& max) { return clamp(x, std::null
 // d/dx = g where mask is false (0 where filled); d/dvalue = sum of g where mask is true.
 namespace {
 struct MaskedFillBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"mask", &mask}});
+  }
   Tensor mask;  // never requires grad: held directly
   tensor_list apply(tensor_list&& g) override {
     Tensor zero = scalar_tensor(0.0, g[0].dtype());

@@ -47,6 +47,9 @@ Tensor share(const Tensor& a, const Tensor& b, const char* op) {
 namespace {
 template <bool Max>
 struct ExtremumBackward final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &a}, {"other", &b}});
+  }
   SavedVariable a, b;
   std::string name() const override { return Max ? "MaximumBackward0" : "MinimumBackward0"; }
   tensor_list apply(tensor_list&& g) override {
@@ -85,6 +88,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return extremum<false>(a, b, 
 // ---- where(condition, a, b): 3-way broadcasting; gradients g masked to a and to b ------------
 namespace {
 struct WhereBackward0 final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "condition"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor c = saved.unpack();
     Tensor zero = scalar_tensor(0.0, g[0].dtype());

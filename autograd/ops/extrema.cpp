@@ -110,6 +110,9 @@ Shape dim_output_shape(const Tensor& x, std::int64_t d, bool keepdim) {
 // ---- max() / min(): the gradient is shared equally between tied extrema (amax semantics) --------
 namespace {
 struct ExtremumAllBackward final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   bool is_max = true;
   std::string name() const override { return is_max ? "MaxBackward1" : "MinBackward1"; }
@@ -165,6 +168,7 @@ Tensor min(const Tensor& x) { return extremum_all_op<false>(x, "min"); }
 // ---- max(dim) / min(dim): the gradient goes to the index returned -------------------------------
 namespace {
 struct ExtremumDimBackward final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "indices"; }
   Shape in_shape;
   Dtype in_dtype = Dtype::Float32;
   std::int64_t dim = 0;

@@ -191,6 +191,7 @@ std::vector<std::int64_t> index_values(const Tensor& index, std::int64_t dim, st
 }
 
 struct IndexAddBackward0 final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "index"; }
   std::int64_t dim = 0;
   tensor_list apply(tensor_list&& g) override { return {index_select(g[0], dim, saved.unpack())}; }
 };
@@ -227,6 +228,7 @@ Tensor index_add_into_zeros(const Shape& in_shape, std::int64_t dim, const Tenso
 }
 
 struct IndexSelectBackward0 final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "index"; }
   Shape in_shape;
   std::int64_t dim = 0;
   tensor_list apply(tensor_list&& g) override { return {index_add_into_zeros(in_shape, dim, saved.unpack(), g[0])}; }
@@ -300,6 +302,7 @@ void check_scatter_shapes(const char* op, std::int64_t dim, const Tensor& self, 
 }
 
 struct ScatterAddBackward0 final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "index"; }
   std::int64_t dim = 0;
   Shape src_shape;
   tensor_list apply(tensor_list&& g) override {
@@ -323,6 +326,7 @@ struct ScatterAddBackward0 final : autograd::SavedOneNode {
 };
 
 struct GatherBackward0 final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "index"; }
   Shape in_shape;
   std::int64_t dim = 0;
   tensor_list apply(tensor_list&& g) override {

@@ -351,6 +351,9 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 // ---- outer: d(a b^T) = (g b, g^T a) ---------------------------------------------------------
 namespace {
 struct OuterBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &a}, {"vec2", &b}});
+  }
   SavedVariable a, b;
   tensor_list apply(tensor_list&& grads) override {
     const Tensor& g = grads[0];

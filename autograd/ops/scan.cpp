@@ -77,6 +77,9 @@ Tensor cumsum(const Tensor& x, std::int64_t dim) {
 // backward through a zero) is missing: a known limitation (no zeros: fully twice differentiable).
 namespace {
 struct CumprodBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   std::int64_t dim = 0;
   bool scalar = false;
@@ -124,6 +127,9 @@ Tensor cumprod(const Tensor& x, std::int64_t dim) {
 // (PyTorch's prod_safe_zeros_backward), exact for any number of zeros and differentiable.
 namespace {
 struct ProdBackward final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   std::int64_t dim = 0;
   bool all = false, keepdim = false;

@@ -20,6 +20,7 @@ using autograd::record;
 // d/dx = g; d/dsource = alpha index_select(g, dim, index).
 namespace {
 struct IndexAddBackward0 final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "index"; }
   std::int64_t dim = 0;
   double alpha = 1;
   bool scalar = false;
@@ -77,6 +78,7 @@ Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const T
 // The value form (ScatterBackward1) has only the first.
 namespace {
 struct ScatterBackward final : autograd::SavedOneNode {
+  const char* saved_name() const override { return "index"; }
   std::int64_t dim = 0;
   bool value_form = false;
   Shape src_shape;
@@ -176,6 +178,9 @@ Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, double va
 // d/dx = g written back at those places (zeros elsewhere), summed to x's shape by the engine.
 namespace {
 struct MaskedSelectBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"positions", &positions}});
+  }
   Tensor positions;  // Int64 flat positions in the broadcast shape (no history)
   Shape shape;
   tensor_list apply(tensor_list&& g) override {

@@ -61,6 +61,9 @@ std::tuple<Tensor, Tensor> sort_rows(const Tensor& x, std::int64_t dim, bool des
 
 // g (of the selected values) sent back to x's elements at `indices` along dim.
 struct SelectBackward final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"indices", &indices}});
+  }
   const char* node_name = "SortBackward0";
   Tensor indices;  // Int64, no history
   Shape shape;
@@ -162,6 +165,9 @@ std::tuple<Tensor, Tensor> median(const Tensor& x, std::int64_t dim, bool keepdi
 // evenly_distribute_backward; NaN counts as equal to a NaN median).
 namespace {
 struct MedianBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   tensor_list apply(tensor_list&& g) override {
     Tensor x = self.unpack(), y = result.unpack();
@@ -195,6 +201,9 @@ Tensor median(const Tensor& x) {
 // d = g / (number of ties) at every element equal to the extremum, 0 elsewhere.
 namespace {
 struct AmaxBackward final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   Shape dims, kept_shape;
   bool is_max = true;

@@ -210,6 +210,9 @@ void logsumexp_into(const TensorImpl& xi, const std::vector<bool>& mask, T* po, 
 }
 
 struct LogsumexpBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   Shape keep_shape;
   tensor_list apply(tensor_list&& g) override {

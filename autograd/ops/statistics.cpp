@@ -122,6 +122,9 @@ bool any_nonzero(const Tensor& t) {
 }
 
 struct StdBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"result", &result}});
+  }
   SavedVariable self, result;
   Shape dims;
   Shape keep_shape;

@@ -306,6 +306,9 @@ Tensor pow(const Tensor& x, double exponent) {
 // the limit is 0 but the formula gives NaN), as PyTorch.
 namespace {
 struct PowBackward1 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &self}, {"exponent", &exponent}, {"result", &result}});
+  }
   SavedVariable self, exponent, result;
   tensor_list apply(tensor_list&& g) override {
     Tensor x = self.unpack(), y = exponent.unpack();
@@ -338,6 +341,9 @@ Tensor pow(const Tensor& x, const Tensor& exponent) {
 // ---- pow(base, y): d/dy = g base^y log(base) (0 where base = 0 and y >= 0) --------------------
 namespace {
 struct PowBackward2 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"exponent", &exponent}, {"result", &result}});
+  }
   SavedVariable exponent, result;
   double base = 1;
   tensor_list apply(tensor_list&& g) override {

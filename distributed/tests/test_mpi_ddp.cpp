@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "../ddp.hpp"
 #include "mpi_test_util.hpp"
@@ -62,6 +64,7 @@ void train_and_compare(Dtype dtype, bool adam, std::int64_t bucket_bytes) {
   DistributedDataParallel ddp(model, DDPOptions().bucket_cap_bytes(bucket_bytes));
   auto opt = make_optimizer(adam, model->parameters());
   auto ref_opt = make_optimizer(adam, reference->parameters());
+  const auto initial_buckets = static_cast<std::int64_t>(ddp.bucket_parameter_names().size());
   bool identical = true;
   for (int step = 0; step < 20; ++step) {
     auto [x, y] = global_batch(step, dtype);
@@ -80,7 +83,8 @@ void train_and_compare(Dtype dtype, bool adam, std::int64_t bucket_bytes) {
   CHECK(diff <= (dtype == kFloat64 ? 1e-12 : 1e-5));
   const DDPStats& stats = ddp.stats();
   CHECK(stats.steps == 20);
-  CHECK(stats.buckets_reduced == 20 * static_cast<std::int64_t>(ddp.bucket_parameter_names().size()));
+  // The first step used the initial buckets, the other 19 the rebuilt ones.
+  CHECK(stats.buckets_reduced == initial_buckets + 19 * static_cast<std::int64_t>(ddp.bucket_parameter_names().size()));
   CHECK(stats.buckets_hidden <= stats.buckets_overlapped);
   CHECK(stats.exposed_seconds <= stats.backward_seconds);
 }
@@ -107,6 +111,30 @@ TEST_CASE("buckets: reverse registration order, capped by size") {
   CHECK(buckets.back().back() == "fc1.weight");
   DistributedDataParallel one(std::make_shared<Mlp>());
   CHECK(one.bucket_parameter_names().size() == 1);
+}
+
+TEST_CASE("after the first step the buckets follow the order the gradients came in, on every rank") {
+  auto model = std::make_shared<Mlp>();
+  DistributedDataParallel ddp(model, DDPOptions().bucket_cap_bytes(200));
+  // Backward reaches fc3 first, then fc2, then fc1; the layout is rank 0's on every rank.
+  for (int step = 0; step < 2; ++step) {
+    manual_seed(7 + static_cast<std::uint64_t>(rank()));
+    nn::functional::mse_loss(ddp(randn({4, 5})), randn({4, 3})).backward();
+    const auto buckets = ddp.bucket_parameter_names();
+    std::vector<std::string> flat;
+    for (const auto& b : buckets) flat.insert(flat.end(), b.begin(), b.end());
+    CAPTURE(step);
+    REQUIRE(flat.size() == 6);
+    CHECK(std::set<std::string>(flat.begin(), flat.end()).size() == 6);  // each parameter once
+    CHECK(flat.front().rfind("fc3.", 0) == 0);                           // the first gradients first
+    CHECK(flat.back().rfind("fc1.", 0) == 0);
+    // The same layout everywhere: the count of buckets and the position of each name agree.
+    std::int64_t code = static_cast<std::int64_t>(buckets.size());
+    for (const auto& name : flat)
+      code = code * 31 + static_cast<std::int64_t>(name[2]) * 7 + static_cast<std::int64_t>(name.size());
+    Tensor c = tensor(std::vector<std::int64_t>{code});
+    CHECK(testing::same_on_all_ranks(c));
+  }
 }
 
 TEST_CASE("a model that differs across ranks is refused at construction on every rank") {

@@ -88,6 +88,9 @@ void update_running(const Tensor& running, const std::vector<double>& stat, doub
 }
 
 struct NativeBatchNormBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"input", &x}, {"weight", &w}, {"save_mean", &mean}, {"save_invstd", &invstd}});
+  }
   SavedVariable x, w;
   Tensor mean, invstd;  // batch statistics [C], no history
   double eps = 1e-5;

@@ -40,6 +40,9 @@ Tensor input_grad_op(const Tensor& gy, const Tensor& w, const Shape& in_shape, c
 Tensor weight_grad_op(const Tensor& gy, const Tensor& x, const Shape& w_shape, const ConvParams& p);
 
 struct ConvolutionBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"input", &x}, {"weight", &w}});
+  }
   SavedVariable x, w;
   Shape x_shape, w_shape;
   ConvParams p;
@@ -55,6 +58,9 @@ struct ConvolutionBackward0 final : Node {
 };
 
 struct ConvolutionBackwardInputBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"grad_output", &gy}, {"weight", &w}});
+  }
   SavedVariable gy, w;
   Shape w_shape;
   ConvParams p;
@@ -69,6 +75,9 @@ struct ConvolutionBackwardInputBackward0 final : Node {
 };
 
 struct ConvolutionBackwardWeightBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"grad_output", &gy}, {"input", &x}});
+  }
   SavedVariable gy, x;
   Shape x_shape;
   ConvParams p;

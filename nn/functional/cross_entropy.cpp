@@ -81,6 +81,10 @@ Tensor class_weight(const Tensor& weight, const Tensor& input, std::int64_t C, c
 // ---- cross_entropy -----------------------------------------------------------------------------
 
 struct CrossEntropyLossBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved(
+        {{"self", &z}, {"target", &t}, {"target", &classes}, {"weight", &weight}, {"softmax", &probs}});
+  }
   SavedVariable z, t;  // logits rows; probability targets (undefined for class targets)
   Tensor classes;      // Int64 [M] for class targets
   Tensor weight;       // [C] constant or undefined
@@ -195,6 +199,9 @@ struct CrossEntropyLossBackward0 final : Node {
 // ---- nll_loss: picks -w_y x_y per row; backward scatters -w_y s to column y -------------------
 
 struct NllLossBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"coef", &coef}});
+  }
   Tensor coef;  // [M, C]: -w_y / denom at (i, y_i), else 0
   std::int64_t M = 0;
   Reduction reduction = Reduction::Mean;

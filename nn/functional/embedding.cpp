@@ -17,6 +17,9 @@ Tensor scatter_rows(const Tensor& grad, const Tensor& indices, std::int64_t num_
 
 // padding_idx < 0 means none.
 struct EmbeddingBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"indices", &indices}});
+  }
   Tensor indices;
   std::int64_t num_rows = 0, padding_idx = -1;
   tensor_list apply(tensor_list&& g) override {
@@ -27,6 +30,9 @@ struct EmbeddingBackward0 final : Node {
 };
 
 struct EmbeddingBackwardBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"indices", &indices}});
+  }
   Tensor indices;
   std::int64_t padding_idx = -1;
   tensor_list apply(tensor_list&& g) override {

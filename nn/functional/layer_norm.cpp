@@ -15,6 +15,9 @@ using namespace xgrad::autograd;
 namespace {
 
 struct NativeLayerNormBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"input", &x}, {"weight", &w}, {"mean", &mean}, {"rstd", &invstd}});
+  }
   SavedVariable x, w;
   Tensor mean, invstd;  // per row [R], no history
   std::int64_t D = 1;

@@ -15,6 +15,9 @@ namespace {
 // already in W's layout: the composite path would hand AccumulateGrad a transposed view that it
 // must copy element by element.
 struct MmBackward0 : autograd::Node {  // not final: AddmmBackward0 is the same node with a bias
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &input}, {"mat2", &weight}});
+  }
   autograd::SavedVariable input, weight;
   tensor_list apply(tensor_list&& grads) override {
     const Tensor& g = grads[0];

@@ -37,6 +37,9 @@ Tensor expanded_constant(const Tensor& t, const Shape& shape, Dtype dtype, const
 
 // ---- binary_cross_entropy -------------------------------------------------------------------
 struct BinaryCrossEntropyBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &x}, {"target", &t}, {"weight", &w}});
+  }
   SavedVariable x, t;
   Tensor w;  // expanded weight or undefined
   tensor_list apply(tensor_list&& grads) override {
@@ -71,6 +74,9 @@ struct BinaryCrossEntropyBackward0 final : Node {
 
 // ---- binary_cross_entropy_with_logits ---------------------------------------------------------
 struct BinaryCrossEntropyWithLogitsBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"self", &x}, {"target", &t}, {"weight", &w}, {"pos_weight", &pw}});
+  }
   SavedVariable x, t;
   Tensor w, pw;  // expanded weight / pos_weight or undefined
   tensor_list apply(tensor_list&& grads) override {

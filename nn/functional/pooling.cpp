@@ -81,6 +81,9 @@ Tensor plane_gather(const Tensor& src, const Tensor& index);
 Tensor plane_scatter(const Tensor& grad, const Tensor& index, const Shape& src_shape);
 
 struct MaxPool2DWithIndicesBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"indices", &index}});
+  }
   Tensor index;  // Int64, no history: held directly
   Shape in_shape;
   tensor_list apply(tensor_list&& g) override {
@@ -91,6 +94,9 @@ struct MaxPool2DWithIndicesBackward0 final : Node {
 };
 
 struct MaxPool2DWithIndicesBackwardBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"indices", &index}});
+  }
   Tensor index;
   tensor_list apply(tensor_list&& g) override {
     if (!index.defined()) return {Tensor()};  // released by a backward without retain_graph
@@ -100,6 +106,9 @@ struct MaxPool2DWithIndicesBackwardBackward0 final : Node {
 };
 
 struct MaxPool2DWithIndicesBackwardBackwardBackward0 final : Node {
+  std::vector<autograd::SavedTensorInfo> saved_tensors() const override {
+    return autograd::describe_saved({{"indices", &index}});
+  }
   Tensor index;
   Shape src_shape;
   tensor_list apply(tensor_list&& g) override {
