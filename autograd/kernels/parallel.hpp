@@ -30,9 +30,8 @@ void parallel_for(std::int64_t n, std::int64_t work, F&& body) noexcept {
   std::int64_t begin = part;
   try {
     helpers.reserve(static_cast<std::size_t>(threads - 1));
-    for (; begin < n; begin += part) helpers.emplace_back([&body, begin, end = std::min(n, begin + part)] {
-        body(begin, end);
-      });
+    for (; begin < n; begin += part)
+      helpers.emplace_back([&body, begin, end = std::min(n, begin + part)] { body(begin, end); });
   } catch (...) {  // no thread: the caller runs the rest
     if (begin < n) body(begin, n);
   }

@@ -87,8 +87,8 @@ template <class T>
 void im2col(const T* x, const Geometry& g, T* cols, std::int64_t ld) {
   const std::int64_t L = g.L(), sw = g.p.stride.w;
   if (shifted_planes(g)) {
-    for_each_shifted_plane(g, [&](std::int64_t c, std::int64_t row, std::int64_t olo, std::int64_t ohi,
-                                  std::int64_t lo, std::int64_t hi, std::int64_t shift) {
+    for_each_shifted_plane(g, [&](std::int64_t c, std::int64_t row, std::int64_t olo, std::int64_t ohi, std::int64_t lo,
+                                  std::int64_t hi, std::int64_t shift) {
       T* out = cols + row * ld;
       if (lo >= hi) olo = ohi = 0;
       std::fill(out, out + olo * g.Wo, T(0));
@@ -129,8 +129,8 @@ template <class T>
 void col2im(T* cols, std::int64_t ld, const Geometry& g, T* x) {
   const std::int64_t sw = g.p.stride.w;
   if (shifted_planes(g)) {
-    for_each_shifted_plane(g, [&](std::int64_t c, std::int64_t row, std::int64_t olo, std::int64_t ohi,
-                                  std::int64_t lo, std::int64_t hi, std::int64_t shift) {
+    for_each_shifted_plane(g, [&](std::int64_t c, std::int64_t row, std::int64_t olo, std::int64_t ohi, std::int64_t lo,
+                                  std::int64_t hi, std::int64_t shift) {
       if (olo >= ohi || lo >= hi) return;
       T* in = cols + row * ld;
       zero_row_ends(in, g, olo, ohi, lo, hi);

@@ -58,9 +58,11 @@ void conv_forward(const Geometry& g, const T* x, const T* w, const T* b, T* y,
                   std::int64_t column_bytes = column_bytes_bound());
 // gx [N, Cin, H, W] = the gradient of conv w.r.t. x for the output gradient gy; gx must be zeros.
 template <class T>
-void conv_input_grad(const Geometry& g, const T* gy, const T* w, T* gx, std::int64_t column_bytes = column_bytes_bound());
+void conv_input_grad(const Geometry& g, const T* gy, const T* w, T* gx,
+                     std::int64_t column_bytes = column_bytes_bound());
 // gw [Cout, Cin/groups, kh, kw] += the gradient of conv w.r.t. w for the output gradient gy.
 template <class T>
-void conv_weight_grad(const Geometry& g, const T* gy, const T* x, T* gw, std::int64_t column_bytes = column_bytes_bound());
+void conv_weight_grad(const Geometry& g, const T* gy, const T* x, T* gw,
+                      std::int64_t column_bytes = column_bytes_bound());
 
 }  // namespace xgrad::nn::functional::conv_impl
