@@ -25,7 +25,9 @@
 // makes fewer calls, except: a fast-mode failure recomputes the failing pair in slow mode for
 // the report (+ 2N calls of fn, + numel(output) backward calls), and a backward that throws
 // while some output gradients are undefined is retried once with zeros for them (+ 1 backward
-// call) to tell whether undefined gradients are the cause.
+// call) to tell whether undefined gradients are the cause. A gradient that ignores grad_output,
+// or is non-zero for undefined grad_outputs, costs one more backward call that watches each
+// node's incoming gradients, to name the node at fault (GradcheckResult::failing_node).
 // With no differentiable output only the numerical stage runs (its Jacobian must be zero): the
 // same calls of fn, no backward. gradgradcheck adds one call of fn when it has to make up
 // grad_outputs; each call of its function is one call of fn plus one autograd::grad with
